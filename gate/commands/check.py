@@ -1,0 +1,38 @@
+"""`locust-gate check`: judge a finished Locust run against a thresholds file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gate.checking import exit_code_for, run_check
+
+
+@click.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--thresholds",
+    "thresholds_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The thresholds YAML file.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write verdict.json, report.md and junit.xml here.",
+)
+def check(results: Path, thresholds_path: Path, report_dir: Path | None) -> int:
+    """Judge RESULTS against thresholds.
+
+    RESULTS is a results.json written by the gate's Locust plugin, a directory holding
+    one, a Locust --csv prefix (out/run for out/run_stats.csv) or a Locust --json-file.
+    Exit code: 0 pass (warnings allowed), 1 gate failed, 2 bad input, 3 internal error.
+    """
+    verdict = run_check(
+        results=results, thresholds=thresholds_path, report_dir=report_dir, out=sys.stdout
+    )
+    return exit_code_for(verdict)

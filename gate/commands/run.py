@@ -1,0 +1,88 @@
+"""`locust-gate run`: seed, start the backend, wait for health, run Locust, check, clean up.
+
+Exit codes: 0 pass/warn, 1 gate failed, 2 bad config or harness failure (seed, start,
+health, backend crash, Locust crash; verdict.json then says "error" and the stage),
+130/143 interrupted by SIGINT/SIGTERM (everything started is stopped first).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gate.checking import exit_code_for, run_check, write_error_verdict
+from gate.config import load_config
+from gate.errors import HarnessError, UserError
+from gate.orchestrate import orchestrate
+
+
+@click.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file [default: ./locust-gate.yml].",
+)
+@click.option("--locustfile", help="The Locust file to run.")
+@click.option("--host", help="Base URL of the system under test, e.g. http://127.0.0.1:8089.")
+@click.option("-u", "--users", type=int, help="Peak number of concurrent users.")
+@click.option("-r", "--spawn-rate", type=float, help="Users started per second.")
+@click.option("-t", "--run-time", help="How long the load runs: 30s, 1m, 1m30s.")
+@click.option("--processes", type=int, help="Locust worker processes (-1: one per core).")
+@click.option("--tags", multiple=True, help="Only run tasks with this tag (repeatable).")
+@click.option("--exclude-tags", multiple=True, help="Skip tasks with this tag (repeatable).")
+@click.option(
+    "--locust-arg", "locust_args", multiple=True, help="Extra Locust argument (repeatable)."
+)
+@click.option("--seed", help="Shell command run before the backend starts.")
+@click.option("--start", help="Shell command that starts the backend (stopped afterwards).")
+@click.option("--workdir", help="Working directory for the seed and start commands.")
+@click.option("--env", multiple=True, metavar="KEY=VALUE", help="Backend environment (repeatable).")
+@click.option("--health", help="Health check: an http(s) URL (2xx) or host:port (TCP connect).")
+@click.option("--health-timeout", help="How long to wait for health: 30s.")
+@click.option("--thresholds", help="The thresholds file.")
+@click.option("--output-dir", help="Where logs, results and reports go [default: locust-gate-out].")
+def run(config_path: Path | None, **flags: object) -> int:
+    """Seed, start the backend, wait for health, run Locust headless, check, clean up.
+
+    Every option can also be set in locust-gate.yml (same names, without the dashes);
+    options win over the file. Exit: 0 pass, 1 gate failed, 2 config or harness error.
+    """
+    overrides = {key.replace("_", "-"): value for key, value in flags.items()}
+    config = load_config(config_path, overrides)
+    if config.source is not None and config_path is None and config.source.parent != Path.cwd():
+        click.echo(f"locust-gate: no locust-gate.yml here; using {config.source}", err=True)
+    if config.thresholds is None:
+        raise UserError(
+            "no thresholds file is configured",
+            where=str(config.source) if config.source else "command line",
+            fix="set `thresholds: path/to/thresholds.yml` in locust-gate.yml or pass --thresholds",
+        )
+    try:
+        result = orchestrate(config)
+    except HarnessError as error:
+        _record(config.output_dir, error)
+        raise
+    verdict = run_check(
+        results=result.results,
+        thresholds=config.thresholds,
+        report_dir=result.output_dir,
+        out=sys.stdout,
+    )
+    click.echo(
+        f"locust-gate: Locust's HTML report: {result.html_report}; logs and results in "
+        f"{result.output_dir}",
+        err=True,
+    )
+    return exit_code_for(verdict)
+
+
+def _record(output_dir: Path, error: HarnessError) -> None:
+    """Write verdict.json with status "error"; never let that hide the harness error."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        write_error_verdict(output_dir, error)
+    except Exception as exc:  # the harness error is what the user must see
+        click.echo(f"locust-gate: could not write verdict.json: {exc!r}", err=True)

@@ -1,0 +1,101 @@
+"""A tiny fake backend for the `run` tests (stdlib only; binds 127.0.0.1 only).
+
+    python tests/support/backend.py --port P [--never-healthy] [--die-after SECONDS]
+        [--spawn-child [--child-new-session]] [--ignore-sigterm] [--pidfile PATH]
+
+Normal: GET /health answers 200, any other path 200 at once.
+--never-healthy      /health answers 503 forever.
+--die-after S        the process exits with code 3 after S seconds (mid-run).
+--spawn-child        start a grandchild that sleeps, to prove the whole tree is stopped;
+--child-new-session  ... and make it leave our process group (setsid), as daemons do.
+--ignore-sigterm     ignore SIGTERM (the gate must SIGKILL after its grace period).
+--pidfile PATH       write "<our pid> <child pid or 0>" there once listening.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+DIE_CODE = 3
+PATH = Path(__file__).resolve()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago (for tests)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Handler(BaseHTTPRequestHandler):
+    never_healthy = False
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/health"):
+            status = 503 if self.never_healthy else 200
+            if self.never_healthy:
+                print("health: answering 503 (never healthy)", flush=True)
+        else:
+            status = 200
+        body = b"ok\n" if status == 200 else b"unavailable\n"
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # keep backend.log short: only our own lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--never-healthy", action="store_true")
+    parser.add_argument("--die-after", type=float)
+    parser.add_argument("--spawn-child", action="store_true")
+    parser.add_argument("--child-new-session", action="store_true")
+    parser.add_argument("--ignore-sigterm", action="store_true")
+    parser.add_argument("--pidfile", type=Path)
+    args = parser.parse_args()
+
+    if args.ignore_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("ignoring SIGTERM", flush=True)
+    child_pid = 0
+    if args.spawn_child:
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(600)"],
+            start_new_session=args.child_new_session,
+        )
+        child_pid = child.pid
+        print(f"started a grandchild, pid {child_pid}", flush=True)
+
+    Handler.never_healthy = args.never_healthy
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    if args.die_after is not None:
+
+        def die() -> None:
+            print(f"fake backend: dying now with code {DIE_CODE}", flush=True)
+            os._exit(DIE_CODE)
+
+        threading.Timer(args.die_after, die).start()
+    if args.pidfile is not None:
+        tmp = args.pidfile.with_suffix(".tmp")
+        tmp.write_text(f"{os.getpid()} {child_pid}\n")
+        tmp.replace(args.pidfile)
+    print(f"fake backend listening on 127.0.0.1:{args.port}, pid {os.getpid()}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
