@@ -9,5 +9,5 @@ PYTHON="${PYTHON:-python3}"
   { echo "error: Python 3.11 or newer is needed (set PYTHON=python3.11)" >&2; exit 2; }
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[demo]' 2>&1 \
-  | grep -v "is ignored: it is neither a file nor a directory" || true
+  | grep -v "is ignored: it is neither a file nor a directory" >&2 || true
 exec .venv/bin/locust-gate run "$@"

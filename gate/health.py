@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import socket
 import time
 import urllib.error
@@ -83,11 +84,24 @@ def probe(target: str, timeout: float = 2.0) -> tuple[bool, str]:
         return False, exc.strerror or str(exc)
 
 
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_DEFAULT = urllib.request.build_opener()
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _probe_http(url: str, timeout: float) -> tuple[bool, str]:
     headers = {"User-Agent": "locust-gate"}
     request = urllib.request.Request(url, method="GET", headers=headers)  # noqa: S310 - http(s)
+    # A proxy from HTTP_PROXY must not stand between us and a backend on this machine.
+    opener = _DIRECT if _is_loopback(urlsplit(url).hostname or "") else _DEFAULT
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with opener.open(request, timeout=timeout) as response:
             status = int(response.status)
     except urllib.error.HTTPError as exc:
         return False, f"HTTP {exc.code}"

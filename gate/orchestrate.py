@@ -146,12 +146,19 @@ def orchestrate(
 def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO) -> RunResult:
     began = time.monotonic()
     out = config.output_dir
+    if out.exists() and not out.is_dir():
+        raise UserError(
+            f"the output directory {out} is a file",
+            where="output-dir",
+            fix="point output-dir (or --output-dir) at a directory; it is created if missing",
+        )
+    results = out / "results.json"
+    for stale in (results, out / "verdict.json"):
+        stale.unlink(missing_ok=True)  # never judge, or show, a previous run's outcome
     if config.start:
         _check_ports(config)
     out.mkdir(parents=True, exist_ok=True)
     config.workdir.mkdir(parents=True, exist_ok=True)
-    results = out / "results.json"
-    results.unlink(missing_ok=True)  # never judge a previous run's results
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env}
 
     seed_log = out / "seed.log" if config.seed else None

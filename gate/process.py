@@ -5,7 +5,9 @@ with stdout and stderr going to a log file, or through a pipe copied to both the
 a stream (`tee`) so that CI logs show progress. `stop` ends the whole tree: SIGTERM to
 the group, a grace period, then SIGKILL to the group and to every descendant seen before
 signalling (a child that called setsid() has left the group but is still ours).
-`managed` is the context manager that guarantees `stop` runs.
+`managed` is the context manager that guarantees `stop` runs. A command given as a string
+runs through /bin/sh; when it is one simple command it is prefixed with `exec`, so that
+the process we hold is the program itself (see `exec_form`).
 """
 
 from __future__ import annotations
@@ -52,11 +54,6 @@ class Managed:
         the group or are orphaned before it runs."""
         for child in _descendants(self.proc.pid):
             self._seen.setdefault(child.pid, child)
-
-    def tree_pids(self) -> set[int]:
-        """The pid of the process and of its live descendants (for tests and diagnostics)."""
-        self.remember_tree()
-        return {self.proc.pid, *self._seen}
 
 
 def start(

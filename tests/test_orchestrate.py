@@ -4,16 +4,11 @@ its exit code, its message, and that no process it started is left running."""
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
-import os
 import shlex
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,12 +16,13 @@ import psutil
 import pytest
 import yaml
 
+from gate import health
 from gate import orchestrate as orchestrate_module
-from gate.checking import run_check
 from gate.config import load_config
 from gate.errors import HarnessError
-from gate.orchestrate import locust_command, orchestrate, plugin_path
+from gate.orchestrate import locust_command, orchestrate
 from tests.support import backend
+from tests.support.gaterun import GateRun
 
 REPO = Path(__file__).resolve().parent.parent
 RUNFILES = Path(__file__).resolve().parent / "support" / "runfiles"
@@ -36,42 +32,7 @@ STRICT = RUNFILES / "strict.yml"
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
 
-def _checker_ready() -> bool:
-    try:
-        run_check(
-            results=Path("/nonexistent/results.json"),
-            thresholds=Path("/nonexistent/thresholds.yml"),
-            report_dir=None,
-            out=io.StringIO(),
-        )
-    except NotImplementedError:
-        return False
-    except Exception:
-        return True
-    return True
-
-
-needs_plugin = pytest.mark.skipif(
-    not plugin_path().is_file(), reason="gate/plugin.py (the results plugin) is not there yet"
-)
-needs_checker = pytest.mark.skipif(
-    not _checker_ready(), reason="gate.checking.run_check is not implemented yet"
-)
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def alive(procs: list[psutil.Process]) -> list[psutil.Process]:
-    """Still running (a zombie has exited; is_running() also guards against pid reuse)."""
-    running = []
-    for proc in procs:
-        try:
-            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                running.append(proc)
-        except psutil.NoSuchProcess:
-            continue
-    return running
 
 
 def write_config(
@@ -111,106 +72,6 @@ def write_config(
     return path
 
 
-class GateRun:
-    """`python -m gate run` as a subprocess, with its output collected as it comes and
-    every process of its tree recorded (sampled every 50 ms) for the leftover check."""
-
-    def __init__(self, config: Path, *args: str) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-        self.config = config
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gate", "run", "--config", str(config), *args],
-            cwd=config.parent,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._out: list[str] = []
-        self._err: list[str] = []
-        self.tree: dict[int, psutil.Process] = {}
-        self.cmdlines: list[str] = []
-        self._threads = [
-            threading.Thread(target=self._read, args=(self.proc.stdout, self._out), daemon=True),
-            threading.Thread(target=self._read, args=(self.proc.stderr, self._err), daemon=True),
-            threading.Thread(target=self._sample, daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    @staticmethod
-    def _read(stream: io.TextIOBase, into: list[str]) -> None:
-        for line in stream:
-            into.append(line)
-
-    def _sample(self) -> None:
-        try:
-            root = psutil.Process(self.proc.pid)
-        except psutil.NoSuchProcess:
-            return
-        while self.proc.poll() is None:
-            try:
-                for child in root.children(recursive=True):
-                    if child.pid not in self.tree:
-                        self.tree[child.pid] = child
-                        with contextlib.suppress(psutil.Error):
-                            self.cmdlines.append(" ".join(child.cmdline()))
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
-
-    @property
-    def stdout(self) -> str:
-        return "".join(self._out)
-
-    @property
-    def stderr(self) -> str:
-        return "".join(self._err)
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.stderr:
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"never saw {text!r}; stderr:\n{self.stderr}")
-
-    def finish(self, timeout: float = 45.0) -> int:
-        try:
-            code = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError(f"gate still running after {timeout}s:\n{self.stderr}") from None
-        for thread in self._threads:
-            thread.join(timeout=5)
-        return code
-
-    def backend_pids(self) -> list[psutil.Process]:
-        """The backend and its grandchild, from the pid file it wrote."""
-        pidfile = self.config.parent / "backend.pids"
-        if not pidfile.is_file():
-            return []
-        procs = []
-        for pid in map(int, pidfile.read_text().split()):
-            if pid and pid in self.tree:
-                procs.append(self.tree[pid])
-        return procs
-
-    def assert_nothing_left(self) -> None:
-        left = alive(list(self.tree.values()))
-        assert not left, f"left running: {[(p.pid, p.cmdline()) for p in left]}"
-
-    def verdict(self) -> dict[str, object]:
-        data = json.loads((self.config.parent / "out" / "verdict.json").read_text())
-        assert isinstance(data, dict)
-        return data
-
-
 def run_gate(config: Path, *args: str, timeout: float = 45.0) -> tuple[GateRun, int]:
     gate_run = GateRun(config, *args)
     code = gate_run.finish(timeout)
@@ -229,8 +90,6 @@ def error_stage(gate_run: GateRun) -> object:
 # ----------------------------------------------------------------------- full runs
 
 
-@needs_plugin
-@needs_checker
 def test_a_passing_run_exits_0_and_stops_the_backend(tmp_path: Path) -> None:
     marker = tmp_path / "seeded"
     config = write_config(
@@ -252,8 +111,6 @@ def test_a_passing_run_exits_0_and_stops_the_backend(tmp_path: Path) -> None:
     assert "PASS" in gate_run.stdout
 
 
-@needs_plugin
-@needs_checker
 def test_a_gate_failure_exits_1_not_2(tmp_path: Path) -> None:
     config = write_config(tmp_path, port=backend.free_port(), thresholds=STRICT)
     gate_run, code = run_gate(config)
@@ -312,7 +169,6 @@ def test_a_backend_that_exits_at_startup_is_reported_at_once(tmp_path: Path) -> 
     assert error_stage(gate_run) == "start"
 
 
-@needs_plugin
 def test_a_backend_dying_during_the_load_is_a_harness_failure(tmp_path: Path) -> None:
     config = write_config(
         tmp_path,
@@ -331,7 +187,6 @@ def test_a_backend_dying_during_the_load_is_a_harness_failure(tmp_path: Path) ->
     assert error_stage(gate_run) == "backend"
 
 
-@needs_plugin
 def test_a_locust_crash_is_a_harness_failure(tmp_path: Path) -> None:
     config = write_config(
         tmp_path, port=backend.free_port(), locust_args=["--no-such-locust-option"]
@@ -363,7 +218,6 @@ def test_busy_port_exits_2_before_anything_runs(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- signals
 
 
-@needs_plugin
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_to_run_stops_locust_and_the_backend(
     tmp_path: Path, sig: signal.Signals, code: int
@@ -406,7 +260,6 @@ def test_a_signal_while_waiting_for_health_stops_the_backend(tmp_path: Path) -> 
     gate_run.assert_nothing_left()
 
 
-@needs_plugin
 def test_the_runners_cancel_sequence_sigint_then_sigterm(tmp_path: Path) -> None:
     """GitHub's runner sends SIGINT, then SIGTERM: the second must not cut the cleanup."""
     config = write_config(
@@ -462,7 +315,6 @@ def test_a_bad_flag_value_exits_2(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- in-process details
 
 
-@needs_plugin
 def test_orchestrate_sigkills_a_backend_that_ignores_sigterm(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -519,3 +371,36 @@ def test_locust_command_puts_tags_last(tmp_path: Path) -> None:
     assert command[command.index("--processes") + 1] == "2"
     tail = ["--stop-timeout", "3", "--tags", "a", "b", "--exclude-tags", "slow"]
     assert command[-len(tail) :] == tail
+
+
+# ---------------------------------------------------------------------------- health
+
+
+def test_endpoints_of_health_targets() -> None:
+    assert health.endpoint_of("http://127.0.0.1:8089/health") == health.Endpoint("127.0.0.1", 8089)
+    assert health.endpoint_of("https://example.test/x") == health.Endpoint("example.test", 443)
+    assert health.endpoint_of("localhost:5432") == health.Endpoint("localhost", 5432)
+    assert health.endpoint_of("[::1]:80") == health.Endpoint("::1", 80)
+    assert health.endpoint_of("localhost") is None
+    assert health.endpoint_of("host:99999") is None
+
+
+def test_port_in_use_and_tcp_health() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert health.port_in_use("127.0.0.1", port)
+        health.wait_healthy(f"127.0.0.1:{port}", timeout=2)
+    assert not health.port_in_use("127.0.0.1", port)
+    with pytest.raises(health.HealthTimeout) as info:
+        health.wait_healthy(f"127.0.0.1:{port}", timeout=0.3, interval=0.05)
+    assert "refused" in info.value.last.lower()
+
+
+def test_waiting_for_health_stops_when_the_backend_exits() -> None:
+    began = time.monotonic()
+    with pytest.raises(health.BackendExited) as info:
+        health.wait_healthy("127.0.0.1:9", timeout=10, exited=lambda: 3)
+    assert info.value.code == 3
+    assert time.monotonic() - began < 1

@@ -47,13 +47,13 @@ from gate.orchestrate import orchestrate
 def run(config_path: Path | None, **flags: object) -> int:
     """Seed, start the backend, wait for health, run Locust headless, check, clean up.
 
-    Every option can also be set in locust-gate.yml (same names, without the dashes);
-    options win over the file. Exit: 0 pass, 1 gate failed, 2 config or harness error.
+    Every option can also be set in locust-gate.yml under the same name without the
+    leading dashes (--locust-arg is the list `locust-args`); options win over the file.
+    Exit: 0 pass or warn, 1 gate failed, 2 config or harness error, 130/143 interrupted.
     """
     overrides = {key.replace("_", "-"): value for key, value in flags.items()}
     config = load_config(config_path, overrides)
-    if config.source is not None and config_path is None and config.source.parent != Path.cwd():
-        click.echo(f"locust-gate: no locust-gate.yml here; using {config.source}", err=True)
+    click.echo(f"locust-gate: config: {config.source or 'command-line flags only'}", err=True)
     if config.thresholds is None:
         raise UserError(
             "no thresholds file is configured",
