@@ -58,19 +58,12 @@ def _run_checks(results: Results) -> list[Check]:
     if results.total.num_requests > 0:
         return []
     return [
-        Check(
+        _count_failure(
             scope="run",
             endpoint="",
             method="",
-            name="",
             metric="requests",
-            unit="count",
-            measured=0,
-            limit=1,
-            limits={Level.FAIL.value: 1},
-            bound="min",
             outcome=Outcome.NO_DATA,
-            level=Level.FAIL,
             message="the run made no requests: nothing was measured "
             "(check the host, the --tags and that the users' tasks run)",
         )
@@ -100,19 +93,12 @@ def _required_checks(results: Results, thresholds: Thresholds) -> list[Check]:
             continue
         pattern = override.matcher.describe()
         checks.append(
-            Check(
+            _count_failure(
                 scope="endpoint",
                 endpoint=pattern,
                 method=override.matcher.method or "",
-                name=pattern,
                 metric="required",
-                unit="count",
-                measured=0,
-                limit=1,
-                limits={Level.FAIL.value: 1},
-                bound="min",
                 outcome=Outcome.MISSING,
-                level=Level.FAIL,
                 message=f"required endpoint {pattern!r} made no requests in this run",
                 where=override.where,
             )
@@ -127,6 +113,29 @@ def _aggregate_checks(results: Results, thresholds: Thresholds) -> list[Check]:
         _judge(results.total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive)
         for rule in thresholds.aggregate
     ]
+
+
+def _count_failure(
+    *, scope: str, endpoint: str, method: str, metric: str, outcome: Outcome, message: str,
+    where: str = "",
+) -> Check:
+    """A fail-level check that something happened at least once, and it did not."""
+    return Check(
+        scope=scope,
+        endpoint=endpoint,
+        method=method,
+        name=endpoint,
+        metric=metric,
+        unit="count",
+        measured=0,
+        limit=1,
+        limits={Level.FAIL.value: 1},
+        bound="min",
+        outcome=outcome,
+        level=Level.FAIL,
+        message=message,
+        where=where,
+    )
 
 
 def _judge(entry: EndpointStats, rule: Rule, min_requests: int, on_inconclusive: Level) -> Check:
