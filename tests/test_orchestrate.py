@@ -215,6 +215,21 @@ def test_busy_port_exits_2_before_anything_runs(tmp_path: Path) -> None:
     assert gate_run.tree == {}
 
 
+def test_bad_thresholds_exit_2_before_anything_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "seeded"
+    bad = tmp_path / "bad.yml"
+    bad.write_text("version: 1\ndefaults:\n  p95: 5 parsecs\n")
+    config = write_config(
+        tmp_path, port=backend.free_port(), thresholds=bad, seed=f"touch {shlex.quote(str(marker))}"
+    )
+    gate_run, code = run_gate(config)
+    assert code == 2
+    assert f"{bad}:3 (at defaults.p95)" in gate_run.stderr
+    assert "Traceback" not in gate_run.stderr
+    assert not marker.exists()  # the seed did not run: no load test was wasted
+    assert gate_run.tree == {}
+
+
 # --------------------------------------------------------------------------- signals
 
 

@@ -16,6 +16,7 @@ from gate.checking import exit_code_for, run_check, write_error_verdict
 from gate.config import load_config
 from gate.errors import HarnessError, UserError
 from gate.orchestrate import orchestrate
+from gate.thresholds import load as load_thresholds
 
 
 @click.command()
@@ -60,6 +61,8 @@ def run(config_path: Path | None, **flags: object) -> int:
             where=str(config.source) if config.source else "command line",
             fix="set `thresholds: path/to/thresholds.yml` in locust-gate.yml or pass --thresholds",
         )
+    # Parse the thresholds now: a typo must not cost a whole load test before it shows.
+    load_thresholds(config.thresholds)
     try:
         result = orchestrate(config)
     except HarnessError as error:
