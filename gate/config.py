@@ -16,7 +16,6 @@ In `seed` and `start`, which run through the shell, the expansions are shell-quo
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import shlex
@@ -25,9 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 import gate
+from gate import yamlfile
 from gate.errors import UserError, location
 from gate.health import endpoint_of, is_url
 
@@ -81,6 +79,9 @@ _OWNED_OPTIONS = {
     "--exit-code-on-error": "",
     "--json": "",
 }
+
+# Shown in the fix for a file that is not a mapping of keys.
+_EXAMPLE = "locustfile: locustfiles/api.py"
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
@@ -164,65 +165,28 @@ def _read_file(path: Path) -> tuple[dict[str, object], dict[str, int]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {path}: {exc}", where=where) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        top = yamlfile.load(text, where, what=path.name, example=_EXAMPLE, allow_empty=True)
+    except yamlfile.DuplicateKeyError as exc:
         raise UserError(
-            f"{path.name} is not valid YAML: {exc.problem or exc.context}",
-            where=location(where, line),
-            fix="fix the YAML syntax (indentation, quotes, `key: value`)",
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path.name} is not valid YAML: {exc}", where=where) from exc
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise UserError(
-            f"{path.name} must be a mapping of `key: value` lines, not a {_kind(data)}",
-            where=location(where, 1),
-            fix="start with e.g. `locustfile: locustfiles/api.py`",
-        )
-    lines: dict[str, int] = {}
-    for key_node, _value_node in node.value:
-        key = str(key_node.value)
-        line = key_node.start_mark.line + 1
-        if key in lines:
-            raise UserError(
-                f"key {key!r} is set twice (lines {lines[key]} and {line})",
-                where=location(where, line, key),
-                fix="keep one of them",
-            )
-        lines[key] = line
-    for key in data:
-        if not isinstance(key, str) or key not in KEYS:
+            f"key {exc.key!r} is set twice (lines {exc.first_line} and {exc.line})",
+            where=exc.where,
+            fix=exc.fix,
+        ) from None
+    for key in top:
+        if key not in KEYS:
             raise UserError(
                 f"unknown key {key!r} in {path.name}",
-                where=location(where, lines.get(str(key)), str(key)),
-                fix=_did_you_mean(str(key)),
+                where=location(where, top.key_lines[key], key),
+                fix=_did_you_mean(key),
             )
-    return {str(k): v for k, v in data.items()}, lines
+    return dict(top), dict(top.key_lines)
 
 
 def _did_you_mean(key: str) -> str:
-    candidates = difflib.get_close_matches(key.replace("_", "-").lower(), KEYS, n=1, cutoff=0.6)
-    if candidates:
-        return f"did you mean {candidates[0]!r}? Known keys: {', '.join(KEYS)}"
+    suggestion = yamlfile.suggest(key, KEYS)
+    if suggestion:
+        return f"did you mean {suggestion!r}? Known keys: {', '.join(KEYS)}"
     return f"known keys: {', '.join(KEYS)}"
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        str: "string",
-        list: "list",
-        dict: "mapping",
-    }.get(type(value), type(value).__name__)
 
 
 def parse_duration(value: object) -> float | None:
@@ -287,7 +251,7 @@ class _Builder:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(
                 key,
-                f"{key} must be a whole number, got {value!r} (a {_kind(value)})",
+                f"{key} must be a whole number, got {yamlfile.kind(value)}",
                 f"write e.g. `{key}: 5` without quotes",
             )
         if value <= 0 and not (allow_minus_one and value == -1):
@@ -302,7 +266,7 @@ class _Builder:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(
                 key,
-                f"{key} must be a number, got {value!r} (a {_kind(value)})",
+                f"{key} must be a number, got {yamlfile.kind(value)}",
                 f"write e.g. `{key}: 5` without quotes",
             )
         if not value > 0 or math.isinf(value):
@@ -331,7 +295,7 @@ class _Builder:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(
                 key,
-                f"{key} must be a non-empty string, got {value!r} (a {_kind(value)})",
+                f"{key} must be a non-empty string, got {yamlfile.kind(value)}",
                 f'quote it: `{key}: "..."`',
             )
         return value.strip()
@@ -347,7 +311,7 @@ class _Builder:
             items = value
         else:
             raise self.fail(
-                key, f"{key} must be a list of tags, got a {_kind(value)}", f"`{key}: [a, b]`"
+                key, f"{key} must be a list of tags, got {yamlfile.kind(value)}", f"`{key}: [a, b]`"
             )
         tags: list[str] = []
         for item in items:
@@ -409,7 +373,7 @@ class _Builder:
         if file_value is not None:
             if not isinstance(file_value, dict):
                 raise UserError(
-                    f"env must be a mapping of NAME: value, got a {_kind(file_value)}",
+                    f"env must be a mapping of NAME: value, got {yamlfile.kind(file_value)}",
                     where=location(str(self.source), self.lines.get(key), key),
                     fix="e.g.\n    env:\n      DB_URL: sqlite:///demo.db",
                 )
@@ -422,7 +386,7 @@ class _Builder:
                     )
                 if isinstance(val, dict | list) or val is None:
                     raise UserError(
-                        f"env {name} must be a string or number, got a {_kind(val)}",
+                        f"env {name} must be a string or number, got {yamlfile.kind(val)}",
                         where=location(str(self.source), self.lines.get(key), key),
                         fix=f'quote it: `{name}: "..."`',
                     )

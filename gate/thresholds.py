@@ -40,20 +40,17 @@ that reports can point to the line a rule came from. Keys are read as written (Y
 would read a key `on` as `true`); values follow YAML 1.1, so `off`/`no` read as false.
 Duplicate keys are errors (PyYAML would silently keep the last one). Anchors, aliases and
 merge keys (`<<: *common`) work; top-level keys starting with `x-` are ignored, a place to
-define anchors (`x-fast: &fast {p95: 200ms}`).
+define anchors (`x-fast: &fast {p95: 200ms}`). `gate.yamlfile` does the line-aware reading.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from gate.errors import UserError, location
 from gate.rules import (
@@ -67,6 +64,8 @@ from gate.rules import (
     Thresholds,
 )
 from gate.units import UnitError, format_limit, parse_count, parse_value
+from gate.yamlfile import Map, Seq, indent, kind, suggest
+from gate.yamlfile import load as load_yaml
 
 SUPPORTED_VERSION = 1
 
@@ -147,7 +146,7 @@ def load(path: Path) -> Thresholds:
 
 def parse(text: str, path: str) -> Thresholds:
     """Validate the text of a thresholds file; `path` is only used in messages."""
-    top = _load_yaml(text, path)
+    top = load_yaml(text, path, what="the thresholds file", example=_EXAMPLE_FILE)
     return _Parser(path).thresholds(top, text)
 
 
@@ -156,177 +155,6 @@ def json_schema() -> dict[str, Any]:
     resource = resources.files("gate").joinpath("schema", "thresholds.schema.json")
     schema: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
     return schema
-
-
-# --- YAML with line numbers ------------------------------------------------------------
-
-
-class _Map(dict[str, Any]):
-    """A YAML mapping that remembers the (1-based) line of the mapping, of each key and of
-    each value. Keys are the key's text as written."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-        self.key_lines: dict[str, int] = {}
-        self.value_lines: dict[str, int] = {}
-        # Keys that so far only came from a merge (`<<: *anchor`): own keys may override.
-        self.merged_keys: set[str] = set()
-
-
-class _Seq(list[Any]):
-    """A YAML sequence that remembers the (1-based) line of itself and of each item."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-        self.item_lines: list[int] = []
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader whose mappings and sequences are `_Map` / `_Seq`."""
-
-    path = ""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        # The key path of the node being built (constructors run top-down, see below).
-        self.keys: list[str] = []
-
-    def keypath(self, last: str | None = None) -> str:
-        """`endpoints[1].p95`: the path of the current node, or of its key `last`."""
-        keys = self.keys if last is None else [*self.keys, last]
-        return ".".join(keys).replace(".[", "[") or "top level"
-
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1 if node.start_mark is not None else 1
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[_Map]:
-    data = _Map(_line(node))
-    yield data
-    own_count = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
-    loader.flatten_mapping(node)  # `<<: *anchor` merged keys come first
-    merged_count = len(node.value) - own_count
-    for index, (key_node, value_node) in enumerate(node.value):
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise UserError(
-                "a key must be a plain name, not a list or a mapping",
-                where=location(loader.path, _line(key_node), loader.keypath()),
-                fix="write keys as plain words, such as p95: 500ms",
-            )
-        key = str(key_node.value)
-        if index >= merged_count and key in data and key not in data.merged_keys:
-            raise UserError(
-                f"duplicate key {key!r} (first written on line {data.key_lines[key]})",
-                where=location(loader.path, _line(key_node), loader.keypath(key)),
-                fix="keep one of the two lines; YAML would silently use the last one",
-            )
-        loader.keys.append(key)
-        data[key] = loader.construct_object(value_node, deep=True)
-        loader.keys.pop()
-        data.key_lines[key] = _line(key_node)
-        data.value_lines[key] = _line(value_node)
-        if index < merged_count:
-            data.merged_keys.add(key)
-        else:
-            data.merged_keys.discard(key)
-
-
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> Iterator[_Seq]:
-    data = _Seq(_line(node))
-    yield data
-    for index, item in enumerate(node.value):
-        loader.keys.append(f"[{index}]")
-        data.append(loader.construct_object(item, deep=True))
-        loader.keys.pop()
-        data.item_lines.append(_line(item))
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
-
-def _load_yaml(text: str, path: str) -> _Map:
-    loader = _LineLoader(text)
-    loader.path = path
-    try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and (mark is None or mark.line >= len(text.splitlines())):
-            mark = exc.context_mark  # "got <stream end>": where the unclosed thing started
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
-        problem = exc.problem or "syntax error"
-        if exc.context and exc.context_mark is not None:
-            problem += f" ({exc.context} started on line {exc.context_mark.line + 1})"
-        elif exc.context:
-            problem += f" ({exc.context})"
-        raise UserError(
-            f"the thresholds file is not valid YAML: {problem}",
-            where=where,
-            fix=_yaml_fix(text, mark.line if mark is not None else None),
-        ) from None
-    except yaml.YAMLError as exc:
-        raise UserError(
-            f"the thresholds file is not valid YAML: {exc}",
-            where=path,
-            fix="check indentation and quoting",
-        ) from None
-    finally:
-        loader.dispose()
-    if data is None:
-        raise UserError(
-            "the thresholds file is empty",
-            where=location(path, 1, "top level"),
-            fix=f"start with:\n{_indent(_EXAMPLE_FILE)}",
-        )
-    if not isinstance(data, _Map):
-        raise UserError(
-            f"the thresholds file must be a mapping of keys, not {_kind(data)}",
-            where=location(path, _first_content_line(text), "top level"),
-            fix=f"write keys such as:\n{_indent(_EXAMPLE_FILE)}",
-        )
-    return data
-
-
-def _yaml_fix(text: str, line: int | None) -> str:
-    source = text.splitlines()[line] if line is not None and line < len(text.splitlines()) else ""
-    if "\t" in source:
-        return "indent with spaces, not tabs"
-    if re.search(r":\s*[*&!%@`]", source):
-        return 'quote the value, e.g. match: "*/search" (YAML gives * & ! % @ a meaning)'
-    return "check the indentation and quoting on this line and the one before"
-
-
-def _first_content_line(text: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", "---", "%")):
-            return number
-    return 1
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"      {line}" for line in text.splitlines())
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if value is None:
-        return "an empty value"
-    return f"{value!r} ({type(value).__name__})"
 
 
 # --- validation -------------------------------------------------------------------------
@@ -339,7 +167,7 @@ class _Parser:
     def error(self, what: str, line: int, key: str, fix: str) -> UserError:
         return UserError(what, where=location(self.path, line, key), fix=fix)
 
-    def thresholds(self, top: _Map, text: str) -> Thresholds:
+    def thresholds(self, top: Map, text: str) -> Thresholds:
         version = self.version(top)  # first: a newer file may use keys this one lacks
         self.check_keys(top, "", TOP_KEYS)
         on_inconclusive = self.on_inconclusive(top)
@@ -360,14 +188,14 @@ class _Parser:
 
     # keys
 
-    def check_keys(self, mapping: _Map, prefix: str, allowed: Sequence[str]) -> None:
+    def check_keys(self, mapping: Map, prefix: str, allowed: Sequence[str]) -> None:
         for key in mapping:
             if key in allowed or (not prefix and key.startswith(EXTENSION_PREFIX)):
                 continue
             line = mapping.key_lines[key]
             where = f"{prefix}.{key}" if prefix else key
             section = prefix or "the top level"
-            suggestion = _suggest(key, allowed)
+            suggestion = suggest(key, allowed, _ALIASES)
             hint = f"did you mean {suggestion!r}? " if suggestion else "remove it. "
             metrics = [name for name in allowed if name in METRIC_KEYS]
             if metrics and _looks_like_metric(key):
@@ -386,7 +214,7 @@ class _Parser:
 
     # top level
 
-    def version(self, top: _Map) -> int:
+    def version(self, top: Map) -> int:
         example = f"write version: {SUPPORTED_VERSION} as the first key"
         if "version" not in top:
             raise self.error("the thresholds file has no version", top.line, "version", example)
@@ -394,7 +222,7 @@ class _Parser:
         line = top.value_lines["version"]
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(
-                f"version must be a whole number, not {_kind(value)}",
+                f"version must be a whole number, not {kind(value)}",
                 line,
                 "version",
                 f"write version: {SUPPORTED_VERSION} (without quotes)",
@@ -412,7 +240,7 @@ class _Parser:
             raise self.error(f"unsupported version {value}", line, "version", example)
         return value
 
-    def on_inconclusive(self, top: _Map) -> Level:
+    def on_inconclusive(self, top: Map) -> Level:
         key = "on-inconclusive"
         if key not in top:
             return Level.WARN
@@ -426,7 +254,7 @@ class _Parser:
             else ""
         )
         raise self.error(
-            f"on-inconclusive must be warn or fail, not {_kind(value)}{why}",
+            f"on-inconclusive must be warn or fail, not {kind(value)}{why}",
             top.value_lines[key],
             key,
             "write on-inconclusive: warn (report it) or on-inconclusive: fail (fail the gate)",
@@ -434,16 +262,16 @@ class _Parser:
 
     # defaults and aggregate
 
-    def section(self, top: _Map, name: str) -> tuple[tuple[Rule, ...], int | None]:
+    def section(self, top: Map, name: str) -> tuple[tuple[Rule, ...], int | None]:
         if name not in top or top[name] is None:
             return (), None
         mapping = top[name]
-        if not isinstance(mapping, _Map):
+        if not isinstance(mapping, Map):
             raise self.error(
-                f"{name} must be a mapping of metrics, not {_kind(mapping)}",
+                f"{name} must be a mapping of metrics, not {kind(mapping)}",
                 top.value_lines[name],
                 name,
-                f"write for example:\n{_indent(f'{name}:{chr(10)}  p95: 500ms')}",
+                f"write for example:\n{indent(f'{name}:{chr(10)}  p95: 500ms')}",
             )
         self.check_keys(mapping, name, SECTION_KEYS)
         rules: list[Rule] = []
@@ -459,7 +287,7 @@ class _Parser:
                 rules.append(self.rule(Metric(key), mapping, key, f"{name}.{key}"))
         return tuple(rules), self.min_requests(mapping, name)
 
-    def min_requests(self, mapping: _Map, prefix: str) -> int | None:
+    def min_requests(self, mapping: Map, prefix: str) -> int | None:
         key = "min-requests"
         if key not in mapping:
             return None
@@ -475,7 +303,7 @@ class _Parser:
 
     # limits
 
-    def rule(self, metric: Metric, mapping: _Map, key: str, keypath: str) -> Rule:
+    def rule(self, metric: Metric, mapping: Map, key: str, keypath: str) -> Rule:
         value = mapping[key]
         line = mapping.value_lines[key]
         example = format_limit(self.example_value(metric), metric.unit)
@@ -487,7 +315,7 @@ class _Parser:
                 keypath,
                 f"write a limit such as {key}: {example} or {{warn: ..., fail: ...}}",
             )
-        if isinstance(value, _Map):
+        if isinstance(value, Map):
             self.check_keys(value, keypath, ("warn", "fail", direction))
             if not value:
                 raise self.error(
@@ -577,17 +405,17 @@ class _Parser:
 
     # endpoints
 
-    def endpoints(self, top: _Map) -> tuple[EndpointRules, ...]:
+    def endpoints(self, top: Map) -> tuple[EndpointRules, ...]:
         if "endpoints" not in top or top["endpoints"] is None:
             return ()
         entries = top["endpoints"]
-        if not isinstance(entries, _Seq):
+        if not isinstance(entries, Seq):
             raise self.error(
-                f"endpoints must be a list of entries, not {_kind(entries)}",
+                f"endpoints must be a list of entries, not {kind(entries)}",
                 top.value_lines["endpoints"],
                 "endpoints",
                 "start each entry with a dash:\n"
-                + _indent('endpoints:\n  - match: "GET /api/search*"\n    p95: 1500ms'),
+                + indent('endpoints:\n  - match: "GET /api/search*"\n    p95: 1500ms'),
             )
         result: list[EndpointRules] = []
         for index, entry in enumerate(entries):
@@ -607,9 +435,9 @@ class _Parser:
 
     def endpoint(self, entry: object, index: int, line: int) -> EndpointRules:
         keypath = f"endpoints[{index}]"
-        if not isinstance(entry, _Map):
+        if not isinstance(entry, Map):
             raise self.error(
-                f"each endpoints entry must be a mapping, not {_kind(entry)}",
+                f"each endpoints entry must be a mapping, not {kind(entry)}",
                 line,
                 keypath,
                 'write for example: - {match: "GET /api/search*", p95: 1500ms}',
@@ -619,7 +447,7 @@ class _Parser:
         required = entry.get("required", False)
         if not isinstance(required, bool):
             raise self.error(
-                f"required must be true or false, not {_kind(required)}",
+                f"required must be true or false, not {kind(required)}",
                 entry.value_lines["required"],
                 f"{keypath}.required",
                 "write required: true or required: false, without quotes",
@@ -642,7 +470,7 @@ class _Parser:
             where=location(self.path, entry.line, keypath),
         )
 
-    def matcher(self, entry: _Map, keypath: str) -> Matcher:
+    def matcher(self, entry: Map, keypath: str) -> Matcher:
         selectors = [key for key in SELECTOR_KEYS if key in entry]
         if not selectors:
             raise self.error(
@@ -665,7 +493,7 @@ class _Parser:
         line = entry.value_lines[key]
         if not isinstance(pattern, str) or not pattern.strip():
             raise self.error(
-                f"{key} must be a non-empty text, not {_kind(pattern)}",
+                f"{key} must be a non-empty text, not {kind(pattern)}",
                 line,
                 f"{keypath}.{key}",
                 f'write the pattern in quotes, e.g. {key}: "/api/items"',
@@ -682,21 +510,21 @@ class _Parser:
                     "fix the regular expression (Python syntax); in a double-quoted YAML "
                     "string write \\\\ for one backslash, or use single quotes: '^/api/\\d+$'",
                 ) from None
-            kind = MatchKind.REGEX
+            match_kind = MatchKind.REGEX
         elif key == "match" and any(char in pattern for char in GLOB_CHARACTERS):
-            kind = MatchKind.GLOB
+            match_kind = MatchKind.GLOB
         else:
-            kind = MatchKind.EXACT
-        return Matcher(kind=kind, pattern=pattern, method=self.method(entry, keypath))
+            match_kind = MatchKind.EXACT
+        return Matcher(kind=match_kind, pattern=pattern, method=self.method(entry, keypath))
 
-    def method(self, entry: _Map, keypath: str) -> str | None:
+    def method(self, entry: Map, keypath: str) -> str | None:
         if "method" not in entry:
             return None
         value = entry["method"]
         if isinstance(value, str) and _METHOD_RE.fullmatch(value.strip()):
             return value.strip().upper()
         raise self.error(
-            f"method must be one plain word such as GET or POST, not {_kind(value)}",
+            f"method must be one plain word such as GET or POST, not {kind(value)}",
             entry.value_lines["method"],
             f"{keypath}.method",
             "write one method (Locust's Type column), e.g. method: POST; for several methods "
@@ -709,15 +537,9 @@ def _is_off(value: object) -> bool:
 
 
 def _looks_like_metric(key: str) -> bool:
-    return bool(re.fullmatch(r"p[0-9][0-9.]*", key)) or _suggest(key, METRIC_KEYS) is not None
-
-
-def _suggest(key: str, allowed: Sequence[str]) -> str | None:
-    alias = _ALIASES.get(key.lower().replace("_", "-"))
-    if alias in allowed:
-        return alias
-    close = difflib.get_close_matches(key.lower().replace("_", "-"), allowed, n=1, cutoff=0.6)
-    return close[0] if close else None
+    if re.fullmatch(r"p[0-9][0-9.]*", key):
+        return True
+    return suggest(key, METRIC_KEYS, _ALIASES) is not None
 
 
 def _shadows(earlier: Matcher, later: Matcher) -> bool:

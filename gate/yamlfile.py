@@ -1,0 +1,257 @@
+"""Load a YAML file so that every later error can name `file:line` and the key.
+
+`load` parses the text with a `yaml.SafeLoader` whose mappings are `Map`s and whose
+sequences are `Seq`s: plain `dict` / `list` subclasses that also remember the (1-based)
+line of the node, of each key and value, or of each item. Callers validate the result and
+point their own errors at `mapping.key_lines[key]` or `mapping.value_lines[key]`.
+
+What `load` reports itself, as `UserError`s:
+- YAML syntax errors, as `path:line:column`; when the parser only notices a problem at the
+  end of the file ("got <stream end>"), the mark is where the unclosed thing started;
+- a duplicate key at any depth, as `DuplicateKeyError` (PyYAML would silently keep the
+  last one), naming both lines and the key path, e.g. `endpoints[0].p95`;
+- a key that is a list or a mapping;
+- a document that is not a mapping, and an empty document unless `allow_empty`.
+
+Keys are read as the text written (YAML 1.1 would read a key `on` as `true`); values
+follow YAML 1.1, so `off`/`no` read as false. Anchors, aliases and merge keys
+(`<<: *common`) work: a key of the mapping itself may override a merged one.
+
+`kind` and `suggest` help callers word their own messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from gate.errors import UserError, location
+
+__all__ = ["DuplicateKeyError", "Map", "Seq", "indent", "kind", "load", "suggest"]
+
+
+class Map(dict[str, Any]):
+    """A YAML mapping that remembers the (1-based) line of the mapping, of each key and of
+    each value. Keys are the key's text as written."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[str, int] = {}
+        self.value_lines: dict[str, int] = {}
+        # Keys that so far only came from a merge (`<<: *anchor`): own keys may override.
+        self.merged_keys: set[str] = set()
+
+
+class Seq(list[Any]):
+    """A YAML sequence that remembers the (1-based) line of itself and of each item."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+class DuplicateKeyError(UserError):
+    """A key written twice in one mapping. `key`, `line` and `first_line` let a caller
+    reword the message; `where` and `fix` are ready to use."""
+
+    def __init__(self, key: str, *, line: int, first_line: int, where: str) -> None:
+        super().__init__(
+            f"duplicate key {key!r} (first written on line {first_line})",
+            where=where,
+            fix="keep one of the two lines; YAML would silently use the last one",
+        )
+        self.key = key
+        self.line = line
+        self.first_line = first_line
+
+
+def load(
+    text: str, path: str, *, what: str, example: str, allow_empty: bool = False
+) -> Map:
+    """Parse `text` (read from `path`, used only in messages) into a `Map`.
+
+    `what` names the file in messages ("the thresholds file", "locust-gate.yml");
+    `example` is a few lines of a valid file, shown in fixes (its last line is also the
+    example of a `key: value`). An empty document is an error unless `allow_empty`, when
+    it reads as an empty `Map`. Every problem is a `UserError` without a traceback chain.
+    """
+    loader = _LineLoader(text, path, example.splitlines()[-1].strip())
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, text, path, what) from None
+    except yaml.YAMLError as exc:
+        raise UserError(
+            f"{what} is not valid YAML: {exc}", where=path, fix="check indentation and quoting"
+        ) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        if allow_empty:
+            return Map(1)
+        raise UserError(
+            f"{what} is empty",
+            where=location(path, 1, "top level"),
+            fix=f"start with:\n{indent(example)}",
+        )
+    if not isinstance(data, Map):
+        raise UserError(
+            f"{what} must be a mapping of keys, not {kind(data)}",
+            where=location(path, _first_content_line(text), "top level"),
+            fix=f"write keys such as:\n{indent(example)}",
+        )
+    return data
+
+
+def kind(value: object) -> str:
+    """What a value is, for messages: `a list`, `the text 'x'`, `true (a boolean)`..."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if value is None:
+        return "an empty value"
+    return f"{value!r} ({type(value).__name__})"
+
+
+def suggest(
+    key: str, allowed: Sequence[str], aliases: Mapping[str, str] | None = None
+) -> str | None:
+    """The allowed key the user probably meant by `key` ("did you mean"), or None.
+
+    `key` is compared in lower case with `_` read as `-`; `aliases` maps names people
+    write by habit to the key meant (used only when that key is allowed here)."""
+    normal = key.lower().replace("_", "-")
+    alias = (aliases or {}).get(normal)
+    if alias in allowed:
+        return alias
+    close = difflib.get_close_matches(normal, allowed, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def indent(text: str) -> str:
+    """Indent an example for a `fix:` text (under the rendered `  fix: ` line)."""
+    return "\n".join(f"      {line}" for line in text.splitlines())
+
+
+# --- the loader --------------------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader whose mappings and sequences are `Map` / `Seq`."""
+
+    def __init__(self, stream: str, path: str, key_example: str) -> None:
+        super().__init__(stream)
+        self.path = path
+        self.key_example = key_example
+        # The key path of the node being built (constructors run top-down, see below).
+        self.keys: list[str] = []
+
+    def keypath(self, last: str | None = None) -> str:
+        """`endpoints[1].p95`: the path of the current node, or of its key `last`."""
+        keys = self.keys if last is None else [*self.keys, last]
+        return ".".join(keys).replace(".[", "[") or "top level"
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1 if node.start_mark is not None else 1
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[Map]:
+    data = Map(_line(node))
+    yield data
+    own_count = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+    loader.flatten_mapping(node)  # `<<: *anchor` merged keys come first
+    merged_count = len(node.value) - own_count
+    for index, (key_node, value_node) in enumerate(node.value):
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise UserError(
+                "a key must be a plain name, not a list or a mapping",
+                where=location(loader.path, _line(key_node), loader.keypath()),
+                fix=f"write keys as plain words, such as {loader.key_example}",
+            )
+        key = str(key_node.value)
+        if index >= merged_count and key in data and key not in data.merged_keys:
+            raise DuplicateKeyError(
+                key,
+                line=_line(key_node),
+                first_line=data.key_lines[key],
+                where=location(loader.path, _line(key_node), loader.keypath(key)),
+            )
+        loader.keys.append(key)
+        data[key] = loader.construct_object(value_node, deep=True)
+        loader.keys.pop()
+        data.key_lines[key] = _line(key_node)
+        data.value_lines[key] = _line(value_node)
+        if index < merged_count:
+            data.merged_keys.add(key)
+        else:
+            data.merged_keys.discard(key)
+
+
+def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> Iterator[Seq]:
+    data = Seq(_line(node))
+    yield data
+    for index, item in enumerate(node.value):
+        loader.keys.append(f"[{index}]")
+        data.append(loader.construct_object(item, deep=True))
+        loader.keys.pop()
+        data.item_lines.append(_line(item))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+# --- syntax errors -----------------------------------------------------------------------
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str, what: str) -> UserError:
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and (mark is None or mark.line >= len(text.splitlines())):
+        mark = exc.context_mark  # "got <stream end>": where the unclosed thing started
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+    problem = exc.problem or "syntax error"
+    if exc.context and exc.context_mark is not None:
+        problem += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+    elif exc.context:
+        problem += f" ({exc.context})"
+    return UserError(
+        f"{what} is not valid YAML: {problem}",
+        where=where,
+        fix=_syntax_fix(text, mark.line if mark is not None else None),
+    )
+
+
+def _syntax_fix(text: str, line: int | None) -> str:
+    lines = text.splitlines()
+    source = lines[line] if line is not None and line < len(lines) else ""
+    if "\t" in source:
+        return "indent with spaces, not tabs"
+    if re.search(r":\s*[*&!%@`]", source):
+        # Show the line's own key and value quoted when it is a plain `key: value`.
+        plain = re.fullmatch(r"[\s-]*([\w.-]+):\s*([*&!%@`][^\s\"#{}\[\],]*)\s*(#.*)?", source)
+        quoted = f"{plain[1]}: \"{plain[2]}\"" if plain else 'key: "*value"'
+        return f"quote the value, e.g. {quoted} (YAML gives * & ! % @ a meaning)"
+    return "check the indentation and quoting on this line and the one before"
+
+
+def _first_content_line(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "---", "%")):
+            return number
+    return 1
