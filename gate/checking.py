@@ -14,6 +14,7 @@ from typing import TextIO
 from gate import loader, report
 from gate.errors import HarnessError, UserError
 from gate.evaluate import evaluate
+from gate.rules import Thresholds
 from gate.thresholds import load as load_thresholds
 from gate.verdict import Verdict
 
@@ -22,18 +23,25 @@ def run_check(
     *, results: Path, thresholds: Path, report_dir: Path | None, out: TextIO
 ) -> Verdict:
     """Judge `results` (results.json, a directory holding one, a --csv prefix or a
-    --json-file) against `thresholds`; print the table to `out`; write verdict.json,
-    report.md and junit.xml into `report_dir` when given. Raises UserError on bad input."""
+    --json-file) against the thresholds file `thresholds`; print the table to `out`; write
+    verdict.json, report.md and junit.xml into `report_dir` when given. Raises UserError
+    on bad input."""
     if report_dir is not None:
         _check_report_dir(report_dir)
-    rules = load_thresholds(thresholds)
+    return judge(results=results, rules=load_thresholds(thresholds), report_dir=report_dir,
+                 out=out)
+
+
+def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: TextIO) -> Verdict:
+    """`run_check` for thresholds already parsed (`run` parses them before the load test)
+    and an existing `report_dir`."""
     measured = loader.load(results)
     verdict = evaluate(measured, rules)
     ctx = report.ReportContext(
         verdict=verdict,
         results=measured,
         results_path=str(results),
-        thresholds_path=str(thresholds),
+        thresholds_path=rules.path,
     )
     out.write(report.render_console(ctx))
     if report_dir is not None:

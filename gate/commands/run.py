@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from gate.checking import exit_code_for, run_check, write_error_verdict
+from gate.checking import exit_code_for, judge, write_error_verdict
 from gate.config import load_config
 from gate.errors import HarnessError, UserError
 from gate.orchestrate import orchestrate
@@ -62,17 +62,14 @@ def run(config_path: Path | None, **flags: object) -> int:
             fix="set `thresholds: path/to/thresholds.yml` in locust-gate.yml or pass --thresholds",
         )
     # Parse the thresholds now: a typo must not cost a whole load test before it shows.
-    load_thresholds(config.thresholds)
+    rules = load_thresholds(config.thresholds)
     try:
         result = orchestrate(config)
     except HarnessError as error:
         _record(config.output_dir, error)
         raise
-    verdict = run_check(
-        results=result.results,
-        thresholds=config.thresholds,
-        report_dir=result.output_dir,
-        out=sys.stdout,
+    verdict = judge(
+        results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout
     )
     click.echo(
         f"locust-gate: Locust's HTML report: {result.html_report}; logs and results in "
