@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gate import csvreader, histogram, resultsfile  # noqa: E402
-from gate.checking import run_check  # noqa: E402
-from gate.model import (  # noqa: E402
+from gate.commands.checking import run_check  # noqa: E402
+from gate.core import histogram  # noqa: E402
+from gate.core.model import (  # noqa: E402
     EndpointStats,
     Results,
     RunMeta,
@@ -39,6 +39,7 @@ from gate.model import (  # noqa: E402
     Source,
     aggregate,
 )
+from gate.results import csvreader, resultsfile  # noqa: E402
 from tests.support.locustrun import LOCUSTFILES, html_template_args, run_locust  # noqa: E402
 from tests.support.server import Route, serve  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Build results from raw response times for the pure-logic (unit) tier.
 
-Response times go through Locust's bucketing (gate.histogram.bucket, tested equal to
+Response times go through Locust's bucketing (gate.core.histogram.bucket, tested equal to
 locust.stats.bucket_response_time), exactly as a real run would record them.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gate import histogram
-from gate.model import (
+from gate.core import histogram
+from gate.core.model import (
     EndpointStats,
     FailureGroup,
     Results,

@@ -1,0 +1,4 @@
+"""One module per subcommand (`check`, `run`), each thin click wiring.
+
+`checking` is the shared step of `check` and `run`: load results, evaluate, write reports.
+"""

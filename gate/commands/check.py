@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gate.checking import exit_code_for, run_check
+from gate.commands.checking import exit_code_for, run_check
 
 
 @click.command()

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from gate.checking import exit_code_for, judge, write_error_verdict
-from gate.config import load_config
+from gate.commands.checking import exit_code_for, judge, write_error_verdict
 from gate.errors import HarnessError, UserError
-from gate.orchestrate import orchestrate
-from gate.thresholds import load as load_thresholds
+from gate.harness.config import load_config
+from gate.harness.orchestrate import orchestrate
+from gate.thresholds.parser import load as load_thresholds
 
 
 @click.command()

@@ -1,0 +1,195 @@
+"""The results model: what one Locust run measured, independent of where it was read from.
+
+Pure data. Readers (`gate.results.resultsfile`, `.csvreader`, `.jsonfile`) build it;
+`gate.core.evaluate` judges it. All times are milliseconds unless the name says otherwise;
+timestamps are Unix epoch seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from gate.core import histogram
+
+
+class Source(StrEnum):
+    """Where the numbers came from; only the plugin's results are complete."""
+
+    PLUGIN = "plugin"  # gate.plugin at the `quitting` event: exact and complete
+    JSON_FILE = "json-file"  # Locust --json-file: exact histograms, no error messages
+    CSV = "csv"  # Locust --csv: rewritten once a second, misses the last second
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailureGroup:
+    """One distinct failure message of one endpoint, with how often it occurred."""
+
+    method: str
+    name: str
+    error: str
+    occurrences: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointStats:
+    """Everything measured for one (method, name) pair, or for the aggregate.
+
+    `histogram` maps Locust's bucketed response time (ms) to a count, exactly as Locust
+    keeps it; percentiles are computed from it with Locust's own rule. It is None when
+    the source had no histogram (the CSV route), and then `csv_percentiles` holds the
+    integer percentiles Locust printed.
+    """
+
+    method: str
+    name: str
+    num_requests: int
+    num_failures: int
+    histogram: Mapping[int, int] | None
+    total_response_time: float
+    min_response_time: float | None
+    max_response_time: float
+    total_content_length: int
+    # The run-wide span, as Locust divides every row's count by it for Requests/s.
+    start_time: float
+    last_request_timestamp: float | None
+    # Requests logged without a response time; Locust leaves them out of avg/percentiles.
+    num_none_requests: int = 0
+    requests_per_second: Mapping[int, int] = field(default_factory=dict)
+    failures_per_second: Mapping[int, int] = field(default_factory=dict)
+    csv_percentiles: Mapping[float, float] = field(default_factory=dict)
+    csv_rps: float | None = None
+
+    @property
+    def key(self) -> str:
+        """`METHOD NAME`, the form thresholds and reports use."""
+        return f"{self.method} {self.name}" if self.method else self.name
+
+    @property
+    def timed_requests(self) -> int:
+        """Requests that have a response time: the count percentiles and avg are over."""
+        return self.num_requests - self.num_none_requests
+
+    @property
+    def avg_response_time(self) -> float | None:
+        timed = self.timed_requests
+        return self.total_response_time / timed if timed > 0 else None
+
+    @property
+    def fail_ratio(self) -> float | None:
+        return self.num_failures / self.num_requests if self.num_requests else None
+
+    @property
+    def rps(self) -> float | None:
+        """Requests per second the way Locust reports it (over the entry's active span)."""
+        if self.csv_rps is not None:
+            return self.csv_rps
+        if not self.num_requests or self.last_request_timestamp is None:
+            return None
+        span = self.last_request_timestamp - self.start_time
+        return self.num_requests / span if span > 0 else None
+
+    def percentile(self, fraction: float) -> float | None:
+        """The response time at `fraction` (0.95 for p95), exactly as Locust computes it."""
+        if self.timed_requests <= 0:
+            return None
+        if self.histogram is None:
+            return self.csv_percentiles.get(fraction)
+        return histogram.percentile(self.histogram, self.timed_requests, fraction)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecondSample:
+    """One second of the run, for the aggregate of all endpoints.
+
+    `histogram` is the bucketed response times of the requests completed in that second,
+    so that later work can cut warm-up exactly; it may be empty on sources that lack it.
+    """
+
+    t: int  # whole seconds since RunMeta.start_time
+    users: int
+    requests: int
+    failures: int
+    histogram: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunMeta:
+    """Facts about the run that make two runs comparable (or not)."""
+
+    start_time: float
+    end_time: float
+    users: int | None = None
+    spawn_rate: float | None = None
+    host: str | None = None
+    locust_version: str | None = None
+    locustfile: str | None = None
+    fingerprint: str | None = None
+    run_time: float | None = None
+    processes: int | None = None
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Results:
+    """One Locust run: every endpoint, the aggregate, failures and the time series."""
+
+    source: Source
+    meta: RunMeta
+    endpoints: tuple[EndpointStats, ...]
+    total: EndpointStats
+    failures: tuple[FailureGroup, ...] = ()
+    series: tuple[SecondSample, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        return self.source is not Source.CSV
+
+    def endpoint(self, method: str, name: str) -> EndpointStats | None:
+        for entry in self.endpoints:
+            if entry.method == method and entry.name == name:
+                return entry
+        return None
+
+
+AGGREGATED = "Aggregated"
+
+
+def aggregate(entries: Iterable[EndpointStats], *, start_time: float) -> EndpointStats:
+    """The aggregate of several endpoints: sums, with the histograms added bucket by bucket.
+
+    This is how Locust builds its `Aggregated` row, so the percentiles agree exactly.
+    """
+    items = list(entries)
+    hists = [e.histogram for e in items]
+    mins = [e.min_response_time for e in items if e.min_response_time is not None]
+    lasts = [e.last_request_timestamp for e in items if e.last_request_timestamp is not None]
+    rps: dict[int, int] = {}
+    fps: dict[int, int] = {}
+    for entry in items:
+        for second, count in entry.requests_per_second.items():
+            rps[second] = rps.get(second, 0) + count
+        for second, count in entry.failures_per_second.items():
+            fps[second] = fps.get(second, 0) + count
+    return EndpointStats(
+        method="",
+        name=AGGREGATED,
+        num_requests=sum(e.num_requests for e in items),
+        num_failures=sum(e.num_failures for e in items),
+        histogram=histogram.merge([h for h in hists if h is not None])
+        if all(h is not None for h in hists)
+        else None,
+        total_response_time=sum(e.total_response_time for e in items),
+        min_response_time=min(mins) if mins else None,
+        max_response_time=max((e.max_response_time for e in items), default=0.0),
+        total_content_length=sum(e.total_content_length for e in items),
+        num_none_requests=sum(e.num_none_requests for e in items),
+        start_time=start_time,
+        last_request_timestamp=max(lasts) if lasts else None,
+        requests_per_second=rps,
+        failures_per_second=fps,
+    )

@@ -1,0 +1,178 @@
+"""The thresholds model: what the user asked for, already validated.
+
+`gate.thresholds.parser` parses YAML into these; `gate.core.evaluate` applies them. A rule compares
+one measured metric with limits at the levels `warn` and `fail`. Limits are absolute here;
+baseline-relative limits (a later issue) are a second limit kind that is resolved against
+the baseline before comparison, so the comparison itself stays the same.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+
+class Level(StrEnum):
+    WARN = "warn"
+    FAIL = "fail"
+
+
+class Unit(StrEnum):
+    MS = "ms"
+    RATIO = "ratio"  # 0..1, written and shown as a percentage
+    RPS = "req/s"
+
+
+class Metric(StrEnum):
+    P50 = "p50"
+    P66 = "p66"
+    P75 = "p75"
+    P80 = "p80"
+    P90 = "p90"
+    P95 = "p95"
+    P98 = "p98"
+    P99 = "p99"
+    P999 = "p99.9"
+    MAX = "max"
+    AVG = "avg"
+    FAIL_RATIO = "fail-ratio"
+    RPS = "rps"
+
+    @property
+    def fraction(self) -> float | None:
+        """0.95 for p95; None for metrics that are not percentiles."""
+        return _FRACTIONS.get(self)
+
+    @property
+    def unit(self) -> Unit:
+        if self is Metric.FAIL_RATIO:
+            return Unit.RATIO
+        if self is Metric.RPS:
+            return Unit.RPS
+        return Unit.MS
+
+    @property
+    def is_floor(self) -> bool:
+        """True when the limit is a minimum (throughput), False when it is a maximum."""
+        return self is Metric.RPS
+
+
+_FRACTIONS = {
+    Metric.P50: 0.50,
+    Metric.P66: 0.66,
+    Metric.P75: 0.75,
+    Metric.P80: 0.80,
+    Metric.P90: 0.90,
+    Metric.P95: 0.95,
+    Metric.P98: 0.98,
+    Metric.P99: 0.99,
+    Metric.P999: 0.999,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Limit:
+    """An absolute limit in the metric's canonical unit (ms, ratio 0..1, req/s)."""
+
+    value: float
+    level: Level
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """One metric with its limits. `where` names the file, line and key it came from."""
+
+    metric: Metric
+    limits: tuple[Limit, ...]
+    where: str = ""
+
+    def limit(self, level: Level) -> Limit | None:
+        return next((lim for lim in self.limits if lim.level is level), None)
+
+
+class MatchKind(StrEnum):
+    EXACT = "exact"
+    GLOB = "glob"
+    REGEX = "regex"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Matcher:
+    """Selects endpoints. A pattern is tried against `NAME` and against `METHOD NAME`;
+    `method`, when set, must equal the request's method (its Locust `Type`)."""
+
+    kind: MatchKind
+    pattern: str
+    method: str | None = None
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    def matches(self, method: str, name: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        candidates = (name, f"{method} {name}") if method else (name,)
+        return any(self._one(candidate) for candidate in candidates)
+
+    def _one(self, candidate: str) -> bool:
+        if self.kind is MatchKind.EXACT:
+            return candidate == self.pattern
+        if self.kind is MatchKind.GLOB:
+            return fnmatch.fnmatchcase(candidate, self.pattern)
+        return self._regex.search(candidate) is not None
+
+    def describe(self) -> str:
+        text = f"regex:{self.pattern}" if self.kind is MatchKind.REGEX else self.pattern
+        return f"{self.method} {text}" if self.method else text
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointRules:
+    """An override for the endpoints a matcher selects. Its rules replace the defaults of
+    the same metric; `disabled` switches defaults off (`p99: off`)."""
+
+    matcher: Matcher
+    rules: tuple[Rule, ...] = ()
+    disabled: frozenset[Metric] = frozenset()
+    required: bool = False
+    min_requests: int | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Thresholds:
+    """A whole thresholds file. Endpoint overrides: first match wins."""
+
+    path: str
+    version: int = 1
+    defaults: tuple[Rule, ...] = ()
+    min_requests: int = 1
+    endpoints: tuple[EndpointRules, ...] = ()
+    aggregate: tuple[Rule, ...] = ()
+    aggregate_min_requests: int = 1
+    # What an inconclusive or no-data check counts as; it never counts as a pass.
+    on_inconclusive: Level = Level.WARN
+    source_text: str = field(default="", repr=False, compare=False)
+
+    def override_for(self, method: str, name: str) -> EndpointRules | None:
+        return next((o for o in self.endpoints if o.matcher.matches(method, name)), None)
+
+    def rules_for(self, method: str, name: str) -> tuple[tuple[Rule, ...], int]:
+        """The effective rules and minimum request count for one endpoint."""
+        override = self.override_for(method, name)
+        if override is None:
+            return self.defaults, self.min_requests
+        own = {rule.metric for rule in override.rules}
+        kept = tuple(
+            rule
+            for rule in self.defaults
+            if rule.metric not in own and rule.metric not in override.disabled
+        )
+        min_requests = (
+            override.min_requests if override.min_requests is not None else self.min_requests
+        )
+        return kept + override.rules, min_requests

@@ -1,0 +1,250 @@
+"""Values with units, as users write them in thresholds files, and as reports show them.
+
+Parsing (canonical units are those of `gate.core.rules.Unit`):
+
+- durations -> milliseconds: `250ms`, `1.5s`, `2s`, `1m`. A bare number is rejected: is
+  `500` milliseconds or seconds?
+- percentages -> ratio 0..1: `1%`, `0.5%`, at most `100%`. A bare number is rejected: is
+  `0.5` a ratio or a percentage?
+- rates -> requests per second: `100`, `12.5`, `100/s`, `100rps`, `100 req/s`.
+- counts -> int: a plain whole number (`20`).
+
+A number is written in plain decimal notation (`12`, `0.5`, `.5`): never negative, NaN,
+infinite or in exponent notation; spaces may separate it from its unit (`500 ms`). Errors
+raise `UnitError` (a `ValueError`) with `problem` (what is wrong) and `fix` (what to write
+instead); the thresholds parser adds the file, line and key.
+
+Formatting (`format_value`), used by every report so that numbers look the same everywhere:
+
+- milliseconds: below 10 ms one decimal (`2.5 ms`), below 1 s whole milliseconds
+  (`812 ms`), from 1 s on seconds with two decimals (`1.25 s`);
+- ratios as percentages with two decimals (`0.50 %`); a non-zero value that would show as
+  `0.00 %` keeps two significant digits instead (`0.0012 %`);
+- rates with one decimal (`153.2 req/s`);
+- no value (None or NaN): `n/a`.
+
+`format_limit` writes a value back in the notation of the thresholds file (`500ms`, `1.5s`,
+`0.5%`, `100/s`), for messages that suggest an edit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from gate.core.rules import Unit
+
+# A non-negative decimal number without sign or exponent: 12, 12.5, .5
+NUMBER = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+
+# Patterns for the JSON Schema, kept next to the parser (a test checks that both agree).
+DURATION_PATTERN = rf"^{NUMBER} *(ms|s|m)$"
+PERCENT_PATTERN = r"^0*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?|\.[0-9]+) *%$"
+RATE_PATTERN = rf"^{NUMBER}( *(/s|rps|req/s))?$"
+
+_DURATION_UNITS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0}
+_DURATION_RE = re.compile(rf"({NUMBER}) *(ms|s|m)")
+_PERCENT_RE = re.compile(rf"({NUMBER}) *%")
+_RATE_RE = re.compile(rf"({NUMBER})(?: *(?:/s|rps|req/s))?")
+_NUMBER_RE = re.compile(NUMBER)
+# Anything that starts like a number, to tell "bad unit" from "not a number at all".
+_LOOSE_RE = re.compile(r"([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?) *(.*)")
+_NOT_FINITE_RE = re.compile(r"[-+]?\.?(nan|inf(inity)?)\b", re.IGNORECASE)
+
+# Units people write by habit -> the unit to write instead.
+_DURATION_ALIASES = {
+    "msec": "ms", "msecs": "ms", "millis": "ms", "millisecond": "ms", "milliseconds": "ms",
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+}  # fmt: skip
+_PERCENT_ALIASES = {"percent": "%", "pct": "%", "pc": "%"}
+_RATE_ALIASES = {
+    "/sec": "/s", "req/sec": "/s", "rq/s": "/s", "reqs/s": "/s", "r/s": "/s", "qps": "/s",
+    "tps": "/s", "per second": "/s",
+}  # fmt: skip
+
+
+class UnitError(ValueError):
+    """A value that cannot be read: `problem` says what is wrong, `fix` what to write."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem}; {fix}")
+        self.problem = problem
+        self.fix = fix
+
+
+def parse_duration(value: object) -> float:
+    """`250ms`, `1.5s`, `2s`, `1m` -> milliseconds."""
+    kind, example = "duration", "500ms or 1.5s"
+    text = _text(value, kind, example)
+    if isinstance(text, float) or _NUMBER_RE.fullmatch(text):
+        number = _plain(float(text))
+        raise UnitError(
+            f"{number} has no unit (milliseconds or seconds?)",
+            f"write {number}ms for milliseconds or {number}s for seconds",
+        )
+    match = _DURATION_RE.fullmatch(text)
+    if match is None:
+        raise _explain(text, kind, "ms, s or m", example, _DURATION_ALIASES)
+    return _finite(float(match.group(1)) * _DURATION_UNITS[match.group(2)], text, example)
+
+
+def parse_ratio(value: object) -> float:
+    """`1%`, `0.5%` -> ratio 0..1."""
+    kind, example = "percentage", "1% or 0.5%"
+    text = _text(value, kind, example)
+    if isinstance(text, float) or _NUMBER_RE.fullmatch(text):
+        number = float(text)
+        if number <= 1:
+            fix = (
+                f"write a percentage: {_plain(number * 100)}% if {_plain(number)} is a ratio, "
+                f"or {_plain(number)}%"
+            )
+        else:
+            fix = f"write a percentage: {_plain(number)}%"
+        raise UnitError(f"{_plain(number)} has no unit (a ratio or a percentage?)", fix)
+    match = _PERCENT_RE.fullmatch(text)
+    if match is None:
+        raise _explain(text, kind, "%", example, _PERCENT_ALIASES)
+    percent = _finite(float(match.group(1)), text, example)
+    if percent > 100:
+        raise UnitError(
+            f"{text} is more than 100%", "write a percentage between 0% and 100%, such as 1%"
+        )
+    return percent / 100
+
+
+def parse_rate(value: object) -> float:
+    """`100`, `12.5`, `100/s`, `100rps`, `100 req/s` -> requests per second."""
+    kind, example = "rate", "100 or 100/s"
+    text = _text(value, kind, example)
+    if isinstance(text, float):
+        return text
+    match = _RATE_RE.fullmatch(text)
+    if match is None:
+        raise _explain(text, kind, "/s, rps or req/s", example, _RATE_ALIASES)
+    return _finite(float(match.group(1)), text, example)
+
+
+def parse_count(value: object, *, minimum: int = 0) -> int:
+    """A plain whole number, at least `minimum`, e.g. `20`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            raise UnitError(f"{_show(value)} is not a whole number", f"write {int(value)}")
+        if isinstance(value, str) and value.strip().isdigit():
+            raise UnitError(
+                f"{_show(value)} is not a whole number", f"write {value.strip()} without quotes"
+            )
+        raise UnitError(f"{_show(value)} is not a whole number", "write a whole number such as 20")
+    if value < minimum:
+        what = "negative" if value < 0 else f"less than {minimum}"
+        raise UnitError(f"{value} is {what}", f"write a count of {minimum} or more")
+    return value
+
+
+def parse_value(value: object, unit: Unit) -> float:
+    """Parse a limit written in the notation of the given canonical unit."""
+    if unit is Unit.MS:
+        return parse_duration(value)
+    if unit is Unit.RATIO:
+        return parse_ratio(value)
+    return parse_rate(value)
+
+
+def format_value(value: float | None, unit: Unit) -> str:
+    """Show a value in canonical units the way every report shows it: `812 ms`, `1.25 s`,
+    `0.50 %`, `153.2 req/s`; `n/a` for no value (None or NaN)."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    if unit is Unit.MS:
+        return _format_ms(value)
+    if unit is Unit.RATIO:
+        percent = value * 100
+        if percent != 0 and abs(percent) < 0.005:
+            return f"{percent:.2g} %"
+        return f"{percent:.2f} %"
+    return f"{value:.1f} req/s"
+
+
+def _format_ms(value: float) -> str:
+    if math.isinf(value) or round(value) >= 1000:
+        return f"{value / 1000:.2f} s"
+    if round(value, 1) < 10:
+        return f"{value:.1f} ms"
+    return f"{value:.0f} ms"
+
+
+def format_limit(value: float, unit: Unit) -> str:
+    """Write a value the way it could appear in a thresholds file: `500ms`, `1.5s`,
+    `0.5%`, `100/s` (for messages that suggest an edit)."""
+    if unit is Unit.MS:
+        return f"{_plain(value / 1000)}s" if value >= 1000 else f"{_plain(value)}ms"
+    if unit is Unit.RATIO:
+        return f"{_plain(value * 100)}%"
+    return f"{_plain(value)}/s"
+
+
+def _plain(number: float) -> str:
+    """12.0 -> "12", 0.5 -> "0.5", 0.1 * 3 -> "0.3" (no float noise, no exponent)."""
+    text = f"{round(number, 9):.9f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _text(value: object, kind: str, example: str) -> str | float:
+    """The stripped text of a written value, or a bare number (checked: finite, >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise UnitError(f"{_show(value)} is not a {kind}", f"write a {kind} such as {example}")
+    if isinstance(value, int | float):
+        if math.isnan(value) or math.isinf(value):
+            raise UnitError(f"{value} is not a finite number", f"write a {kind} such as {example}")
+        if value < 0:
+            raise UnitError(
+                f"{value} is negative", f"write a {kind} of 0 or more, such as {example}"
+            )
+        return float(value)
+    text = value.strip()
+    if not text:
+        raise UnitError(f"the {kind} is empty", f"write a {kind} such as {example}")
+    return text
+
+
+def _explain(text: str, kind: str, units: str, example: str, aliases: dict[str, str]) -> UnitError:
+    """Why `text` is not a valid value of `kind`, as precisely as possible."""
+    if _NOT_FINITE_RE.match(text):
+        return UnitError(f"{text!r} is not a finite number", f"write a {kind} such as {example}")
+    loose = _LOOSE_RE.fullmatch(text)
+    if loose is None:
+        return UnitError(
+            f"{text!r} is not a {kind}", f"write a number and a unit ({units}), such as {example}"
+        )
+    number, unit = loose.groups()
+    if number.startswith("-"):
+        return UnitError(f"{text} is negative", f"write a {kind} of 0 or more, such as {example}")
+    if not _NUMBER_RE.fullmatch(number):
+        return UnitError(
+            f"{text} is not written in plain decimal notation",
+            f"write digits with an optional decimal point, such as {example}",
+        )
+    if unit.lower() in aliases:
+        return UnitError(
+            f"{text} has an unknown unit {unit!r}", f"write {number}{aliases[unit.lower()]}"
+        )
+    return UnitError(f"{text} has an unknown unit {unit!r}", f"use {units}, such as {example}")
+
+
+def _finite(number: float, text: str, example: str) -> float:
+    if math.isinf(number) or math.isnan(number):
+        raise UnitError(f"{text} is too large", f"write a value such as {example}")
+    return number
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "an empty value"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return f"a {type(value).__name__}"

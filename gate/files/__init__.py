@@ -1,0 +1,1 @@
+"""Shared file handling for every edge: the positioned YAML loader (`yamlfile`)."""

@@ -1,0 +1,408 @@
+"""The steps of `locust-gate run`, up to and including Locust; judging is `gate.commands.checking`.
+
+1. busy-port check (only when the gate starts the backend) -> UserError, nothing started;
+2. seed command -> HarnessError(stage="seed") with the tail of its output;
+3. start the backend in its own session, output in OUTPUT/backend.log -> stage "start";
+4. health poll -> stage "health" on timeout, "start" if the backend exits meanwhile;
+5. Locust headless with the gate plugin, output in OUTPUT/locust.log and on stderr;
+6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
+   failure, not a latency regression;
+7. Locust exiting non-zero, or without results.json -> stage "locust";
+8. stop Locust and the backend (whole process trees) in `finally`, always.
+
+Signals: while `orchestrate` runs, SIGINT, SIGTERM and SIGHUP (a CI runner cancelling a
+job sends SIGINT, then SIGTERM, then kills) raise `Interrupted`, so the `finally` blocks
+stop Locust and the backend. Starting a process and the cleanup are shielded: a signal
+arriving then is held and raised right after. Repeated signals while stopping are
+ignored, so the runner's SIGTERM after its SIGINT does not cut the cleanup short (they
+stay ignored until the process exits).
+`Interrupted` is a HarnessError with stage "interrupted" and exit code 128 + the signal
+number (130 for SIGINT, 143 for SIGTERM), the shell convention for death by a signal, so
+CI shows "cancelled" rather than a gate verdict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from gate.errors import HarnessError, UserError
+from gate.harness import health, process
+from gate.harness.config import RunConfig
+from gate.results import plugin_path
+
+STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for Locust and the backend
+LOCUST_OVERRUN = 120.0  # seconds Locust may take beyond --run-time before it is killed
+_HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(HarnessError):
+    """`run` got SIGINT/SIGTERM/SIGHUP; everything it started has been stopped."""
+
+    def __init__(self, signum: int) -> None:
+        name = signal.Signals(signum).name
+        super().__init__(
+            f"interrupted by {name}: stopped Locust and the backend; nothing was judged",
+            stage="interrupted",
+        )
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunResult:
+    """What a completed run left behind, for `check` and for the report."""
+
+    output_dir: Path
+    results: Path  # exact results written by the gate plugin
+    csv_prefix: Path  # Locust --csv prefix (OUTPUT/locust_stats.csv, ...)
+    html_report: Path
+    locust_log: Path
+    locust_exit_code: int
+    seed_log: Path | None
+    backend_log: Path | None
+    backend_pid: int | None
+    # The backend's exit code after the gate stopped it (e.g. -15 for SIGTERM), or None
+    # when there was no `start` command.
+    backend_exit_code: int | None
+    duration: float  # seconds, whole run including seed and startup
+
+
+class _SignalGuard:
+    """Turns SIGINT/SIGTERM/SIGHUP into `Interrupted`, except inside `shielded()`."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._raised = False
+        self._shield = 0
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.received is not None:
+            return  # already stopping: do not interrupt the cleanup
+        self.received = signum
+        if self._shield == 0:
+            self._raised = True
+            raise Interrupted(signum)
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers can only be set from the main thread
+        for sig in _HANDLED_SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handle)
+
+    def restore(self) -> None:
+        if self.received is not None:
+            # Interrupted: keep ignoring repeats (the runner's SIGTERM after its SIGINT)
+            # for the few steps left before exit, so the exit code stays 128 + first signal.
+            return
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)  # type: ignore[arg-type]
+        self._previous.clear()
+
+    @contextlib.contextmanager
+    def shielded(self) -> Iterator[None]:
+        self._shield += 1
+        try:
+            yield
+        finally:
+            self._shield -= 1
+        self.raise_pending()
+
+    def raise_pending(self) -> None:
+        if self._shield == 0 and self.received is not None and not self._raised:
+            self._raised = True
+            raise Interrupted(self.received)
+
+
+def orchestrate(
+    config: RunConfig, *, plugin: Path | None = None, progress: TextIO | None = None
+) -> RunResult:
+    """Seed, start, health-check, run Locust, stop. UserError before anything started,
+    HarnessError (with `stage`) for harness failures, Interrupted on a signal; in every
+    case nothing started here is left running."""
+    guard = _SignalGuard()
+    guard.install()
+    try:
+        return _run(config, guard, plugin or plugin_path(), progress or sys.stderr)
+    finally:
+        guard.restore()
+
+
+def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO) -> RunResult:
+    began = time.monotonic()
+    out = config.output_dir
+    if out.exists() and not out.is_dir():
+        raise UserError(
+            f"the output directory {out} is a file",
+            where="output-dir",
+            fix="point output-dir (or --output-dir) at a directory; it is created if missing",
+        )
+    results = out / "results.json"
+    for stale in (results, out / "verdict.json"):
+        stale.unlink(missing_ok=True)  # never judge, or show, a previous run's outcome
+    if config.start:
+        _check_ports(config)
+    out.mkdir(parents=True, exist_ok=True)
+    config.workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env}
+
+    seed_log = out / "seed.log" if config.seed else None
+    if config.seed and seed_log is not None:
+        _say(progress, f"seeding: {config.seed}")
+        _seed(config.seed, log=seed_log, cwd=config.workdir, env=env, guard=guard)
+
+    backend: process.Managed | None = None
+    locust: process.Managed | None = None
+    backend_log = out / "backend.log" if config.start else None
+    backend_code: int | None = None
+    locust_log = out / "locust.log"
+    locust_code = -1
+    try:
+        if config.start and backend_log is not None:
+            _say(progress, f"starting the backend: {config.start}")
+            with guard.shielded():
+                backend = _start_backend(config.start, log=backend_log, cwd=config.workdir, env=env)
+            _wait_healthy(config, backend, progress)
+            backend.remember_tree()
+        elif config.health:
+            _wait_healthy(config, None, progress)
+
+        command = locust_command(config, plugin=plugin, results=results)
+        _say(progress, f"running Locust for {config.run_time}s: {' '.join(command)}")
+        with guard.shielded():
+            locust = process.start(
+                command,
+                log_path=locust_log,
+                name="locust",
+                cwd=config.source.parent if config.source else None,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                tee=progress,
+            )
+        locust_code = _watch(config, locust, backend)
+        locust = None
+        if locust_code != 0:
+            raise HarnessError(
+                f"Locust exited with {process.describe_exit(locust_code)}",
+                stage="locust",
+                where=str(locust_log),
+                fix="see the Locust log: a locustfile error, a bad option in locust-args, "
+                "or an exception in an event listener (the gate runs Locust with "
+                "--exit-code-on-error 0, so failed requests alone do not make it exit non-zero)",
+                log_tail=process.tail(locust_log),
+            )
+        if not results.is_file():
+            raise HarnessError(
+                f"Locust finished but wrote no results file ({results})",
+                stage="locust",
+                where=str(locust_log),
+                fix=f"check that the gate plugin ({plugin}) was loaded; see the Locust log",
+                log_tail=process.tail(locust_log),
+            )
+    finally:
+        with guard.shielded():
+            if locust is not None:
+                process.stop(locust, grace=STOP_GRACE)
+            if backend is not None:
+                backend_code = process.stop(backend, grace=STOP_GRACE)
+    return RunResult(
+        output_dir=out,
+        results=results,
+        csv_prefix=out / "locust",
+        html_report=out / "report.html",
+        locust_log=locust_log,
+        locust_exit_code=locust_code,
+        seed_log=seed_log,
+        backend_log=backend_log,
+        backend_pid=backend.pid if backend is not None else None,
+        backend_exit_code=backend_code,
+        duration=time.monotonic() - began,
+    )
+
+
+def locust_command(config: RunConfig, *, plugin: Path, results: Path) -> list[str]:
+    """The Locust command line. Tags go last: `--tags a b` takes every word up to the next
+    option, so nothing positional may follow it."""
+    out = config.output_dir
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        f"{config.locustfile},{plugin}",
+        "--headless",
+        "-u",
+        str(config.users),
+        "-r",
+        f"{config.spawn_rate:g}",
+        "-t",
+        f"{config.run_time}s",
+        "--csv",
+        str(out / "locust"),
+        "--html",
+        str(out / "report.html"),
+        "--gate-results",
+        str(results),
+        "--exit-code-on-error",
+        "0",
+    ]
+    if config.host:
+        command += ["--host", config.host]
+    if config.processes:
+        command += ["--processes", str(config.processes)]
+    command += config.locust_args
+    if config.tags:
+        command += ["--tags", *config.tags]
+    if config.exclude_tags:
+        command += ["--exclude-tags", *config.exclude_tags]
+    return command
+
+
+def _say(progress: TextIO, text: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        progress.write(f"locust-gate: {text}\n")
+        progress.flush()
+
+
+def _health_target(config: RunConfig) -> str | None:
+    """`health`, or a TCP check of the host's port when the gate starts the backend."""
+    if config.health:
+        return config.health
+    if config.start and config.host:
+        endpoint = health.endpoint_of(config.host)
+        return str(endpoint) if endpoint else None
+    return None
+
+
+def _check_ports(config: RunConfig) -> None:
+    targets = [t for t in (config.host, config.health) if t]
+    seen: set[health.Endpoint] = set()
+    for target in targets:
+        endpoint = health.endpoint_of(target)
+        if endpoint is None or endpoint in seen:
+            continue
+        seen.add(endpoint)
+        if health.port_in_use(endpoint.host, endpoint.port):
+            raise UserError(
+                f"port {endpoint.port} on {endpoint.host} is already in use, so the backend "
+                "could not listen there; nothing was started",
+                where=f"{target} (from {'host' if target == config.host else 'health'})",
+                fix=f"stop what listens there (find it with `ss -ltnp 'sport = :{endpoint.port}'`"
+                f" or `lsof -i :{endpoint.port}`; often a backend left over from an earlier "
+                "run), or move host, health and the start command to a free port",
+            )
+
+
+def _seed(command: str, *, log: Path, cwd: Path, env: dict[str, str], guard: _SignalGuard) -> None:
+    seeder: process.Managed | None = None
+    try:
+        with guard.shielded():
+            seeder = process.start(command, log_path=log, name="seed", cwd=cwd, env=env)
+        code = process.wait(seeder)
+    except OSError as exc:
+        raise HarnessError(
+            f"the seed command could not be started: {exc}", stage="seed", where=f"seed: {command}"
+        ) from exc
+    finally:
+        if seeder is not None:
+            with guard.shielded():
+                process.stop(seeder, grace=2.0)  # anything it left in the background
+    if code != 0:
+        raise HarnessError(
+            f"the seed command failed with {process.describe_exit(code)}",
+            stage="seed",
+            where=f"seed: {command} (in {cwd}; output in {log})",
+            fix="run the seed command by hand in that directory to see why",
+            log_tail=process.tail(log),
+        )
+
+
+def _start_backend(command: str, *, log: Path, cwd: Path, env: dict[str, str]) -> process.Managed:
+    try:
+        return process.start(command, log_path=log, name="backend", cwd=cwd, env=env)
+    except OSError as exc:
+        raise HarnessError(
+            f"the backend could not be started: {exc}", stage="start", where=f"start: {command}"
+        ) from exc
+
+
+def _wait_healthy(config: RunConfig, backend: process.Managed | None, progress: TextIO) -> None:
+    target = _health_target(config)
+    log = backend.log_path if backend is not None else None
+    if target is None:
+        return
+    _say(progress, f"waiting up to {config.health_timeout:g}s for {target}")
+    try:
+        health.wait_healthy(
+            target,
+            timeout=config.health_timeout,
+            exited=backend.poll if backend is not None else None,
+        )
+    except health.BackendExited as exc:
+        raise HarnessError(
+            f"the backend exited with {process.describe_exit(exc.code)} before it became healthy",
+            stage="start",
+            where=f"start: {config.start} (output in {log})",
+            fix="see the backend log below; run the start command by hand to reproduce",
+            log_tail=process.tail(log) if log else None,
+        ) from exc
+    except health.HealthTimeout as exc:
+        raise HarnessError(
+            f"the backend was not healthy after {exc.timeout:g}s: {target} "
+            f"(last probe: {exc.last})",
+            stage="health",
+            where=f"health: {target}" + (f" (backend output in {log})" if log else ""),
+            fix="check that the start command listens where `health` points, and that the "
+            "health endpoint answers 2xx; raise health-timeout if it is only slow",
+            log_tail=process.tail(log) if log else None,
+        ) from exc
+    _say(progress, f"healthy: {target}")
+
+
+def _watch(config: RunConfig, locust: process.Managed, backend: process.Managed | None) -> int:
+    """Wait for Locust to finish while watching the backend."""
+    deadline = time.monotonic() + config.run_time + LOCUST_OVERRUN
+    next_snapshot = 0.0
+    while True:
+        if time.monotonic() >= next_snapshot:
+            # Remember the trees now: a child orphaned later is still found by stop().
+            for managed in (locust, backend):
+                if managed is not None:
+                    managed.remember_tree()
+            next_snapshot = time.monotonic() + 1.0
+        code = locust.poll()
+        if backend is not None and (backend_code := backend.poll()) is not None:
+            process.stop(locust, grace=STOP_GRACE)
+            raise HarnessError(
+                f"the backend exited with {process.describe_exit(backend_code)} during the "
+                "load test",
+                stage="backend",
+                where=f"start: {config.start} (output in {backend.log_path})",
+                fix="this is a harness failure, not a regression: the backend crashed or was "
+                "killed (out of memory?); see its log below",
+                log_tail=process.tail(backend.log_path),
+            )
+        if code is not None:
+            process.wait(locust)
+            process.stop(locust, grace=STOP_GRACE)  # closes the log; reaps leftovers
+            return code
+        if time.monotonic() > deadline:
+            process.stop(locust, grace=STOP_GRACE)
+            raise HarnessError(
+                f"Locust was still running {LOCUST_OVERRUN:g}s after its run time of "
+                f"{config.run_time}s and was stopped",
+                stage="locust",
+                where=str(locust.log_path),
+                fix="see the Locust log; a user that never yields, or a large --stop-timeout",
+                log_tail=process.tail(locust.log_path),
+            )
+        time.sleep(0.1)

@@ -1,0 +1,414 @@
+"""The results.json format written by `gate.plugin`: one definition, read and written here.
+
+Layout (schema `locust-gate/results`, version 1)::
+
+    {
+      "schema": "locust-gate/results",
+      "version": 1,
+      "source": "plugin",                 # gate.core.model.Source value
+      "start_time": 1700000000.1,         # run-wide stats.start_time (epoch s)
+      "last_request_timestamp": 1700000003.0,   # run-wide, or null
+      "meta": {"start_time", "end_time", "users", "spawn_rate", "host", "locust_version",
+               "locustfile", "fingerprint", "run_time", "processes", "tags",
+               "exclude_tags", "options"},
+      "endpoints": [ENDPOINT, ...],       # one per (method, name)
+      "total": ENDPOINT,                  # Locust's Aggregated row (method "")
+      "failures": [{"method", "name", "error", "occurrences"}, ...],
+      "series": [{"t", "users", "requests", "failures", "response_times"}, ...],
+      "warnings": ["...", ...]
+    }
+
+    ENDPOINT = {"method", "name", "num_requests", "num_failures", "num_none_requests",
+                "total_response_time", "min_response_time", "max_response_time",
+                "total_content_length", "start_time", "last_request_timestamp",
+                "response_times": {"<bucket ms>": count} or null,
+                "num_reqs_per_sec": {"<epoch s>": count}, "num_fail_per_sec": {...},
+                "csv_percentiles": {"0.5": ms, ...}, "csv_rps": float or null}
+
+`series[].t` is whole seconds since `meta.start_time`; `series[].response_times` is the
+bucketed histogram of the requests that completed in that second. JSON object keys are
+strings; they become ints (floats for `csv_percentiles`) again on reading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+from gate.core.model import EndpointStats, FailureGroup, Results, RunMeta, SecondSample, Source
+from gate.errors import UserError, location
+
+SCHEMA = "locust-gate/results"
+VERSION = 1
+
+_PLUGIN_HINT = (
+    "run Locust with the plugin loaded, e.g. "
+    "`locust -f locustfile.py,$(python -m gate.plugin)` (the plugin writes results.json "
+    "at the end of the run)"
+)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _hist_out(hist: Mapping[int, int] | None) -> dict[str, int] | None:
+    if hist is None:
+        return None
+    return {str(int(k)): int(v) for k, v in sorted(hist.items())}
+
+
+def _per_sec_out(per_sec: Mapping[int, int]) -> dict[str, int]:
+    return {str(int(k)): int(v) for k, v in sorted(per_sec.items())}
+
+
+def _endpoint_out(entry: EndpointStats) -> dict[str, Any]:
+    return {
+        "method": entry.method,
+        "name": entry.name,
+        "num_requests": entry.num_requests,
+        "num_failures": entry.num_failures,
+        "num_none_requests": entry.num_none_requests,
+        "total_response_time": entry.total_response_time,
+        "min_response_time": entry.min_response_time,
+        "max_response_time": entry.max_response_time,
+        "total_content_length": entry.total_content_length,
+        "start_time": entry.start_time,
+        "last_request_timestamp": entry.last_request_timestamp,
+        "response_times": _hist_out(entry.histogram),
+        "num_reqs_per_sec": _per_sec_out(entry.requests_per_second),
+        "num_fail_per_sec": _per_sec_out(entry.failures_per_second),
+        "csv_percentiles": {repr(float(k)): v for k, v in sorted(entry.csv_percentiles.items())},
+        "csv_rps": entry.csv_rps,
+    }
+
+
+def to_dict(results: Results) -> dict[str, Any]:
+    """The JSON-ready form of `results` (schema `locust-gate/results`, version 1)."""
+    meta = results.meta
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "source": results.source.value,
+        "start_time": results.total.start_time,
+        "last_request_timestamp": results.total.last_request_timestamp,
+        "meta": {
+            "start_time": meta.start_time,
+            "end_time": meta.end_time,
+            "users": meta.users,
+            "spawn_rate": meta.spawn_rate,
+            "host": meta.host,
+            "locust_version": meta.locust_version,
+            "locustfile": meta.locustfile,
+            "fingerprint": meta.fingerprint,
+            "run_time": meta.run_time,
+            "processes": meta.processes,
+            "tags": list(meta.tags),
+            "exclude_tags": list(meta.exclude_tags),
+            "options": dict(meta.options),
+        },
+        "endpoints": [_endpoint_out(e) for e in results.endpoints],
+        "total": _endpoint_out(results.total),
+        "failures": [
+            {"method": f.method, "name": f.name, "error": f.error, "occurrences": f.occurrences}
+            for f in results.failures
+        ],
+        "series": [
+            {
+                "t": s.t,
+                "users": s.users,
+                "requests": s.requests,
+                "failures": s.failures,
+                "response_times": _hist_out(s.histogram),
+            }
+            for s in results.series
+        ],
+        "warnings": list(results.warnings),
+    }
+
+
+def write(path: str | os.PathLike[str], results: Results) -> None:
+    """Write `results` to `path` atomically (temporary file in the same folder + os.replace)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(to_dict(results), indent=1, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Reader:
+    """Typed access to parsed JSON that names the file and key path in every error."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, what: str, key: str, fix: str | None = None) -> NoReturn:
+        raise UserError(
+            f"{what} in results file {self.file}",
+            where=location(self.file, key=key),
+            fix=fix or f"regenerate the file: {_PLUGIN_HINT}",
+        )
+
+    def obj(self, value: Any, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(f"`{key}` must be an object, found {type(value).__name__}", key)
+        return value
+
+    def lst(self, value: Any, key: str) -> list[Any]:
+        if not isinstance(value, list):
+            self.fail(f"`{key}` must be a list, found {type(value).__name__}", key)
+        return value
+
+    def field(self, data: dict[str, Any], name: str, key: str) -> Any:
+        if name not in data:
+            self.fail(f"missing key `{key}.{name}`", f"{key}.{name}")
+        return data[name]
+
+    def string(self, data: dict[str, Any], name: str, key: str, default: str | None = None) -> str:
+        if default is not None and data.get(name) is None:
+            return default
+        value = self.field(data, name, key)
+        if not isinstance(value, str):
+            self.fail(f"`{key}.{name}` must be a string", f"{key}.{name}")
+        return value
+
+    def opt_string(self, data: dict[str, Any], name: str, key: str) -> str | None:
+        value = data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.fail(f"`{key}.{name}` must be a string or null", f"{key}.{name}")
+        return value
+
+    def integer(self, data: dict[str, Any], name: str, key: str, default: int | None = None) -> int:
+        if default is not None and name not in data:
+            return default
+        value = self.field(data, name, key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"`{key}.{name}` must be an integer, found {value!r}", f"{key}.{name}")
+        return value
+
+    def opt_integer(self, data: dict[str, Any], name: str, key: str) -> int | None:
+        if data.get(name) is None:
+            return None
+        return self.integer(data, name, key)
+
+    def number(
+        self, data: dict[str, Any], name: str, key: str, default: float | None = None
+    ) -> float:
+        if default is not None and name not in data:
+            return default
+        value = self.field(data, name, key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(f"`{key}.{name}` must be a number, found {value!r}", f"{key}.{name}")
+        if not math.isfinite(value):
+            self.fail(f"`{key}.{name}` must be a number, found {value!r}", f"{key}.{name}")
+        return float(value)
+
+    def opt_number(self, data: dict[str, Any], name: str, key: str) -> float | None:
+        if data.get(name) is None:
+            return None
+        return self.number(data, name, key)
+
+    def int_map(self, value: Any, key: str) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for k, v in self.obj(value, key).items():
+            try:
+                bucket = int(k)
+            except ValueError:
+                self.fail(f"`{key}` has a key {k!r} that is not an integer", f"{key}.{k}")
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                self.fail(f"`{key}.{k}` must be a count (integer >= 0), found {v!r}", f"{key}.{k}")
+            out[bucket] = out.get(bucket, 0) + v
+        return out
+
+    def float_map(self, value: Any, key: str) -> dict[float, float]:
+        out: dict[float, float] = {}
+        for k, v in self.obj(value, key).items():
+            try:
+                frac = float(k)
+            except ValueError:
+                self.fail(f"`{key}` has a key {k!r} that is not a number", f"{key}.{k}")
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                self.fail(f"`{key}.{k}` must be a number, found {v!r}", f"{key}.{k}")
+            out[frac] = float(v)
+        return out
+
+    def str_list(self, data: dict[str, Any], name: str, key: str) -> tuple[str, ...]:
+        value = data.get(name)
+        if value is None:
+            return ()
+        items = self.lst(value, f"{key}.{name}")
+        if not all(isinstance(i, str) for i in items):
+            self.fail(f"`{key}.{name}` must be a list of strings", f"{key}.{name}")
+        return tuple(items)
+
+
+def _endpoint_in(r: _Reader, value: Any, key: str) -> EndpointStats:
+    data = r.obj(value, key)
+    hist_raw = r.field(data, "response_times", key)
+    return EndpointStats(
+        method=r.string(data, "method", key),
+        name=r.string(data, "name", key),
+        num_requests=r.integer(data, "num_requests", key),
+        num_failures=r.integer(data, "num_failures", key),
+        num_none_requests=r.integer(data, "num_none_requests", key, default=0),
+        histogram=None if hist_raw is None else r.int_map(hist_raw, f"{key}.response_times"),
+        total_response_time=r.number(data, "total_response_time", key),
+        min_response_time=r.opt_number(data, "min_response_time", key),
+        max_response_time=r.number(data, "max_response_time", key),
+        total_content_length=r.integer(data, "total_content_length", key, default=0),
+        start_time=r.number(data, "start_time", key),
+        last_request_timestamp=r.opt_number(data, "last_request_timestamp", key),
+        requests_per_second=r.int_map(
+            data.get("num_reqs_per_sec") or {}, f"{key}.num_reqs_per_sec"
+        ),
+        failures_per_second=r.int_map(
+            data.get("num_fail_per_sec") or {}, f"{key}.num_fail_per_sec"
+        ),
+        csv_percentiles=r.float_map(data.get("csv_percentiles") or {}, f"{key}.csv_percentiles"),
+        csv_rps=r.opt_number(data, "csv_rps", key),
+    )
+
+
+def _meta_in(r: _Reader, value: Any) -> RunMeta:
+    data = r.obj(value, "meta")
+    options = r.obj(data.get("options") or {}, "meta.options")
+    return RunMeta(
+        start_time=r.number(data, "start_time", "meta"),
+        end_time=r.number(data, "end_time", "meta"),
+        users=r.opt_integer(data, "users", "meta"),
+        spawn_rate=r.opt_number(data, "spawn_rate", "meta"),
+        host=r.opt_string(data, "host", "meta"),
+        locust_version=r.opt_string(data, "locust_version", "meta"),
+        locustfile=r.opt_string(data, "locustfile", "meta"),
+        fingerprint=r.opt_string(data, "fingerprint", "meta"),
+        run_time=r.opt_number(data, "run_time", "meta"),
+        processes=r.opt_integer(data, "processes", "meta"),
+        tags=r.str_list(data, "tags", "meta"),
+        exclude_tags=r.str_list(data, "exclude_tags", "meta"),
+        options={str(k): str(v) for k, v in options.items()},
+    )
+
+
+def from_dict(data: Any, *, file: str = "<results>") -> Results:
+    """Parse the JSON-decoded results; `file` is only used in error messages."""
+    r = _Reader(file)
+    top = r.obj(data, "(top level)")
+    schema = top.get("schema")
+    if schema != SCHEMA:
+        r.fail(
+            f"not a locust-gate results file (`schema` is {schema!r}, expected {SCHEMA!r})",
+            "schema",
+            fix="pass the results.json written by gate.plugin, a Locust --csv prefix or a "
+            "Locust --json-file output",
+        )
+    version = top.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        r.fail(f"`version` must be a positive integer, found {version!r}", "version")
+    if version > VERSION:
+        r.fail(
+            f"written by a newer locust-gate (schema version {version}; this one reads up to "
+            f"{VERSION})",
+            "version",
+            fix="upgrade: pip install -U locust-gate",
+        )
+    source_raw = r.string(top, "source", "(top level)", default=Source.PLUGIN.value)
+    try:
+        source = Source(source_raw)
+    except ValueError:
+        r.fail(f"unknown `source` {source_raw!r}", "source")
+    endpoints = tuple(
+        _endpoint_in(r, item, f"endpoints[{i}]")
+        for i, item in enumerate(r.lst(r.field(top, "endpoints", "(top level)"), "endpoints"))
+    )
+    total = _endpoint_in(r, r.field(top, "total", "(top level)"), "total")
+    failures = []
+    for i, item in enumerate(r.lst(top.get("failures") or [], "failures")):
+        key = f"failures[{i}]"
+        f = r.obj(item, key)
+        failures.append(
+            FailureGroup(
+                method=r.string(f, "method", key),
+                name=r.string(f, "name", key),
+                error=r.string(f, "error", key),
+                occurrences=r.integer(f, "occurrences", key),
+            )
+        )
+    series = []
+    for i, item in enumerate(r.lst(top.get("series") or [], "series")):
+        key = f"series[{i}]"
+        s = r.obj(item, key)
+        series.append(
+            SecondSample(
+                t=r.integer(s, "t", key),
+                users=r.integer(s, "users", key),
+                requests=r.integer(s, "requests", key),
+                failures=r.integer(s, "failures", key),
+                histogram=r.int_map(s.get("response_times") or {}, f"{key}.response_times"),
+            )
+        )
+    warnings = r.lst(top.get("warnings") or [], "warnings")
+    return Results(
+        source=source,
+        meta=_meta_in(r, r.field(top, "meta", "(top level)")),
+        endpoints=endpoints,
+        total=total,
+        failures=tuple(failures),
+        series=tuple(series),
+        warnings=tuple(str(w) for w in warnings),
+    )
+
+
+def read(path: str | os.PathLike[str]) -> Results:
+    """Read a results.json; every problem is a UserError naming the file and the key."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UserError(
+            f"results file {file} does not exist", where=file, fix=_PLUGIN_HINT
+        ) from None
+    except OSError as exc:
+        raise UserError(f"cannot read results file {file}: {exc.strerror}", where=file) from None
+    if not raw.strip():
+        raise UserError(
+            f"results file {file} is empty",
+            where=file,
+            fix="the run probably ended before the plugin wrote it; rerun the test and check "
+            "the Locust log for `[locust-gate]` lines",
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"results file {file} is not UTF-8 text",
+            where=f"{file} (byte {exc.start})",
+            fix=f"regenerate the file: {_PLUGIN_HINT}",
+        ) from None
+    except json.JSONDecodeError as exc:
+        truncated = exc.pos >= len(raw.decode("utf-8").rstrip())
+        what = "is truncated (JSON ends early)" if truncated else f"is not valid JSON ({exc.msg})"
+        raise UserError(
+            f"results file {file} {what}",
+            where=location(file, exc.lineno, f"column {exc.colno}"),
+            fix=f"regenerate the file: {_PLUGIN_HINT}",
+        ) from None
+    return from_dict(data, file=file)

@@ -1,0 +1,143 @@
+"""Unit tier: the pure decision logic, on results built from raw response times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gate.core.evaluate import evaluate, measure
+from gate.core.rules import Level, Metric
+from gate.core.verdict import Outcome, Status
+from gate.thresholds.parser import parse
+from tests.factory import endpoint, results
+
+FAST = [10.0] * 96 + [40.0] * 4  # p95 = 10, p99 = 40; with 95/5 Locust gives p95 = 40
+SLOW = [100.0] * 50 + [400.0] * 50
+
+
+def rules(text: str):  # type: ignore[no-untyped-def]
+    return parse(text, "t.yml")
+
+
+def outcomes(verdict):  # type: ignore[no-untyped-def]
+    return {(c.endpoint, c.metric): (c.outcome, c.level) for c in verdict.checks}
+
+
+def test_pass_when_every_limit_holds() -> None:
+    verdict = evaluate(results(endpoint("/a", FAST)), rules("version: 1\ndefaults: {p95: 50ms}\n"))
+    assert verdict.status is Status.PASS
+    assert outcomes(verdict) == {("GET /a", "p95"): (Outcome.PASS, None)}
+    assert verdict.checks[0].measured == 10
+
+
+def test_breach_at_fail_and_warn_levels() -> None:
+    text = "version: 1\ndefaults:\n  p95: {warn: 300ms, fail: 450ms}\n  p50: {warn: 50ms}\n"
+    verdict = evaluate(results(endpoint("/slow", SLOW)), rules(text))
+    got = outcomes(verdict)
+    assert got[("GET /slow", "p50")] == (Outcome.BREACHED, Level.WARN)  # p50 = 400 > 50
+    assert got[("GET /slow", "p95")] == (Outcome.BREACHED, Level.WARN)  # 400 > 300, <= 450
+    assert verdict.status is Status.WARN
+
+
+def test_fail_level_wins_over_warn() -> None:
+    text = "version: 1\ndefaults:\n  p95: {warn: 100ms, fail: 200ms}\n"
+    verdict = evaluate(results(endpoint("/slow", SLOW)), rules(text))
+    check = verdict.checks[0]
+    assert (check.outcome, check.level, check.limit) == (Outcome.BREACHED, Level.FAIL, 200)
+    assert "p95 400 ms > limit 200 ms (fail)" in check.message
+    assert verdict.status is Status.FAIL
+
+
+def test_limit_is_inclusive() -> None:
+    verdict = evaluate(results(endpoint("/a", FAST)), rules("version: 1\ndefaults: {p95: 10ms}\n"))
+    assert verdict.status is Status.PASS
+
+
+def test_rps_is_a_floor_on_the_aggregate() -> None:
+    run = results(endpoint("/a", FAST, duration=10.0))  # 100 requests over 10 s = 10 req/s
+    assert measure(run.total, Metric.RPS) == pytest.approx(10.0)
+    low = evaluate(run, rules("version: 1\naggregate: {rps: 20}\n"))
+    assert low.checks[0].outcome is Outcome.BREACHED and low.checks[0].bound == "min"
+    ok = evaluate(run, rules("version: 1\naggregate: {rps: 5}\n"))
+    assert ok.status is Status.PASS
+
+
+def test_fail_ratio_and_avg() -> None:
+    run = results(endpoint("/a", FAST, failures=3))
+    verdict = evaluate(run, rules("version: 1\ndefaults: {fail-ratio: 2%, avg: 20ms}\n"))
+    got = {c.metric: c for c in verdict.checks}
+    assert got["fail-ratio"].measured == pytest.approx(0.03)
+    assert got["fail-ratio"].outcome is Outcome.BREACHED
+    assert got["avg"].measured == pytest.approx(11.2)
+    assert got["avg"].outcome is Outcome.PASS
+
+
+def test_zero_requests_is_never_a_pass() -> None:
+    verdict = evaluate(results(), rules("version: 1\ndefaults: {p95: 1s}\n"))
+    assert verdict.status is Status.FAIL
+    assert [(c.scope, c.outcome) for c in verdict.checks] == [("run", Outcome.NO_DATA)]
+    assert "no requests" in verdict.reasons[0]
+
+
+def test_too_few_requests_is_inconclusive_at_the_chosen_level() -> None:
+    run = results(endpoint("/a", [10.0] * 5), endpoint("/b", FAST))
+    warn = evaluate(run, rules("version: 1\ndefaults: {p95: 1s, min-requests: 20}\n"))
+    assert outcomes(warn)[("GET /a", "p95")] == (Outcome.INCONCLUSIVE, Level.WARN)
+    assert outcomes(warn)[("GET /b", "p95")] == (Outcome.PASS, None)
+    assert warn.status is Status.WARN  # never a plain pass
+    fail = evaluate(
+        run, rules("version: 1\non-inconclusive: fail\ndefaults: {p95: 1s, min-requests: 20}\n")
+    )
+    assert fail.status is Status.FAIL
+
+
+def test_overrides_first_match_wins_and_keep_other_defaults() -> None:
+    text = """version: 1
+defaults: {p95: 50ms, p99: 60ms}
+endpoints:
+  - match: "GET /slow*"
+    p95: 500ms
+  - match: "/slow"
+    p95: 1ms
+"""
+    verdict = evaluate(results(endpoint("/slow", SLOW), endpoint("/a", FAST)), rules(text))
+    got = {(c.endpoint, c.metric): c for c in verdict.checks}
+    assert got[("GET /slow", "p95")].limit == 500  # first match, not the 1ms one
+    assert got[("GET /slow", "p99")].limit == 60  # default kept
+    assert got[("GET /slow", "p99")].outcome is Outcome.BREACHED
+    assert got[("GET /a", "p95")].limit == 50
+
+
+def test_required_endpoint_missing_fails() -> None:
+    text = """version: 1
+endpoints:
+  - match: "/login"
+    method: POST
+    required: true
+"""
+    verdict = evaluate(results(endpoint("/a", FAST)), rules(text))
+    assert [(c.metric, c.outcome, c.level) for c in verdict.checks] == [
+        ("required", Outcome.MISSING, Level.FAIL)
+    ]
+    present = evaluate(results(endpoint("/login", FAST, method="POST")), rules(text))
+    assert present.status is Status.PASS
+
+
+def test_unnamed_endpoint_gets_defaults() -> None:
+    text = "version: 1\ndefaults: {p99: 30ms}\nendpoints:\n  - match: /other\n    p99: 1s\n"
+    verdict = evaluate(results(endpoint("/unnamed", FAST)), rules(text))
+    assert outcomes(verdict) == {("GET /unnamed", "p99"): (Outcome.BREACHED, Level.FAIL)}
+
+
+def test_example_thresholds_file_evaluates() -> None:
+    path = Path(__file__).resolve().parents[2] / "thresholds" / "example.yml"
+    verdict = evaluate(results(endpoint("/a", FAST)), parse(path.read_text(), str(path)))
+    assert verdict.checks  # every rule became a check
+    assert all(c.where.startswith(str(path)) for c in verdict.checks if c.metric != "required")
+
+
+def test_percentile_follows_locusts_rule_not_textbook_nearest_rank() -> None:
+    # 100 samples, N*p whole: Locust reads position floor(N*p), one above nearest-rank.
+    run = results(endpoint("/a", [10.0] * 95 + [40.0] * 5))
+    assert measure(run.endpoints[0], Metric.P95) == 40

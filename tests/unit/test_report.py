@@ -1,0 +1,115 @@
+"""Renderers: golden report.md, valid junit.xml, a versioned verdict.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from gate.core.evaluate import evaluate
+from gate.core.model import FailureGroup, SecondSample
+from gate.core.verdict import Status
+from gate.reports import report
+from gate.thresholds.parser import parse
+from tests.factory import endpoint, results
+
+GOLDEN = Path(__file__).parent / "golden"
+NAMES = ["/api/items", "NA", "/a|b`c`", "<b>bold</b> @octocat", "/two\nlines::error::x"]
+THRESHOLDS = """version: 1
+defaults:
+  p95: {warn: 50ms, fail: 300ms}
+  fail-ratio: 5%
+  min-requests: 10
+endpoints:
+  - match: /api/items
+    p95: 20ms
+  - match: /login
+    method: POST
+    required: true
+aggregate:
+  rps: 5
+  p99: 1s
+"""
+
+
+def _context() -> report.ReportContext:
+    entries = [
+        endpoint(NAMES[0], [10.0] * 90 + [30.0] * 10),
+        endpoint(NAMES[1], [5.0] * 40, failures=4),
+        endpoint(NAMES[2], [120.0] * 30 + [400.0] * 10, method="POST"),
+        endpoint(NAMES[3], [8.0] * 5),
+        endpoint(NAMES[4], [60.0] * 20),
+    ]
+    failures = [
+        FailureGroup(method="GET", name="NA", error="HTTPError('500 | <i>x</i> `y`')",
+                     occurrences=4)
+    ]
+    series = [
+        SecondSample(t=i, users=5, requests=20 + i, failures=i % 2)
+        for i in range(10)
+    ]
+    run = results(*entries, failures=failures, series=series)
+    verdict = evaluate(run, parse(THRESHOLDS, "thresholds/t.yml"))
+    return report.ReportContext(
+        verdict=verdict, results=run, results_path="out/results.json",
+        thresholds_path="thresholds/t.yml",
+    )
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed: UPDATE_GOLDEN=1 to accept"
+
+
+def test_markdown_matches_golden() -> None:
+    _golden("report.md", report.render_markdown(_context()))
+
+
+def test_console_matches_golden() -> None:
+    _golden("console.txt", report.render_console(_context()))
+
+
+def test_markdown_has_no_raw_user_syntax() -> None:
+    text = report.render_markdown(_context())
+    assert "<b>" not in text and "@octocat" not in text and "`c`" not in text
+    assert "<i>" not in text
+    # every table row has the same number of cells as its header: no name broke a table
+    for block in text.split("\n\n"):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        assert len({row.count("|") for row in rows}) <= 1, block
+
+
+def test_verdict_json_is_versioned_and_complete() -> None:
+    ctx = _context()
+    data = json.loads(report.to_json(report.verdict_dict(ctx)))
+    assert data["schema"] == "locust-gate/verdict" and data["version"] == 1
+    assert data["verdict"] == ctx.verdict.status.value == "fail"
+    assert data["exit_code"] == 1
+    assert len(data["checks"]) == len(ctx.verdict.checks)
+    keys = {"endpoint", "metric", "measured", "limit", "outcome", "level"}
+    assert all(keys <= set(check) for check in data["checks"])
+    missing = [c for c in data["checks"] if c["outcome"] == "missing"]
+    assert missing and missing[0]["level"] == "fail"
+    assert data["totals"]["requests"] == 205
+
+
+def test_junit_has_one_case_per_check_and_parses() -> None:
+    ctx = _context()
+    root = ET.fromstring(report.render_junit(ctx))
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == len(ctx.verdict.checks)
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert int(root.find("testsuite").get("failures")) == len(failed) > 0  # type: ignore[union-attr]
+    message = failed[0].find("failure").get("message")  # type: ignore[union-attr]
+    assert "measured" in message and "limit" in message
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_exit_codes(status: Status) -> None:
+    expected = {Status.PASS: 0, Status.WARN: 0, Status.FAIL: 1, Status.ERROR: 2}[status]
+    assert report.exit_code(status) == expected
