@@ -46,6 +46,27 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BaselineRef:
+    """The stored run(s) that relative checks were compared with (shown in every report)."""
+
+    store: str  # the store string as the user gave it (`path.json`, `dir/`, `git:BRANCH`)
+    commit: str | None
+    branch: str | None
+    time: float | None  # when the (latest) baseline run was made, Unix epoch seconds
+    runs: int  # 1 for a single baseline; the number of runs in a history
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """A measured value next to its baseline, in the metric's canonical unit."""
+
+    baseline: float  # the baseline value (the history's median when there are several runs)
+    change: float  # measured - baseline
+    change_ratio: float | None  # change / baseline; None when the baseline is 0
+    band: tuple[float, float] | None = None  # the history's noise band (low, high), if any
+
+
+@dataclass(frozen=True, kw_only=True)
 class Check:
     """One measured value against one limit, for one endpoint or the aggregate.
 
@@ -68,6 +89,7 @@ class Check:
     level: Level | None
     message: str = ""
     where: str = ""
+    comparison: Comparison | None = None  # set on baseline-relative checks only
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +107,7 @@ class Verdict:
     checks: tuple[Check, ...]
     totals: Totals
     reasons: tuple[str, ...] = ()
+    baseline: BaselineRef | None = None  # set when a baseline was compared with
 
 
 def decide(checks: Iterable[Check]) -> Status:
