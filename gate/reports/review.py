@@ -94,14 +94,16 @@ def fit(ctx: ReportContext, *, links: Links | None, root: str | None, limit: int
         return text
     problems, others = _split(ctx.verdict.checks)
     budget = Budget(chart=False)
+    if size(attempt(budget)) <= limit:
+        return attempt(budget)
     steps: Sequence[tuple[str, int]] = (
         ("others", len(others)),
         ("failure_groups", min(MAX_FAILURE_GROUPS, len(ctx.results.failures))),
         ("problems", len(problems)),
     )
     for name, count in steps:
-        budget = _with(budget, name, count)
-        if size(attempt(budget)) <= limit:
+        without = _with(budget, name, 0)
+        if size(attempt(without)) <= limit:
             # the most rows of this kind that still fit: binary search on the count
             low, high = 0, count
             while low < high:
@@ -111,7 +113,7 @@ def fit(ctx: ReportContext, *, links: Links | None, root: str | None, limit: int
                 else:
                     high = mid - 1
             return attempt(_with(budget, name, low))
-        budget = _with(budget, name, 0)
+        budget = without
     # Even the headline alone is over the limit (only with absurd limits): hard cut.
     text = attempt(budget)
     while size(text) > limit:
