@@ -51,7 +51,7 @@ def control(url: str, path: str, data: dict[str, object] | None = None) -> objec
     request = urllib.request.Request(
         url + path, data=json.dumps(data).encode() if data is not None else None,
         method="POST" if data is not None else "GET")
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (local)
+    with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read())
 
 

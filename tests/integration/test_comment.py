@@ -185,9 +185,10 @@ def test_500_forever_is_bounded_and_exit_0(gh: FakeGitHub, tmp_path: Path,
         {"resource": "IssueComment", "code": "custom", "message": "body is too long"}]}),
      "body is too long"),
 ])
-def test_404_and_422_are_warnings(gh: FakeGitHub, tmp_path: Path, fault: Fault, expected: str,
-                                  monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_404_and_422_are_warnings(  # noqa: PLR0917 (pytest fixtures)
+    gh: FakeGitHub, tmp_path: Path, fault: Fault, expected: str,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
     actions_env(monkeypatch, tmp_path, gh)
     gh.fail(fault)
     code, text = run(capsys, "--report-dir", str(report_dir(tmp_path / "r")))
@@ -209,10 +210,10 @@ def test_a_token_echoed_by_the_server_is_never_printed(
     ("push", {"ref": "refs/heads/main"}),
     ("workflow_dispatch", {}),
 ])
-def test_not_a_pull_request_makes_no_api_call(gh: FakeGitHub, tmp_path: Path, event_name: str,
-                                              payload: dict[str, object],
-                                              monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_not_a_pull_request_makes_no_api_call(  # noqa: PLR0917 (pytest fixtures)
+    gh: FakeGitHub, tmp_path: Path, event_name: str, payload: dict[str, object],
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
     actions_env(monkeypatch, tmp_path, gh, event_name=event_name, payload=payload)
     code, text = run(capsys, "--report-dir", str(report_dir(tmp_path / "r")))
     assert code == 0 and "not a pull request" in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -98,8 +97,10 @@ def test_state_digest_follows_outcomes_not_measurements() -> None:
     (Mode.ON_FAILURE, False, "old", True, False, Action.EDIT),  # kept current when fixed
     (Mode.NEVER, True, None, False, False, Action.SKIP),
 ])
-def test_decide(mode: Mode, failing: bool, existing: str | None, exists: bool, replace: bool,
-                action: Action) -> None:
+def test_decide(  # noqa: PLR0917 (pytest parameters)
+    mode: Mode, failing: bool, existing: str | None, exists: bool, replace: bool,
+    action: Action,
+) -> None:
     decision = sticky.decide(mode=mode, failing=failing, existing_state=existing, exists=exists,
                              state="s", replace=replace)
     assert decision.action is action
