@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from gate.commands.checking import exit_code_for, run_check
+from gate.github.runner import Runner
 
 
 @click.command()
@@ -31,8 +33,10 @@ def check(results: Path, thresholds_path: Path, report_dir: Path | None) -> int:
     RESULTS is a results.json written by the gate's Locust plugin, a directory holding
     one, a Locust --csv prefix (out/run for out/run_stats.csv) or a Locust --json-file.
     Exit code: 0 pass (warnings allowed), 1 gate failed, 2 bad input, 3 internal error.
+    In GitHub Actions it also writes the job summary, annotations and step outputs.
     """
     verdict = run_check(
-        results=results, thresholds=thresholds_path, report_dir=report_dir, out=sys.stdout
+        results=results, thresholds=thresholds_path, report_dir=report_dir, out=sys.stdout,
+        runner=Runner.from_env(os.environ),
     )
     return exit_code_for(verdict)

@@ -15,25 +15,30 @@ from gate.core.evaluate import evaluate
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError
-from gate.reports import report
+from gate.github.publish import publish
+from gate.github.runner import Runner
+from gate.reports import report, review
 from gate.results import loader
 from gate.thresholds.parser import load as load_thresholds
 
 
 def run_check(
-    *, results: Path, thresholds: Path, report_dir: Path | None, out: TextIO
+    *, results: Path, thresholds: Path, report_dir: Path | None, out: TextIO,
+    runner: Runner | None = None,
 ) -> Verdict:
     """Judge `results` (results.json, a directory holding one, a --csv prefix or a
     --json-file) against the thresholds file `thresholds`; print the table to `out`; write
-    verdict.json, report.md and junit.xml into `report_dir` when given. Raises UserError
-    on bad input."""
+    verdict.json, report.md, junit.xml and comment.md into `report_dir` when given; in
+    GitHub Actions (`runner`) also the job summary, annotations and step outputs. Raises
+    UserError on bad input."""
     if report_dir is not None:
         _check_report_dir(report_dir)
     return judge(results=results, rules=load_thresholds(thresholds), report_dir=report_dir,
-                 out=out)
+                 out=out, runner=runner)
 
 
-def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: TextIO) -> Verdict:
+def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: TextIO,
+          runner: Runner | None = None) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`."""
     measured = loader.load(results)
@@ -49,8 +54,26 @@ def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: Tex
         _write(report_dir / "verdict.json", report.to_json(report.verdict_dict(ctx)))
         _write(report_dir / "report.md", report.render_markdown(ctx))
         _write(report_dir / "junit.xml", report.render_junit(ctx))
+        # The PR comment's body, rendered now: the run's links are known here, and the
+        # fork-safe second stage posts it from the artifact without this run's data.
+        _write(report_dir / "comment.md", review.fit(
+            ctx, links=runner.links() if runner is not None else None,
+            root=_root(runner), limit=review.COMMENT_LIMIT - COMMENT_HEAD_ROOM,
+            limit_name="GitHub's 65,536 characters per comment"))
         out.write(f"reports: {report_dir / 'report.md'} (and verdict.json, junit.xml)\n")
+    if runner is not None and runner.in_actions:
+        publish(ctx, runner=runner, root=_root(runner), report_dir=report_dir, out=out)
     return verdict
+
+
+def _root(runner: Runner | None) -> str:
+    """The repository root paths are shown relative to: the Actions workspace, else the
+    working directory."""
+    return (runner.workspace if runner is not None and runner.workspace else None) or str(
+        Path.cwd())
+
+
+COMMENT_HEAD_ROOM = 200  # the hidden marker and state `comment` puts above the body
 
 
 def write_error_verdict(report_dir: Path, error: HarnessError) -> None:

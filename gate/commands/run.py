@@ -7,6 +7,7 @@ health, backend crash, Locust crash; verdict.json then says "error" and the stag
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import click
 
 from gate.commands.checking import exit_code_for, judge, write_error_verdict
 from gate.errors import HarnessError, UserError
+from gate.github.publish import publish_error
+from gate.github.runner import Runner
 from gate.harness.config import load_config
 from gate.harness.orchestrate import orchestrate
 from gate.thresholds.parser import load as load_thresholds
@@ -63,13 +66,15 @@ def run(config_path: Path | None, **flags: object) -> int:
         )
     # Parse the thresholds now: a typo must not cost a whole load test before it shows.
     rules = load_thresholds(config.thresholds)
+    runner = Runner.from_env(os.environ)
     try:
         result = orchestrate(config)
     except HarnessError as error:
-        _record(config.output_dir, error)
+        _record(config.output_dir, error, runner)
         raise
     verdict = judge(
-        results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout
+        results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
+        runner=runner,
     )
     click.echo(
         f"locust-gate: Locust's HTML report: {result.html_report}; logs and results in "
@@ -79,10 +84,14 @@ def run(config_path: Path | None, **flags: object) -> int:
     return exit_code_for(verdict)
 
 
-def _record(output_dir: Path, error: HarnessError) -> None:
-    """Write verdict.json with status "error"; never let that hide the harness error."""
+def _record(output_dir: Path, error: HarnessError, runner: Runner) -> None:
+    """Write verdict.json with status "error" (and in Actions the summary, an annotation
+    and the outputs); never let that hide the harness error."""
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
         write_error_verdict(output_dir, error)
+        if runner.in_actions:
+            publish_error(error, runner=runner, root=runner.workspace or str(Path.cwd()),
+                          report_dir=output_dir, out=sys.stdout)
     except Exception as exc:  # the harness error is what the user must see
         click.echo(f"locust-gate: could not write verdict.json: {exc!r}", err=True)

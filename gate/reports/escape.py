@@ -63,3 +63,9 @@ def xml(text: str) -> str:
 def workflow_command(text: str) -> str:
     """Escape data for a GitHub workflow command (`::error::DATA`)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def workflow_property(text: str) -> str:
+    """Escape a workflow command property (`::error title=VALUE::`): also `:` and `,`,
+    which would otherwise end the value."""
+    return workflow_command(text).replace(":", "%3A").replace(",", "%2C")
