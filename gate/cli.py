@@ -1,4 +1,5 @@
-"""Command-line entry point: thin click wiring; errors map to exit codes here only."""
+"""Command-line entry point: thin click wiring; every exception ends here, as the exit code
+`gate.errors.exit_code` gives it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import click
 from gate import __version__
 from gate.commands.check import check
 from gate.commands.run import run
-from gate.errors import EXIT_INTERNAL_ERROR, GateError
+from gate.errors import GateError, exit_code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,15 +32,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(args=args, prog_name="locust-gate", standalone_mode=False)
     except GateError as exc:
         click.echo(exc.render(), err=True)
-        return exc.exit_code
-    except click.exceptions.Abort:
+        return exit_code(exc)
+    except click.exceptions.Abort as exc:
         click.echo("aborted", err=True)
-        return 130
+        return exit_code(exc)
     except click.ClickException as exc:
         exc.show()
-        return 2
-    except Exception:  # the one place a bug becomes exit 3, with the traceback for a report
+        return exit_code(exc)
+    except Exception as exc:  # the one place a bug becomes exit 3, with the traceback
         click.echo("internal error: this is a bug in locust-gate; please report it.", err=True)
         click.echo(traceback.format_exc(), err=True)
-        return EXIT_INTERNAL_ERROR
+        return exit_code(exc)
     return result if isinstance(result, int) else 0

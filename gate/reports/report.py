@@ -21,7 +21,7 @@ from gate.core.model import EndpointStats, Results
 from gate.core.rules import Level, Metric, Unit
 from gate.core.units import format_value
 from gate.core.verdict import VERDICT_SCHEMA, VERDICT_VERSION, Check, Outcome, Status, Verdict
-from gate.errors import HarnessError
+from gate.errors import HarnessError, exit_code
 from gate.reports import escape
 
 # A PR comment holds 65,536 characters: long tables are cut and point to verdict.json.
@@ -40,10 +40,6 @@ class ReportContext:
     results: Results
     results_path: str
     thresholds_path: str
-
-
-def exit_code(status: Status) -> int:
-    return {Status.PASS: 0, Status.WARN: 0, Status.FAIL: 1, Status.ERROR: 2}[status]
 
 
 # --- verdict.json -------------------------------------------------------------------------
