@@ -6,14 +6,13 @@ Rendering is pure (text in, text out); `gate.commands.checking` writes the files
 
 from __future__ import annotations
 
+import functools
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from gate import __version__
 from gate.core.evaluate import measure
@@ -23,6 +22,9 @@ from gate.core.units import format_value
 from gate.core.verdict import VERDICT_SCHEMA, VERDICT_VERSION, Check, Outcome, Status, Verdict
 from gate.errors import HarnessError, exit_code
 from gate.reports import escape
+
+if TYPE_CHECKING:
+    import jinja2
 
 # A PR comment holds 65,536 characters: long tables are cut and point to verdict.json.
 MAX_PROBLEM_ROWS = 50
@@ -199,18 +201,25 @@ def _fmt_limit(check: Check) -> str:
 
 # --- report.md ----------------------------------------------------------------------------
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("gate.reports", "templates"),
-    undefined=jinja2.StrictUndefined,
-    autoescape=False,  # noqa: S701 (Markdown, not HTML: gate.reports.escape escapes every value first)
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@functools.cache
+def _template() -> jinja2.Template:
+    # Imported here: only a run that writes report.md pays for Jinja2 (about 40 ms).
+    import jinja2  # noqa: PLC0415
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gate.reports", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 (Markdown, not HTML: gate.reports.escape escapes every value first)
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.md.j2")
 
 
 def render_markdown(ctx: ReportContext) -> str:
-    return _ENV.get_template("report.md.j2").render(**_markdown_view(ctx))
+    return _template().render(**_markdown_view(ctx))
 
 
 def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
