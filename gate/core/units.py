@@ -20,7 +20,7 @@ Formatting (`format_value`), used by every report so that numbers look the same 
   (`812 ms`), from 1 s on seconds with two decimals (`1.25 s`);
 - ratios as percentages with two decimals (`0.50 %`); a non-zero value that would show as
   `0.00 %` keeps two significant digits instead (`0.0012 %`);
-- rates with one decimal (`153.2 req/s`);
+- rates with one decimal (`153.2 req/s`); counts whole, with thousands separators;
 - no value (None or NaN): `n/a`.
 
 `format_limit` writes a value back in the notation of the thresholds file (`500ms`, `1.5s`,
@@ -148,6 +148,8 @@ def parse_value(value: object, unit: Unit) -> float:
         return parse_duration(value)
     if unit is Unit.RATIO:
         return parse_ratio(value)
+    if unit is Unit.COUNT:
+        return parse_count(value)
     return parse_rate(value)
 
 
@@ -163,6 +165,8 @@ def format_value(value: float | None, unit: Unit) -> str:
         if percent != 0 and abs(percent) < 0.005:
             return f"{percent:.2g} %"
         return f"{percent:.2f} %"
+    if unit is Unit.COUNT:
+        return f"{value:,.0f}"
     return f"{value:.1f} req/s"
 
 
@@ -181,6 +185,8 @@ def format_limit(value: float, unit: Unit) -> str:
         return f"{_plain(value / 1000)}s" if value >= 1000 else f"{_plain(value)}ms"
     if unit is Unit.RATIO:
         return f"{_plain(value * 100)}%"
+    if unit is Unit.COUNT:
+        return _plain(value)
     return f"{_plain(value)}/s"
 
 

@@ -9,17 +9,25 @@ from __future__ import annotations
 import functools
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from gate import __version__
-from gate.core.evaluate import measure
+from gate.core.measure import measure
 from gate.core.model import EndpointStats, Results
 from gate.core.rules import Level, Metric, Unit
 from gate.core.units import format_value
-from gate.core.verdict import VERDICT_SCHEMA, VERDICT_VERSION, Check, Outcome, Status, Verdict
+from gate.core.verdict import (
+    VERDICT_SCHEMA,
+    VERDICT_VERSION,
+    Check,
+    Outcome,
+    Status,
+    Verdict,
+    by_severity,
+    problems,
+)
 from gate.errors import HarnessError, exit_code
 from gate.reports import escape
 
@@ -33,6 +41,9 @@ MAX_CHECK_ROWS = 200
 MAX_CONSOLE_REASONS = 20
 CHART_POINTS = 60
 _ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
+# By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
+_CHECK_ICONS = {None: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}
+_CHECK_MARKS = {None: "ok", Level.WARN: "WARN", Level.FAIL: "FAIL"}
 _TABLE_METRICS = (Metric.P50, Metric.P95, Metric.P99, Metric.MAX)
 
 
@@ -86,16 +97,16 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
 
 def _check_dict(check: Check) -> dict[str, Any]:
     return {
-        "scope": check.scope,
+        "scope": check.scope.value,
         "endpoint": check.endpoint,
         "method": check.method,
         "name": check.name,
         "metric": check.metric,
-        "unit": check.unit,
+        "unit": check.unit.value,
         "measured": check.measured,
         "limit": check.limit,
         "limits": dict(check.limits),
-        "bound": check.bound,
+        "bound": check.bound.value,
         "outcome": check.outcome.value,
         "level": check.level.value if check.level else None,
         "message": check.message,
@@ -134,10 +145,10 @@ def render_console(ctx: ReportContext) -> str:
     """A plain table that reads well in a CI log: problems first, then a summary line."""
     verdict = ctx.verdict
     rows = [("", "endpoint", "metric", "measured", "limit", "outcome")]
-    for check in _ordered(verdict.checks):
+    for check in by_severity(verdict.checks):
         rows.append(
             (
-                _mark(check),
+                _CHECK_MARKS[check.counts_at],
                 escape.console(check.endpoint or "(run)", limit=60),
                 check.metric,
                 _fmt(check.measured, check.unit),
@@ -160,7 +171,7 @@ def render_console(ctx: ReportContext) -> str:
 
 def _summary_line(ctx: ReportContext) -> str:
     v = ctx.verdict
-    against = sum(1 for c in v.checks if c.outcome.counts_against)
+    against = len(problems(v.checks))
     return (
         f"locust-gate: {v.status.value.upper()} - {v.totals.checks} checks, "
         f"{against} not passed; {v.totals.requests:,} requests, "
@@ -169,34 +180,14 @@ def _summary_line(ctx: ReportContext) -> str:
     )
 
 
-def _mark(check: Check) -> str:
-    if not check.outcome.counts_against:
-        return "ok"
-    return "FAIL" if check.level is Level.FAIL else "WARN"
-
-
-def _ordered(checks: Sequence[Check]) -> list[Check]:
-    def rank(c: Check) -> int:
-        if not c.outcome.counts_against:
-            return 2
-        return 0 if c.level is Level.FAIL else 1
-
-    return sorted(checks, key=rank)
-
-
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return format_value(value, Unit(unit))
+def _fmt(value: float | None, unit: Unit) -> str:
+    return "-" if value is None else format_value(value, unit)
 
 
 def _fmt_limit(check: Check) -> str:
     if check.limit is None:
         return "-"
-    sign = "≥" if check.bound == "min" else "≤"
-    return f"{sign} {_fmt(check.limit, check.unit)}"
+    return f"{check.bound.sign} {_fmt(check.limit, check.unit)}"
 
 
 # --- report.md ----------------------------------------------------------------------------
@@ -224,7 +215,7 @@ def render_markdown(ctx: ReportContext) -> str:
 
 def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
     verdict, results = ctx.verdict, ctx.results
-    problems = [c for c in _ordered(verdict.checks) if c.outcome.counts_against]
+    needs_attention = problems(verdict.checks)
     endpoints = sorted(results.endpoints, key=lambda e: (e.name, e.method))
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
     total = results.total
@@ -233,14 +224,14 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         "status": verdict.status.value,
         "requests": f"{total.num_requests:,}",
         "failures": f"{total.num_failures:,}",
-        "fail_ratio": _fmt(total.fail_ratio, "ratio"),
-        "rps": _fmt(total.rps, "req/s"),
+        "fail_ratio": _fmt(total.fail_ratio, Unit.RATIO),
+        "rps": _fmt(total.rps, Unit.RPS),
         "endpoint_count": len(results.endpoints),
         "duration": _duration(results.meta.end_time - results.meta.start_time),
         "source": results.source.value,
         "exact": results.exact,
-        "problems": [_check_row(c) for c in problems[:MAX_PROBLEM_ROWS]],
-        "problems_cut": max(0, len(problems) - MAX_PROBLEM_ROWS),
+        "problems": [_check_row(c) for c in needs_attention[:MAX_PROBLEM_ROWS]],
+        "problems_cut": max(0, len(needs_attention) - MAX_PROBLEM_ROWS),
         "endpoints": [_endpoint_row(e, verdict) for e in endpoints[:MAX_ENDPOINT_ROWS]],
         "endpoints_cut": max(0, len(endpoints) - MAX_ENDPOINT_ROWS),
         "aggregate": _endpoint_row(total, verdict),
@@ -263,11 +254,8 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
 
 
 def _check_row(check: Check) -> dict[str, str]:
-    icon = {None: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}[
-        check.level if check.outcome.counts_against else None
-    ]
     return {
-        "icon": icon,
+        "icon": _CHECK_ICONS[check.counts_at],
         "endpoint": escape.markdown(check.endpoint or "(run)", limit=120),
         "metric": escape.markdown(check.metric),
         "measured": escape.markdown(_fmt(check.measured, check.unit)),
@@ -279,17 +267,16 @@ def _check_row(check: Check) -> dict[str, str]:
 
 def _endpoint_row(entry: EndpointStats, verdict: Verdict) -> dict[str, str]:
     mine = [c for c in verdict.checks if c.endpoint == entry.key and c.name == entry.name]
-    levels = {c.level for c in mine if c.outcome.counts_against}
-    icon = "❌" if Level.FAIL in levels else "⚠️" if Level.WARN in levels else "✅"
+    worst = problems(mine)
     row = {
-        "icon": icon if mine else "·",
+        "icon": _CHECK_ICONS[worst[0].counts_at if worst else None] if mine else "·",
         "endpoint": escape.markdown(entry.key, limit=120),
         "requests": f"{entry.num_requests:,}",
         "failures": f"{entry.num_failures:,}",
-        "rps": _fmt(entry.rps, "req/s"),
+        "rps": _fmt(entry.rps, Unit.RPS),
     }
     for metric in _TABLE_METRICS:
-        row[metric.value] = _fmt(measure(entry, metric), "ms")
+        row[metric.value] = _fmt(measure(entry, metric), Unit.MS)
     return row
 
 
@@ -325,7 +312,7 @@ def render_junit(ctx: ReportContext) -> str:
     """One test case per check. Fail-level outcomes are <failure>; inconclusive or no-data
     at warn level are <skipped>; warn-level breaches pass with the message in system-out."""
     verdict = ctx.verdict
-    failed = sum(1 for c in verdict.checks if c.outcome.counts_against and c.level is Level.FAIL)
+    failed = sum(1 for c in verdict.checks if c.counts_at is Level.FAIL)
     skipped = sum(1 for c in verdict.checks if _is_skipped(c))
     suite = ET.Element(
         "testsuite",
@@ -344,11 +331,11 @@ def render_junit(ctx: ReportContext) -> str:
             name=escape.xml(check.metric),
         )
         text = escape.xml(_junit_message(check))
-        if check.outcome.counts_against and check.level is Level.FAIL:
+        if check.counts_at is Level.FAIL:
             ET.SubElement(case, "failure", message=text, type=check.outcome.value).text = text
         elif _is_skipped(check):
             ET.SubElement(case, "skipped", message=text)
-        elif check.outcome.counts_against:
+        elif check.counts_at is Level.WARN:
             ET.SubElement(case, "system-out").text = f"WARNING: {text}"
         else:
             ET.SubElement(case, "system-out").text = text
@@ -359,8 +346,10 @@ def render_junit(ctx: ReportContext) -> str:
 
 
 def _is_skipped(check: Check) -> bool:
-    return (
-        check.outcome in (Outcome.INCONCLUSIVE, Outcome.NO_DATA) and check.level is Level.WARN
+    """Too little data at warn level: nothing was judged, which JUnit calls skipped."""
+    return check.counts_at is Level.WARN and check.outcome in (
+        Outcome.INCONCLUSIVE,
+        Outcome.NO_DATA,
     )
 
 
