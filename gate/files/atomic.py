@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 _FILE_MODE = 0o666  # the umask is applied by open(2), as for any new file
@@ -32,24 +31,13 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_folder(target.parent)
 
 
 def _create_temporary(target: Path) -> tuple[Path, int]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp")
         try:
             return tmp, os.open(tmp, flags, _FILE_MODE)
         except FileExistsError:  # a leftover of a crashed writer: pick another name
             continue
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; not every platform or filesystem allows it."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

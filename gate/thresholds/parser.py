@@ -46,7 +46,6 @@ define anchors (`x-fast: &fast {p95: 200ms}`). `gate.files.yamlfile` does the li
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +109,8 @@ def parse(text: str, path: str) -> Thresholds:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the thresholds file (packaged as gate/schema/)."""
+    from importlib import resources  # noqa: PLC0415 (only the schema's users pay for it)
+
     resource = resources.files("gate.thresholds").joinpath("schema", "thresholds.schema.json")
     schema: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
     return schema
