@@ -8,6 +8,7 @@ Part 2: one real 3 s Locust run (4 users, tests/support/locustfiles/mixed.py aga
 local server) with the gate's plugin and Locust's `--csv`. Then, interleaved so that
 machine noise hits both alike, as new processes:
 - `locust-gate check results.json --thresholds T --report-dir D` (all three reports);
+- the same without `--report-dir` (the console table only: no Jinja2, no files);
 - `locust-gate check PREFIX` (the same run through Locust's CSV, which loads pandas);
 - `loco --config C analyze --storage S --run-id R`: locomotive's analysis of the run's
   `_stats.csv`, read into its metrics.json by its own parser (`locomotive.launcher
@@ -122,6 +123,8 @@ def bench_check(repeats: int, peer: Path) -> dict[str, object]:
     commands: dict[str, list[str]] = {
         "locust-gate check results.json": [*gate, str(run.results), "--thresholds",
                                            str(thresholds), "--report-dir", str(work / "r1")],
+        "locust-gate check results.json, console only": [
+            *gate, str(run.results), "--thresholds", str(thresholds)],
         "locust-gate check --csv prefix": [*gate, str(run.csv_prefix), "--thresholds",
                                            str(thresholds), "--report-dir", str(work / "r2")],
         "loco analyze": [str(peer / "bin" / "loco"), "--config", str(loco_config), "analyze",
