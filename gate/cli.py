@@ -1,29 +1,47 @@
-"""Command-line entry point: thin click wiring; errors map to exit codes here only."""
+"""Command-line entry point: thin click wiring; every exception ends here, as the exit code
+`gate.errors.exit_code` gives it.
+
+Subcommands are imported when they are invoked (`_LazyGroup`): `check` never loads the
+harness of `run`, and `--help` loads neither, so start-up stays short.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 
 import click
 
 from gate import __version__
-from gate.commands.check import check
-from gate.commands.comment import comment
-from gate.commands.run import run
-from gate.errors import EXIT_INTERNAL_ERROR, GateError
+from gate.errors import GateError, exit_code
+
+# name -> "module:attribute" of the click command.
+COMMANDS = {
+    "check": "gate.commands.check:check",
+    "comment": "gate.commands.comment:comment",
+    "run": "gate.commands.run:run",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="locust-gate")
 def cli() -> None:
     """A CI regression gate for Locust load tests."""
-
-
-cli.add_command(check)
-cli.add_command(run)
-cli.add_command(comment)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,15 +51,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(args=args, prog_name="locust-gate", standalone_mode=False)
     except GateError as exc:
         click.echo(exc.render(), err=True)
-        return exc.exit_code
-    except click.exceptions.Abort:
+        return exit_code(exc)
+    except click.exceptions.Abort as exc:
         click.echo("aborted", err=True)
-        return 130
+        return exit_code(exc)
     except click.ClickException as exc:
         exc.show()
-        return 2
-    except Exception:  # the one place a bug becomes exit 3, with the traceback for a report
+        return exit_code(exc)
+    except Exception as exc:  # the one place a bug becomes exit 3, with the traceback
+        import traceback  # noqa: PLC0415 (only a bug pays for it)
+
         click.echo("internal error: this is a bug in locust-gate; please report it.", err=True)
         click.echo(traceback.format_exc(), err=True)
-        return EXIT_INTERNAL_ERROR
+        return exit_code(exc)
     return result if isinstance(result, int) else 0

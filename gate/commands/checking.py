@@ -6,15 +6,14 @@ Shared by `locust-gate check` and `locust-gate run`. Decisions are pure
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from gate.core.evaluate import evaluate
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
-from gate.errors import HarnessError, UserError
+from gate.errors import HarnessError, UserError, exit_code
+from gate.files import atomic
 from gate.github.publish import publish
 from gate.github.runner import Runner
 from gate.reports import report, review
@@ -51,12 +50,12 @@ def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: Tex
     )
     out.write(report.render_console(ctx))
     if report_dir is not None:
-        _write(report_dir / "verdict.json", report.to_json(report.verdict_dict(ctx)))
-        _write(report_dir / "report.md", report.render_markdown(ctx))
-        _write(report_dir / "junit.xml", report.render_junit(ctx))
+        atomic.write_text(report_dir / "verdict.json", report.to_json(report.verdict_dict(ctx)))
+        atomic.write_text(report_dir / "report.md", report.render_markdown(ctx))
+        atomic.write_text(report_dir / "junit.xml", report.render_junit(ctx))
         # The PR comment's body, rendered now: the run's links are known here, and the
         # fork-safe second stage posts it from the artifact without this run's data.
-        _write(report_dir / "comment.md", review.fit(
+        atomic.write_text(report_dir / "comment.md", review.fit(
             ctx, links=runner.links() if runner is not None else None,
             root=_root(runner), limit=review.COMMENT_LIMIT - COMMENT_HEAD_ROOM,
             limit_name="GitHub's 65,536 characters per comment"))
@@ -79,11 +78,11 @@ COMMENT_HEAD_ROOM = 200  # the hidden marker and state `comment` puts above the 
 def write_error_verdict(report_dir: Path, error: HarnessError) -> None:
     """Write verdict.json with status `error` and the failing stage, for harness failures."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    _write(report_dir / "verdict.json", report.to_json(report.error_verdict_dict(error)))
+    atomic.write_text(report_dir / "verdict.json", report.to_json(report.error_verdict_dict(error)))
 
 
 def exit_code_for(verdict: Verdict) -> int:
-    return report.exit_code(verdict.status)
+    return exit_code(verdict.status)
 
 
 def _check_report_dir(report_dir: Path) -> None:
@@ -94,15 +93,3 @@ def _check_report_dir(report_dir: Path) -> None:
             fix="pass a directory to --report-dir (it is created if missing)",
         )
     report_dir.mkdir(parents=True, exist_ok=True)
-
-
-def _write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a report."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,7 +20,24 @@ from gate.github.publish import publish_error
 from gate.github.runner import Runner
 from gate.harness.config import load_config
 from gate.harness.orchestrate import orchestrate
+from gate.harness.settings import SETTINGS
 from gate.thresholds.parser import load as load_thresholds
+
+
+def _settings_options(command: Callable[..., int]) -> Callable[..., int]:
+    """One click option per row of the settings table, in the table's order."""
+    for s in reversed(SETTINGS):
+        default = f" [default: {s.default_text}]" if s.default_text else ""
+        names = [s.flag, s.short] if s.short else [s.flag]
+        command = click.option(
+            *names,
+            s.field,
+            type=s.flag_type,
+            multiple=s.repeatable,
+            metavar=s.metavar,
+            help=s.help + default,
+        )(command)
+    return command
 
 
 @click.command()
@@ -29,25 +47,7 @@ from gate.thresholds.parser import load as load_thresholds
     type=click.Path(path_type=Path, dir_okay=False),
     help="Config file [default: ./locust-gate.yml].",
 )
-@click.option("--locustfile", help="The Locust file to run.")
-@click.option("--host", help="Base URL of the system under test, e.g. http://127.0.0.1:8089.")
-@click.option("-u", "--users", type=int, help="Peak number of concurrent users.")
-@click.option("-r", "--spawn-rate", type=float, help="Users started per second.")
-@click.option("-t", "--run-time", help="How long the load runs: 30s, 1m, 1m30s.")
-@click.option("--processes", type=int, help="Locust worker processes (-1: one per core).")
-@click.option("--tags", multiple=True, help="Only run tasks with this tag (repeatable).")
-@click.option("--exclude-tags", multiple=True, help="Skip tasks with this tag (repeatable).")
-@click.option(
-    "--locust-arg", "locust_args", multiple=True, help="Extra Locust argument (repeatable)."
-)
-@click.option("--seed", help="Shell command run before the backend starts.")
-@click.option("--start", help="Shell command that starts the backend (stopped afterwards).")
-@click.option("--workdir", help="Working directory for the seed and start commands.")
-@click.option("--env", multiple=True, metavar="KEY=VALUE", help="Backend environment (repeatable).")
-@click.option("--health", help="Health check: an http(s) URL (2xx) or host:port (TCP connect).")
-@click.option("--health-timeout", help="How long to wait for health: 30s.")
-@click.option("--thresholds", help="The thresholds file.")
-@click.option("--output-dir", help="Where logs, results and reports go [default: locust-gate-out].")
+@_settings_options
 def run(config_path: Path | None, **flags: object) -> int:
     """Seed, start the backend, wait for health, run Locust headless, check, clean up.
 
@@ -55,8 +55,7 @@ def run(config_path: Path | None, **flags: object) -> int:
     leading dashes (--locust-arg is the list `locust-args`); options win over the file.
     Exit: 0 pass or warn, 1 gate failed, 2 config or harness error, 130/143 interrupted.
     """
-    overrides = {key.replace("_", "-"): value for key, value in flags.items()}
-    config = load_config(config_path, overrides)
+    config = load_config(config_path, {s.key: flags[s.field] for s in SETTINGS})
     click.echo(f"locust-gate: config: {config.source or 'command-line flags only'}", err=True)
     if config.thresholds is None:
         raise UserError(

@@ -1,7 +1,8 @@
 """The judging core: pure functions and frozen data, no I/O.
 
 `model` (what a run measured), `histogram` (Locust's bucketing and percentile rule),
-`units` (parsing and formatting values), `rules` (parsed thresholds), `evaluate` (rules x
-results -> checks) and `verdict` (checks -> pass/warn/fail). Everything that reads or
+`units` (parsing and formatting values), `rules` (parsed thresholds), `measure` (where a
+measured value comes from: `Subject` and the `Measurement` protocol), `evaluate` (rules x
+results [x baseline] -> checks) and `verdict` (checks -> pass/warn/fail). Everything that reads or
 writes files lives at the edges: `gate.results`, `gate.thresholds`, `gate.reports`.
 """

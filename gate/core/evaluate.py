@@ -8,20 +8,53 @@ no-data at the file's `on-inconclusive` level.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
-from gate.core.model import AGGREGATED, EndpointStats, Results
-from gate.core.rules import Level, Metric, Rule, Thresholds
+from gate.core.measure import EndpointMeasurement, Measurement, Subject, measure
+from gate.core.model import Results
+from gate.core.rules import Level, Rule, Thresholds, Unit
 from gate.core.units import format_value
-from gate.core.verdict import Check, Outcome, Totals, Verdict, count_outcomes, decide
+from gate.core.verdict import (
+    BaselineRef,
+    Bound,
+    Check,
+    Outcome,
+    Scope,
+    Totals,
+    Verdict,
+    count_outcomes,
+    decide,
+    problems,
+)
+
+__all__ = ["Baseline", "evaluate", "judge", "measure"]
 
 
-def evaluate(results: Results, thresholds: Thresholds) -> Verdict:
+class Baseline(Protocol):
+    """A baseline ready to compare with: the stored run(s) already loaded by the edge.
+
+    `checks` is pure: given this run and the thresholds it returns the baseline-relative
+    checks (outcome `regressed`, `improved`, `new`, or `pass`, with `comparison` set);
+    they are judged with the absolute checks, which do not change.
+    """
+
+    @property
+    def ref(self) -> BaselineRef: ...
+
+    def checks(self, results: Results, thresholds: Thresholds) -> Sequence[Check]: ...
+
+
+def evaluate(
+    results: Results, thresholds: Thresholds, baseline: Baseline | None = None
+) -> Verdict:
     checks = [
         *_run_checks(results),
         *_endpoint_checks(results, thresholds),
         *_required_checks(results, thresholds),
         *_aggregate_checks(results, thresholds),
+        *(baseline.checks(results, thresholds) if baseline is not None else ()),
     ]
     total = results.total
     totals = Totals(
@@ -36,21 +69,8 @@ def evaluate(results: Results, thresholds: Thresholds) -> Verdict:
         checks=tuple(checks),
         totals=totals,
         reasons=tuple(_reasons(checks)),
+        baseline=baseline.ref if baseline is not None else None,
     )
-
-
-def measure(entry: EndpointStats, metric: Metric) -> float | None:
-    """The value of one metric for one endpoint (or the aggregate); None without data."""
-    fraction = metric.fraction
-    if fraction is not None:
-        return entry.percentile(fraction)
-    if metric is Metric.MAX:
-        return entry.max_response_time if entry.timed_requests > 0 else None
-    if metric is Metric.AVG:
-        return entry.avg_response_time
-    if metric is Metric.FAIL_RATIO:
-        return entry.fail_ratio
-    return entry.rps
 
 
 def _run_checks(results: Results) -> list[Check]:
@@ -59,9 +79,7 @@ def _run_checks(results: Results) -> list[Check]:
         return []
     return [
         _count_failure(
-            scope="run",
-            endpoint="",
-            method="",
+            Subject(scope=Scope.RUN, label=""),
             metric="requests",
             outcome=Outcome.NO_DATA,
             message="the run made no requests: nothing was measured "
@@ -75,7 +93,10 @@ def _endpoint_checks(results: Results, thresholds: Thresholds) -> list[Check]:
     for entry in sorted(results.endpoints, key=lambda e: (e.name, e.method)):
         rules, min_requests = thresholds.rules_for(entry.method, entry.name)
         for rule in rules:
-            checks.append(_judge(entry, rule, min_requests, thresholds.on_inconclusive))
+            checks.append(
+                judge(EndpointMeasurement(entry=entry), rule, min_requests,
+                      thresholds.on_inconclusive)
+            )
     return checks
 
 
@@ -94,9 +115,12 @@ def _required_checks(results: Results, thresholds: Thresholds) -> list[Check]:
         pattern = override.matcher.describe()
         checks.append(
             _count_failure(
-                scope="endpoint",
-                endpoint=pattern,
-                method=override.matcher.method or "",
+                Subject(
+                    scope=Scope.ENDPOINT,
+                    label=pattern,
+                    method=override.matcher.method or "",
+                    name=pattern,
+                ),
                 metric="required",
                 outcome=Outcome.MISSING,
                 message=f"required endpoint {pattern!r} made no requests in this run",
@@ -109,28 +133,24 @@ def _required_checks(results: Results, thresholds: Thresholds) -> list[Check]:
 def _aggregate_checks(results: Results, thresholds: Thresholds) -> list[Check]:
     if results.total.num_requests == 0:
         return []  # the run check already fails it; no second message for the same cause
+    total = EndpointMeasurement(entry=results.total)
     return [
-        _judge(results.total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive)
+        judge(total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive)
         for rule in thresholds.aggregate
     ]
 
 
 def _count_failure(
-    *, scope: str, endpoint: str, method: str, metric: str, outcome: Outcome, message: str,
-    where: str = "",
+    subject: Subject, *, metric: str, outcome: Outcome, message: str, where: str = ""
 ) -> Check:
     """A fail-level check that something happened at least once, and it did not."""
-    return Check(
-        scope=scope,
-        endpoint=endpoint,
-        method=method,
-        name=endpoint,
+    return subject.check(
         metric=metric,
-        unit="count",
+        unit=Unit.COUNT,
         measured=0,
         limit=1,
         limits={Level.FAIL.value: 1},
-        bound="min",
+        bound=Bound.MIN,
         outcome=outcome,
         level=Level.FAIL,
         message=message,
@@ -138,30 +158,31 @@ def _count_failure(
     )
 
 
-def _judge(entry: EndpointStats, rule: Rule, min_requests: int, on_inconclusive: Level) -> Check:
-    measured = measure(entry, rule.metric)
+def judge(
+    measurement: Measurement, rule: Rule, min_requests: int, on_inconclusive: Level
+) -> Check:
+    """One rule against one measured subject: pass, breached (at the first level hit),
+    inconclusive (too few samples) or no-data, the last two at `on_inconclusive`."""
+    subject = measurement.subject
+    measured = measurement.value(rule.metric)
     unit = rule.metric.unit
-    passed = Check(
-        scope="aggregate" if entry.name == AGGREGATED and not entry.method else "endpoint",
-        endpoint=entry.key,
-        method=entry.method,
-        name=entry.name,
+    passed = subject.check(
         metric=rule.metric.value,
-        unit=unit.value,
+        unit=unit,
         measured=measured,
         limit=_tightest(rule),
         limits={lim.level.value: lim.value for lim in rule.limits},
-        bound="min" if rule.metric.is_floor else "max",
+        bound=Bound.MIN if rule.metric.is_floor else Bound.MAX,
         outcome=Outcome.PASS,
         level=None,
         where=rule.where,
     )
-    if entry.num_requests < min_requests:
+    if subject.samples is not None and subject.samples < min_requests:
         return replace(
             passed,
             outcome=Outcome.INCONCLUSIVE,
             level=on_inconclusive,
-            message=f"{entry.num_requests} requests, fewer than min-requests "
+            message=f"{subject.samples} requests, fewer than min-requests "
             f"{min_requests}: too few to judge",
         )
     if measured is None:
@@ -201,8 +222,4 @@ def _tightest(rule: Rule) -> float | None:
 
 def _reasons(checks: list[Check]) -> list[str]:
     """One line per check that lowered the verdict, fail level first."""
-    against = [c for c in checks if c.outcome.counts_against]
-    against.sort(key=lambda c: 0 if c.level is Level.FAIL else 1)
-    return [
-        f"{c.endpoint or 'run'}: {c.message or c.outcome.value}" for c in against
-    ]
+    return [f"{c.endpoint or 'run'}: {c.message or c.outcome.value}" for c in problems(checks)]

@@ -24,6 +24,7 @@ class Unit(StrEnum):
     MS = "ms"
     RATIO = "ratio"  # 0..1, written and shown as a percentage
     RPS = "req/s"
+    COUNT = "count"  # a whole number of things (requests made, endpoints present)
 
 
 class Metric(StrEnum):

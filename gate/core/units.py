@@ -3,7 +3,9 @@
 Parsing (canonical units are those of `gate.core.rules.Unit`):
 
 - durations -> milliseconds: `250ms`, `1.5s`, `2s`, `1m`. A bare number is rejected: is
-  `500` milliseconds or seconds?
+  `500` milliseconds or seconds? Run settings (`run-time`, `health-timeout`) use the same
+  grammar through `parse_seconds`, which also takes `1m30s`, `1h` and bare seconds, as
+  Locust's `--run-time` does.
 - percentages -> ratio 0..1: `1%`, `0.5%`, at most `100%`. A bare number is rejected: is
   `0.5` a ratio or a percentage?
 - rates -> requests per second: `100`, `12.5`, `100/s`, `100rps`, `100 req/s`.
@@ -20,7 +22,7 @@ Formatting (`format_value`), used by every report so that numbers look the same 
   (`812 ms`), from 1 s on seconds with two decimals (`1.25 s`);
 - ratios as percentages with two decimals (`0.50 %`); a non-zero value that would show as
   `0.00 %` keeps two significant digits instead (`0.0012 %`);
-- rates with one decimal (`153.2 req/s`);
+- rates with one decimal (`153.2 req/s`); counts whole, with thousands separators;
 - no value (None or NaN): `n/a`.
 
 `format_limit` writes a value back in the notation of the thresholds file (`500ms`, `1.5s`,
@@ -42,8 +44,9 @@ DURATION_PATTERN = rf"^{NUMBER} *(ms|s|m)$"
 PERCENT_PATTERN = r"^0*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?|\.[0-9]+) *%$"
 RATE_PATTERN = rf"^{NUMBER}( *(/s|rps|req/s))?$"
 
-_DURATION_UNITS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0}
-_DURATION_RE = re.compile(rf"({NUMBER}) *(ms|s|m)")
+# The one duration grammar: one or more NUMBER UNIT parts (`500ms`, `1m30s`, `1h`).
+_DURATION_UNITS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+_DURATION_PART = re.compile(rf"({NUMBER}) *(ms|s|m|h)")
 _PERCENT_RE = re.compile(rf"({NUMBER}) *%")
 _RATE_RE = re.compile(rf"({NUMBER})(?: *(?:/s|rps|req/s))?")
 _NUMBER_RE = re.compile(NUMBER)
@@ -83,10 +86,39 @@ def parse_duration(value: object) -> float:
             f"{number} has no unit (milliseconds or seconds?)",
             f"write {number}ms for milliseconds or {number}s for seconds",
         )
-    match = _DURATION_RE.fullmatch(text)
-    if match is None:
+    parts = _duration_parts(text)
+    # A limit is one part in ms, s or m: `1m30s` or hours are no response-time limit.
+    if parts is None or len(parts) != 1 or parts[0][1] == "h":
         raise _explain(text, kind, "ms, s or m", example, _DURATION_ALIASES)
-    return _finite(float(match.group(1)) * _DURATION_UNITS[match.group(2)], text, example)
+    return _finite(_milliseconds(parts), text, example)
+
+
+def parse_seconds(value: object) -> float | None:
+    """A run setting's duration in seconds, as Locust's `--run-time` reads one: `30` or
+    `2.5` (seconds), `30s`, `1m30s`, `1h`, `500ms`; None when `value` is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower().replace(" ", "")
+    if _NUMBER_RE.fullmatch(text):
+        return float(text)
+    parts = _duration_parts(text)
+    return None if parts is None else _milliseconds(parts) / 1000
+
+
+def _duration_parts(text: str) -> list[tuple[str, str]] | None:
+    """`1m30s` -> [("1", "m"), ("30", "s")]; None unless `text` is only such parts."""
+    parts: list[tuple[str, str]] = _DURATION_PART.findall(text)
+    if not parts or _DURATION_PART.sub("", text):
+        return None
+    return parts
+
+
+def _milliseconds(parts: list[tuple[str, str]]) -> float:
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
 
 
 def parse_ratio(value: object) -> float:
@@ -148,6 +180,8 @@ def parse_value(value: object, unit: Unit) -> float:
         return parse_duration(value)
     if unit is Unit.RATIO:
         return parse_ratio(value)
+    if unit is Unit.COUNT:
+        return parse_count(value)
     return parse_rate(value)
 
 
@@ -163,6 +197,8 @@ def format_value(value: float | None, unit: Unit) -> str:
         if percent != 0 and abs(percent) < 0.005:
             return f"{percent:.2g} %"
         return f"{percent:.2f} %"
+    if unit is Unit.COUNT:
+        return f"{value:,.0f}"
     return f"{value:.1f} req/s"
 
 
@@ -181,6 +217,8 @@ def format_limit(value: float, unit: Unit) -> str:
         return f"{_plain(value / 1000)}s" if value >= 1000 else f"{_plain(value)}ms"
     if unit is Unit.RATIO:
         return f"{_plain(value * 100)}%"
+    if unit is Unit.COUNT:
+        return _plain(value)
     return f"{_plain(value)}/s"
 
 

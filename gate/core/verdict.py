@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gate.core.rules import Level
+from gate.core.rules import Level, Unit
 
 VERDICT_SCHEMA = "locust-gate/verdict"
 VERDICT_VERSION = 1
@@ -45,6 +45,31 @@ class Status(StrEnum):
     ERROR = "error"
 
 
+class Scope(StrEnum):
+    """What a check measured. group/resource/external are reserved for the issues that
+    add rules over several endpoints, the backend's process tree and metrics read from a
+    URL: their values reach a check through `gate.core.measure`, the model stays as is."""
+
+    ENDPOINT = "endpoint"
+    AGGREGATE = "aggregate"  # the whole run: Locust's Aggregated row
+    RUN = "run"  # a fact about the run itself (it made no requests)
+    GROUP = "group"
+    RESOURCE = "resource"
+    EXTERNAL = "external"
+
+
+class Bound(StrEnum):
+    """Which side of its limit a measured value must stay on."""
+
+    MAX = "max"  # at or below (response times, failure ratio)
+    MIN = "min"  # at or above (throughput, counts that must happen)
+
+    @property
+    def sign(self) -> str:
+        """How a limit of this bound reads in a report: `≤ 500 ms`, `≥ 50.0 req/s`."""
+        return "≤" if self is Bound.MAX else "≥"
+
+
 @dataclass(frozen=True, kw_only=True)
 class BaselineRef:
     """The stored run(s) that relative checks were compared with (shown in every report)."""
@@ -72,24 +97,36 @@ class Check:
 
     `limit` is the limit that decided the outcome (the breached one, or the tightest one
     on a pass); `limits` has every level's limit. `level` is the level at which the
-    outcome counts (None on a pass).
+    outcome counts (None on a pass). Whether and how much a check matters is
+    `counts_at`: every decision and every renderer asks it, nothing else.
     """
 
-    scope: str  # "endpoint" | "aggregate" | "run"
+    scope: Scope
     endpoint: str  # `METHOD NAME`, `Aggregated`, or "" for run-wide checks
     method: str
     name: str
-    metric: str
-    unit: str
+    metric: str  # a `Metric` value, or the name of a count check ("requests", "required")
+    unit: Unit
     measured: float | None
     limit: float | None
     limits: Mapping[str, float] = field(default_factory=dict)
-    bound: str = "max"  # "max": measured must stay at or below; "min": at or above
+    bound: Bound = Bound.MAX
     outcome: Outcome
     level: Level | None
     message: str = ""
     where: str = ""
     comparison: Comparison | None = None  # set on baseline-relative checks only
+
+    def __post_init__(self) -> None:
+        # Accept the enums' string values too (verdict.json round trips, older callers).
+        for name, enum in (("scope", Scope), ("unit", Unit), ("bound", Bound)):
+            object.__setattr__(self, name, enum(getattr(self, name)))
+
+    @property
+    def counts_at(self) -> Level | None:
+        """The level at which this check lowers the verdict; None when it does not (a
+        pass, an improvement, a new endpoint)."""
+        return self.level if self.outcome.counts_against else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,14 +147,27 @@ class Verdict:
     baseline: BaselineRef | None = None  # set when a baseline was compared with
 
 
+_SEVERITY = {Level.FAIL: 0, Level.WARN: 1, None: 2}
+
+
 def decide(checks: Iterable[Check]) -> Status:
-    """fail if any check counts against at level fail; warn if any at warn; else pass."""
-    levels = {c.level for c in checks if c.outcome.counts_against}
+    """fail if any check counts at level fail; warn if any at warn; else pass."""
+    levels = {c.counts_at for c in checks}
     if Level.FAIL in levels:
         return Status.FAIL
     if Level.WARN in levels:
         return Status.WARN
     return Status.PASS
+
+
+def by_severity(checks: Iterable[Check]) -> list[Check]:
+    """Fail-level problems first, then warn-level ones, then the rest; stable within each."""
+    return sorted(checks, key=lambda c: _SEVERITY[c.counts_at])
+
+
+def problems(checks: Iterable[Check]) -> list[Check]:
+    """The checks that lower the verdict, by severity."""
+    return by_severity(c for c in checks if c.counts_at is not None)
 
 
 def count_outcomes(checks: Iterable[Check]) -> dict[str, int]:

@@ -1,1 +1,2 @@
-"""Shared file handling for every edge: the positioned YAML loader (`yamlfile`)."""
+"""Shared file handling for every edge: the positioned YAML loader (`yamlfile`) and the
+one atomic writer (`atomic`)."""

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from gate.core.rules import Level
 from gate.core.verdict import Outcome, Verdict
-from gate.errors import HarnessError
+from gate.errors import HarnessError, exit_code
 from gate.github import event
 from gate.github.runner import (
     Runner,
@@ -26,7 +26,7 @@ from gate.github.runner import (
     write_outputs,
 )
 from gate.reports import escape, review
-from gate.reports.report import ReportContext, exit_code
+from gate.reports.report import ReportContext
 
 PULL_REQUEST_FILE = "pull-request.json"
 
@@ -51,7 +51,7 @@ def publish(ctx: ReportContext, *, runner: Runner, root: str | None, report_dir:
 def outputs(verdict: Verdict, *, root: str | None, report_dir: Path | None,
             results: str) -> dict[str, str]:
     """The step outputs (names are a contract with the composite Action)."""
-    failed = sum(1 for c in verdict.checks if c.outcome.counts_against and c.level is Level.FAIL)
+    failed = sum(1 for c in verdict.checks if c.counts_at is Level.FAIL)
     regressed = sum(1 for c in verdict.checks if c.outcome is Outcome.REGRESSED)
     return {
         "verdict": verdict.status.value,

@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 from gate.core.rules import Level
 from gate.core.verdict import Check, Outcome, Verdict
 from gate.reports import escape
-from gate.reports.report import _fmt, _fmt_limit
+from gate.reports.report import fmt, fmt_limit
 from gate.reports.review import Links, relative
 
 MAX_ANNOTATIONS = 10  # GitHub shows 10 errors and 10 warnings per step; the rest are lost
@@ -90,9 +90,9 @@ def annotations_for(verdict: Verdict, *, root: str | None) -> list[str]:
     errors: list[Check] = []
     warnings: list[Check] = []
     for check in verdict.checks:
-        if check.outcome.counts_against and check.level is Level.FAIL:
+        if check.counts_at is Level.FAIL:
             errors.append(check)
-        elif check.outcome.counts_against or check.outcome is Outcome.REGRESSED:
+        elif check.counts_at is not None or check.outcome is Outcome.REGRESSED:
             warnings.append(check)
     lines: list[str] = []
     for kind, unsorted in (("error", errors), ("warning", warnings)):
@@ -118,12 +118,12 @@ def _annotation(kind: str, check: Check, root: str | None) -> str:
     endpoint = check.endpoint or "(run)"
     title = (f"locust-gate: {escape.console(endpoint, limit=80)} {check.metric} "
              f"{check.outcome.value}")
-    message = (f"{check.metric} {_fmt(check.measured, check.unit)}, limit {_fmt_limit(check)}"
+    message = (f"{check.metric} {fmt(check.measured, check.unit)}, limit {fmt_limit(check)}"
                f" ({check.outcome.value})")
     if check.message:
         message = escape.console(check.message, limit=300)
     if check.comparison is not None:
-        message += f"; baseline {_fmt(check.comparison.baseline, check.unit)}"
+        message += f"; baseline {fmt(check.comparison.baseline, check.unit)}"
     found = _WHERE.match(check.where)
     file, line = "", None
     if found:

@@ -35,7 +35,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from gate.errors import HarnessError, UserError
+from gate.errors import HarnessError, Interrupted, UserError
 from gate.harness import health, process
 from gate.harness.config import RunConfig
 from gate.results import plugin_path
@@ -43,19 +43,6 @@ from gate.results import plugin_path
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for Locust and the backend
 LOCUST_OVERRUN = 120.0  # seconds Locust may take beyond --run-time before it is killed
 _HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class Interrupted(HarnessError):
-    """`run` got SIGINT/SIGTERM/SIGHUP; everything it started has been stopped."""
-
-    def __init__(self, signum: int) -> None:
-        name = signal.Signals(signum).name
-        super().__init__(
-            f"interrupted by {name}: stopped Locust and the backend; nothing was judged",
-            stage="interrupted",
-        )
-        self.signum = signum
-        self.exit_code = 128 + signum
 
 
 @dataclass(frozen=True, kw_only=True)

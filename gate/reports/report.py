@@ -6,23 +6,33 @@ Rendering is pure (text in, text out); `gate.commands.checking` writes the files
 
 from __future__ import annotations
 
+import functools
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from gate import __version__
-from gate.core.evaluate import measure
+from gate.core.measure import measure
 from gate.core.model import EndpointStats, Results
 from gate.core.rules import Level, Metric, Unit
 from gate.core.units import format_value
-from gate.core.verdict import VERDICT_SCHEMA, VERDICT_VERSION, Check, Outcome, Status, Verdict
-from gate.errors import HarnessError
+from gate.core.verdict import (
+    VERDICT_SCHEMA,
+    VERDICT_VERSION,
+    Check,
+    Outcome,
+    Status,
+    Verdict,
+    by_severity,
+    problems,
+)
+from gate.errors import HarnessError, exit_code
 from gate.reports import escape
+
+if TYPE_CHECKING:
+    import jinja2
 
 # A PR comment holds 65,536 characters: long tables are cut and point to verdict.json.
 MAX_PROBLEM_ROWS = 50
@@ -31,6 +41,9 @@ MAX_CHECK_ROWS = 200
 MAX_CONSOLE_REASONS = 20
 CHART_POINTS = 60
 _ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
+# By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
+_CHECK_ICONS = {None: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}
+_CHECK_MARKS = {None: "ok", Level.WARN: "WARN", Level.FAIL: "FAIL"}
 _TABLE_METRICS = (Metric.P50, Metric.P95, Metric.P99, Metric.MAX)
 
 
@@ -40,10 +53,6 @@ class ReportContext:
     results: Results
     results_path: str
     thresholds_path: str
-
-
-def exit_code(status: Status) -> int:
-    return {Status.PASS: 0, Status.WARN: 0, Status.FAIL: 1, Status.ERROR: 2}[status]
 
 
 # --- verdict.json -------------------------------------------------------------------------
@@ -88,16 +97,16 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
 
 def _check_dict(check: Check) -> dict[str, Any]:
     return {
-        "scope": check.scope,
+        "scope": check.scope.value,
         "endpoint": check.endpoint,
         "method": check.method,
         "name": check.name,
         "metric": check.metric,
-        "unit": check.unit,
+        "unit": check.unit.value,
         "measured": check.measured,
         "limit": check.limit,
         "limits": dict(check.limits),
-        "bound": check.bound,
+        "bound": check.bound.value,
         "outcome": check.outcome.value,
         "level": check.level.value if check.level else None,
         "message": check.message,
@@ -136,14 +145,14 @@ def render_console(ctx: ReportContext) -> str:
     """A plain table that reads well in a CI log: problems first, then a summary line."""
     verdict = ctx.verdict
     rows = [("", "endpoint", "metric", "measured", "limit", "outcome")]
-    for check in _ordered(verdict.checks):
+    for check in by_severity(verdict.checks):
         rows.append(
             (
-                _mark(check),
+                _CHECK_MARKS[check.counts_at],
                 escape.console(check.endpoint or "(run)", limit=60),
                 check.metric,
-                _fmt(check.measured, check.unit),
-                _fmt_limit(check),
+                fmt(check.measured, check.unit),
+                fmt_limit(check),
                 check.outcome.value + (f" ({check.level.value})" if check.level else ""),
             )
         )
@@ -162,7 +171,7 @@ def render_console(ctx: ReportContext) -> str:
 
 def _summary_line(ctx: ReportContext) -> str:
     v = ctx.verdict
-    against = sum(1 for c in v.checks if c.outcome.counts_against)
+    against = len(problems(v.checks))
     return (
         f"locust-gate: {v.status.value.upper()} - {v.totals.checks} checks, "
         f"{against} not passed; {v.totals.requests:,} requests, "
@@ -171,55 +180,51 @@ def _summary_line(ctx: ReportContext) -> str:
     )
 
 
-def _mark(check: Check) -> str:
-    if not check.outcome.counts_against:
-        return "ok"
-    return "FAIL" if check.level is Level.FAIL else "WARN"
+def fmt(value: float | None, unit: Unit) -> str:
+    return "-" if value is None else format_value(value, unit)
 
 
-def _ordered(checks: Sequence[Check]) -> list[Check]:
-    def rank(c: Check) -> int:
-        if not c.outcome.counts_against:
-            return 2
-        return 0 if c.level is Level.FAIL else 1
-
-    return sorted(checks, key=rank)
-
-
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return format_value(value, Unit(unit))
-
-
-def _fmt_limit(check: Check) -> str:
+def fmt_limit(check: Check) -> str:
     if check.limit is None:
         return "-"
-    sign = "≥" if check.bound == "min" else "≤"
-    return f"{sign} {_fmt(check.limit, check.unit)}"
+    return f"{check.bound.sign} {fmt(check.limit, check.unit)}"
 
 
 # --- report.md ----------------------------------------------------------------------------
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("gate.reports", "templates"),
-    undefined=jinja2.StrictUndefined,
-    autoescape=False,  # noqa: S701 (Markdown, not HTML: gate.reports.escape escapes every value first)
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+def template(name: str) -> jinja2.Template:
+    """A template from gate/reports/templates (report.md, the PR comment's review.md)."""
+    return _environment().get_template(name)
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    # Imported here: only a run that writes report.md pays for Jinja2 (about 20-40 ms).
+    import jinja2  # noqa: PLC0415
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gate.reports", "templates"),
+        # Compiling the template costs about 10 ms of each `check`; Jinja2 keeps the
+        # compiled code in the user's own cache folder in the temp dir, keyed by the
+        # template's checksum, so an edited template is never served stale.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 (Markdown, not HTML: gate.reports.escape escapes every value first)
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
 
 
 def render_markdown(ctx: ReportContext) -> str:
-    return _ENV.get_template("report.md.j2").render(**_markdown_view(ctx))
+    return template("report.md.j2").render(**_markdown_view(ctx))
 
 
 def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
     verdict, results = ctx.verdict, ctx.results
-    problems = [c for c in _ordered(verdict.checks) if c.outcome.counts_against]
+    needs_attention = problems(verdict.checks)
     endpoints = sorted(results.endpoints, key=lambda e: (e.name, e.method))
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
     total = results.total
@@ -228,14 +233,14 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         "status": verdict.status.value,
         "requests": f"{total.num_requests:,}",
         "failures": f"{total.num_failures:,}",
-        "fail_ratio": _fmt(total.fail_ratio, "ratio"),
-        "rps": _fmt(total.rps, "req/s"),
+        "fail_ratio": fmt(total.fail_ratio, Unit.RATIO),
+        "rps": fmt(total.rps, Unit.RPS),
         "endpoint_count": len(results.endpoints),
-        "duration": _duration(results.meta.end_time - results.meta.start_time),
+        "duration": duration(results.meta.end_time - results.meta.start_time),
         "source": results.source.value,
         "exact": results.exact,
-        "problems": [_check_row(c) for c in problems[:MAX_PROBLEM_ROWS]],
-        "problems_cut": max(0, len(problems) - MAX_PROBLEM_ROWS),
+        "problems": [_check_row(c) for c in needs_attention[:MAX_PROBLEM_ROWS]],
+        "problems_cut": max(0, len(needs_attention) - MAX_PROBLEM_ROWS),
         "endpoints": [_endpoint_row(e, verdict) for e in endpoints[:MAX_ENDPOINT_ROWS]],
         "endpoints_cut": max(0, len(endpoints) - MAX_ENDPOINT_ROWS),
         "aggregate": _endpoint_row(total, verdict),
@@ -249,7 +254,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
             }
             for f in failures[:MAX_PROBLEM_ROWS]
         ],
-        "chart": _chart(results),
+        "chart": chart(results),
         "warnings": [escape.markdown(w, limit=None) for w in results.warnings],
         "thresholds": escape.markdown(ctx.thresholds_path, limit=200),
         "locust_version": escape.markdown(results.meta.locust_version or "unknown"),
@@ -258,15 +263,12 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
 
 
 def _check_row(check: Check) -> dict[str, str]:
-    icon = {None: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}[
-        check.level if check.outcome.counts_against else None
-    ]
     return {
-        "icon": icon,
+        "icon": _CHECK_ICONS[check.counts_at],
         "endpoint": escape.markdown(check.endpoint or "(run)", limit=120),
         "metric": escape.markdown(check.metric),
-        "measured": escape.markdown(_fmt(check.measured, check.unit)),
-        "limit": escape.markdown(_fmt_limit(check)),
+        "measured": escape.markdown(fmt(check.measured, check.unit)),
+        "limit": escape.markdown(fmt_limit(check)),
         "outcome": check.outcome.value,
         "message": escape.markdown(check.message, limit=300),
     }
@@ -274,27 +276,26 @@ def _check_row(check: Check) -> dict[str, str]:
 
 def _endpoint_row(entry: EndpointStats, verdict: Verdict) -> dict[str, str]:
     mine = [c for c in verdict.checks if c.endpoint == entry.key and c.name == entry.name]
-    levels = {c.level for c in mine if c.outcome.counts_against}
-    icon = "❌" if Level.FAIL in levels else "⚠️" if Level.WARN in levels else "✅"
+    worst = problems(mine)
     row = {
-        "icon": icon if mine else "·",
+        "icon": _CHECK_ICONS[worst[0].counts_at if worst else None] if mine else "·",
         "endpoint": escape.markdown(entry.key, limit=120),
         "requests": f"{entry.num_requests:,}",
         "failures": f"{entry.num_failures:,}",
-        "rps": _fmt(entry.rps, "req/s"),
+        "rps": fmt(entry.rps, Unit.RPS),
     }
     for metric in _TABLE_METRICS:
-        row[metric.value] = _fmt(measure(entry, metric), "ms")
+        row[metric.value] = fmt(measure(entry, metric), Unit.MS)
     return row
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
-def _chart(results: Results) -> dict[str, str] | None:
+def chart(results: Results) -> dict[str, str] | None:
     """A Mermaid xychart of requests/s and failures/s over the run, at most 60 points."""
     series = results.series
     if len(series) < 2:
@@ -320,7 +321,7 @@ def render_junit(ctx: ReportContext) -> str:
     """One test case per check. Fail-level outcomes are <failure>; inconclusive or no-data
     at warn level are <skipped>; warn-level breaches pass with the message in system-out."""
     verdict = ctx.verdict
-    failed = sum(1 for c in verdict.checks if c.outcome.counts_against and c.level is Level.FAIL)
+    failed = sum(1 for c in verdict.checks if c.counts_at is Level.FAIL)
     skipped = sum(1 for c in verdict.checks if _is_skipped(c))
     suite = ET.Element(
         "testsuite",
@@ -339,11 +340,11 @@ def render_junit(ctx: ReportContext) -> str:
             name=escape.xml(check.metric),
         )
         text = escape.xml(_junit_message(check))
-        if check.outcome.counts_against and check.level is Level.FAIL:
+        if check.counts_at is Level.FAIL:
             ET.SubElement(case, "failure", message=text, type=check.outcome.value).text = text
         elif _is_skipped(check):
             ET.SubElement(case, "skipped", message=text)
-        elif check.outcome.counts_against:
+        elif check.counts_at is Level.WARN:
             ET.SubElement(case, "system-out").text = f"WARNING: {text}"
         else:
             ET.SubElement(case, "system-out").text = text
@@ -354,14 +355,16 @@ def render_junit(ctx: ReportContext) -> str:
 
 
 def _is_skipped(check: Check) -> bool:
-    return (
-        check.outcome in (Outcome.INCONCLUSIVE, Outcome.NO_DATA) and check.level is Level.WARN
+    """Too little data at warn level: nothing was judged, which JUnit calls skipped."""
+    return check.counts_at is Level.WARN and check.outcome in (
+        Outcome.INCONCLUSIVE,
+        Outcome.NO_DATA,
     )
 
 
 def _junit_message(check: Check) -> str:
     head = (
-        f"{check.metric}: measured {_fmt(check.measured, check.unit)}, "
-        f"limit {_fmt_limit(check)}, outcome {check.outcome.value}"
+        f"{check.metric}: measured {fmt(check.measured, check.unit)}, "
+        f"limit {fmt_limit(check)}, outcome {check.outcome.value}"
     )
     return f"{head} - {check.message}" if check.message else head

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 
-from gate.core.rules import Level
+from gate.core.rules import Level, Unit
 from gate.core.verdict import Check, Outcome, Status
 from gate.reports import escape
-from gate.reports.report import _ENV, ReportContext, _chart, _duration, _fmt, _fmt_limit
+from gate.reports.report import ReportContext, chart, duration, fmt, fmt_limit, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
@@ -77,7 +77,7 @@ def relative(path: str, root: str | None) -> str:
 
 def render(ctx: ReportContext, *, links: Links | None, root: str | None,
            budget: Budget = Budget(), limit_name: str = "") -> str:
-    return _ENV.get_template("review.md.j2").render(**_view(ctx, links, root, budget, limit_name))
+    return template("review.md.j2").render(**_view(ctx, links, root, budget, limit_name))
 
 
 def fit(ctx: ReportContext, *, links: Links | None, root: str | None, limit: int,
@@ -134,12 +134,12 @@ def _split(checks: Sequence[Check]) -> tuple[list[Check], list[Check]]:
     first) and the rest (passing, improved, new)."""
 
     def rank(check: Check) -> int:
-        if check.outcome.counts_against:
-            base = 0 if check.level is Level.FAIL else 2
+        if check.counts_at is not None:
+            base = 0 if check.counts_at is Level.FAIL else 2
             return base + (0 if check.outcome is Outcome.REGRESSED else 1)
         return 4 if check.outcome is Outcome.REGRESSED else 5
 
-    problems = [c for c in checks if c.outcome.counts_against or c.outcome is Outcome.REGRESSED]
+    problems = [c for c in checks if c.counts_at is not None or c.outcome is Outcome.REGRESSED]
     others = [c for c in checks if c not in problems]
     return sorted(problems, key=rank), others
 
@@ -153,12 +153,12 @@ def _view(ctx: ReportContext, links: Links | None, root: str | None, budget: Bud
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
     shown_failures = failures[: budget.failure_groups]
     with_baseline = any(c.comparison is not None for c in verdict.checks)
-    chart = _chart(results) if budget.chart else None
+    mermaid = chart(results) if budget.chart else None
     cut = {
         "rows": (len(problems) - len(shown_problems)) + (len(others) - len(shown_others)),
         "failing_rows": len(problems) - len(shown_problems),
         "failure_groups": min(len(failures), MAX_FAILURE_GROUPS) - len(shown_failures),
-        "chart": budget.chart is False and _chart(results) is not None,
+        "chart": budget.chart is False and chart(results) is not None,
     }
     total = results.total
     return {
@@ -167,9 +167,9 @@ def _view(ctx: ReportContext, links: Links | None, root: str | None, budget: Bud
         "endpoints": _endpoint_counts(verdict.checks),
         "requests": f"{total.num_requests:,}",
         "failures": f"{total.num_failures:,}",
-        "fail_ratio": _fmt(total.fail_ratio, "ratio"),
-        "rps": _fmt(total.rps, "req/s"),
-        "duration": _duration(results.meta.end_time - results.meta.start_time),
+        "fail_ratio": fmt(total.fail_ratio, Unit.RATIO),
+        "rps": fmt(total.rps, Unit.RPS),
+        "duration": duration(results.meta.end_time - results.meta.start_time),
         "users": results.meta.users,
         "exact": results.exact,
         "source": results.source.value,
@@ -187,7 +187,7 @@ def _view(ctx: ReportContext, links: Links | None, root: str | None, budget: Bud
             for f in shown_failures
         ],
         "failure_groups_total": len(failures),
-        "chart": chart,
+        "chart": mermaid,
         "links": links,
         "thresholds": escape.markdown(relative(ctx.thresholds_path, root), limit=200),
         "cut": cut if any(cut.values()) else None,
@@ -204,7 +204,7 @@ def _endpoint_counts(checks: Sequence[Check]) -> dict[str, int]:
             by_endpoint.setdefault(check.endpoint, []).append(check)
     failed = warned = inconclusive = regressed = improved = 0
     for mine in by_endpoint.values():
-        levels = {c.level for c in mine if c.outcome.counts_against}
+        levels = {c.counts_at for c in mine}
         failed += Level.FAIL in levels
         warned += Level.FAIL not in levels and Level.WARN in levels
         inconclusive += any(c.outcome is Outcome.INCONCLUSIVE for c in mine)
@@ -230,35 +230,35 @@ def _baseline(ctx: ReportContext) -> dict[str, str]:
 
 
 def _row(check: Check) -> dict[str, str]:
-    if check.outcome.counts_against:
-        icon = "❌" if check.level is Level.FAIL else "⚠️"
+    if check.counts_at is not None:
+        icon = "❌" if check.counts_at is Level.FAIL else "⚠️"
     else:
         icon = {Outcome.REGRESSED: "📉", Outcome.IMPROVED: "📈", Outcome.NEW: "🆕"}.get(
             check.outcome, "✅")
     outcome = check.outcome.value
-    if check.outcome.counts_against and check.level is not None:
-        outcome += f" ({check.level.value})"
+    if check.counts_at is not None:
+        outcome += f" ({check.counts_at.value})"
     comparison = check.comparison
     baseline = change = ""
     if comparison is not None:
-        baseline = _fmt(comparison.baseline, check.unit)
+        baseline = fmt(comparison.baseline, check.unit)
         change = _change(comparison.change, comparison.change_ratio, check.unit)
     return {
         "icon": icon,
         "endpoint": escape.markdown(check.endpoint or "(run)", limit=120),
         "metric": escape.markdown(check.metric, limit=40),
-        "current": escape.markdown(_fmt(check.measured, check.unit)),
+        "current": escape.markdown(fmt(check.measured, check.unit)),
         "baseline": escape.markdown(baseline),
         "change": escape.markdown(change),
-        "limit": escape.markdown(_fmt_limit(check)),
+        "limit": escape.markdown(fmt_limit(check)),
         "outcome": outcome,  # our own words (an enum and a level): nothing to escape
     }
 
 
-def _change(change: float, ratio: float | None, unit: str) -> str:
+def _change(change: float, ratio: float | None, unit: Unit) -> str:
     """`+12 ms (+8.0 %)`: the absolute change in the metric's unit and the relative one."""
     sign = "+" if change > 0 else "-" if change < 0 else "±"
-    text = f"{sign}{_fmt(abs(change), unit)}"
+    text = f"{sign}{fmt(abs(change), unit)}"
     if ratio is not None:
         text += f" ({'+' if ratio > 0 else '-' if ratio < 0 else '±'}{abs(ratio) * 100:.1f} %)"
     return text

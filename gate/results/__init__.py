@@ -2,7 +2,8 @@
 
 `plugin` (the Locust plugin's implementation; `gate.plugin` is its public entry),
 `resultsfile` (the results.json format), `csvreader` (Locust `--csv`), `jsonfile` (Locust
-`--json-file`) and `loader` (picks the reader for a path). All produce `gate.core.model.Results`.
+`--json-file`), `jsondata` (the one validator of both JSON forms) and `loader` (picks the
+reader for a path). All produce `gate.core.model.Results`.
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from gate.core.model import (
     AGGREGATED,
@@ -28,6 +27,9 @@ from gate.core.model import (
     Source,
 )
 from gate.errors import UserError, location
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STALE_WARNING = (
     "numbers read from Locust's --csv files, which Locust rewrites once a second and not at "
@@ -68,6 +70,9 @@ def _read(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
             fix="run Locust with --csv PREFIX and pass that PREFIX (or the results.json of "
             "gate.plugin, which is exact)",
         )
+    # pandas costs about 0.25 s to import: only runs read from CSV pay for it.
+    import pandas as pd  # noqa: PLC0415
+
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
     except pd.errors.EmptyDataError:

@@ -12,12 +12,12 @@ were reset, so Requests/s comes out slightly higher (a few %) than Locust's repo
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from gate.core.model import EndpointStats, Results, RunMeta, Source, aggregate
 from gate.errors import UserError, location
+from gate.results.jsondata import JsonReader
 
 NO_MESSAGES_WARNING = (
     "numbers read from Locust's --json-file output: counts and percentiles are exact, but "
@@ -43,96 +43,69 @@ def looks_like(data: Any) -> bool:
     )
 
 
-def _fail(file: str, what: str, key: str) -> NoReturn:
-    raise UserError(
-        f"{what} in Locust JSON file {file}",
-        where=location(file, key=key),
+def _reader(file: str) -> JsonReader:
+    return JsonReader(
+        file,
+        what="Locust JSON file",
         fix="pass the file written by `locust --json-file NAME` (NAME.json), unmodified",
     )
 
 
-def _num(file: str, entry: dict[str, Any], name: str, key: str, optional: bool = False) -> float:
-    value = entry.get(name)
-    if value is None and optional:
-        return math.nan
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        _fail(file, f"`{key}.{name}` must be a number, found {value!r}", f"{key}.{name}")
-    return float(value)
-
-
-def _int_map(file: str, value: Any, key: str) -> dict[int, int]:
-    if not isinstance(value, dict):
-        _fail(file, f"`{key}` must be an object", key)
-    out: dict[int, int] = {}
-    for k, v in value.items():
-        try:
-            bucket = int(k)
-        except ValueError:
-            _fail(file, f"`{key}` has a key {k!r} that is not an integer", f"{key}.{k}")
-        if isinstance(v, bool) or not isinstance(v, int):
-            _fail(file, f"`{key}.{k}` must be an integer count", f"{key}.{k}")
-        out[bucket] = out.get(bucket, 0) + v
-    return out
-
-
 def from_list(data: Any, *, file: str = "<json-file>") -> Results:
     """Build Results from the decoded contents of a Locust --json-file."""
+    r = _reader(file)
     if not isinstance(data, list):
-        _fail(file, f"expected a list of entries, found {type(data).__name__}", "(top level)")
+        r.fail(f"expected a list of entries, found {type(data).__name__}", "(top level)")
     entries: list[dict[str, Any]] = []
     for i, item in enumerate(data):
         key = f"[{i}]"
-        if not isinstance(item, dict):
-            _fail(file, f"`{key}` must be an object", key)
+        entry = r.obj(item, key)
         for name in _REQUIRED:
-            if name not in item:
-                _fail(file, f"missing key `{key}.{name}`", f"{key}.{name}")
-        entries.append(item)
+            r.field(entry, name, key)
+        entries.append(entry)
 
-    starts = [_num(file, e, "start_time", f"[{i}]") for i, e in enumerate(entries)]
+    starts = [r.number(e, "start_time", f"[{i}]") for i, e in enumerate(entries)]
     lasts = [
         v
         for i, e in enumerate(entries)
-        if not math.isnan(v := _num(file, e, "last_request_timestamp", f"[{i}]", optional=True))
+        if (v := r.opt_number(e, "last_request_timestamp", f"[{i}]")) is not None
     ]
     start_time = min(starts) if starts else 0.0
     last = max(lasts) if lasts else None
-
-    endpoints: list[EndpointStats] = []
-    for i, e in enumerate(entries):
-        key = f"[{i}]"
-        min_rt = _num(file, e, "min_response_time", key, optional=True)
-        if not isinstance(e["name"], str) or not isinstance(e["method"], str | None):
-            _fail(file, f"`{key}.name` and `{key}.method` must be strings", key)
-        endpoints.append(
-            EndpointStats(
-                method=e["method"] or "",
-                name=e["name"],
-                num_requests=int(_num(file, e, "num_requests", key)),
-                num_failures=int(_num(file, e, "num_failures", key)),
-                num_none_requests=int(e.get("num_none_requests") or 0),
-                histogram=_int_map(file, e["response_times"], f"{key}.response_times"),
-                total_response_time=_num(file, e, "total_response_time", key),
-                min_response_time=None if math.isnan(min_rt) else min_rt,
-                max_response_time=_num(file, e, "max_response_time", key),
-                total_content_length=int(e.get("total_content_length") or 0),
-                start_time=start_time,
-                last_request_timestamp=last,
-                requests_per_second=_int_map(
-                    file, e.get("num_reqs_per_sec") or {}, f"{key}.num_reqs_per_sec"
-                ),
-                failures_per_second=_int_map(
-                    file, e.get("num_fail_per_sec") or {}, f"{key}.num_fail_per_sec"
-                ),
-            )
-        )
-    endpoints.sort(key=lambda s: (s.name, s.method))
+    endpoints = sorted(
+        (_entry(r, e, f"[{i}]", start_time, last) for i, e in enumerate(entries)),
+        key=lambda s: (s.name, s.method),
+    )
     return Results(
         source=Source.JSON_FILE,
         meta=RunMeta(start_time=start_time, end_time=last if last is not None else start_time),
         endpoints=tuple(endpoints),
         total=aggregate(endpoints, start_time=start_time),
         warnings=(NO_MESSAGES_WARNING,),
+    )
+
+
+def _entry(
+    r: JsonReader, e: dict[str, Any], key: str, start_time: float, last: float | None
+) -> EndpointStats:
+    """One entry; every entry gets the run-wide span (Locust's Requests/s uses it)."""
+    if not isinstance(e["name"], str) or not isinstance(e["method"], str | None):
+        r.fail(f"`{key}.name` and `{key}.method` must be strings", key)
+    return EndpointStats(
+        method=e["method"] or "",
+        name=e["name"],
+        num_requests=r.count(e, "num_requests", key),
+        num_failures=r.count(e, "num_failures", key),
+        num_none_requests=r.count(e, "num_none_requests", key, default=0),
+        histogram=r.int_map(e["response_times"], f"{key}.response_times"),
+        total_response_time=r.number(e, "total_response_time", key),
+        min_response_time=r.opt_number(e, "min_response_time", key),
+        max_response_time=r.number(e, "max_response_time", key),
+        total_content_length=r.count(e, "total_content_length", key, default=0),
+        start_time=start_time,
+        last_request_timestamp=last,
+        requests_per_second=r.int_map(e.get("num_reqs_per_sec") or {}, f"{key}.num_reqs_per_sec"),
+        failures_per_second=r.int_map(e.get("num_fail_per_sec") or {}, f"{key}.num_fail_per_sec"),
     )
 
 

@@ -32,17 +32,16 @@ strings; they become ints (floats for `csv_percentiles`) again on reading.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from gate.core.model import EndpointStats, FailureGroup, Results, RunMeta, SecondSample, Source
 from gate.errors import UserError, location
+from gate.files import atomic
+from gate.results.jsondata import JsonReader
 
 SCHEMA = "locust-gate/results"
 VERSION = 1
@@ -133,148 +132,27 @@ def to_dict(results: Results) -> dict[str, Any]:
 
 
 def write(path: str | os.PathLike[str], results: Results) -> None:
-    """Write `results` to `path` atomically (temporary file in the same folder + os.replace)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(to_dict(results), indent=1, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write `results` to `path` atomically (see `gate.files.atomic`)."""
+    atomic.write_text(path, json.dumps(to_dict(results), indent=1, allow_nan=False) + "\n")
 
 
 # --------------------------------------------------------------------------- reading
 
 
-class _Reader:
-    """Typed access to parsed JSON that names the file and key path in every error."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def fail(self, what: str, key: str, fix: str | None = None) -> NoReturn:
-        raise UserError(
-            f"{what} in results file {self.file}",
-            where=location(self.file, key=key),
-            fix=fix or f"regenerate the file: {_PLUGIN_HINT}",
-        )
-
-    def obj(self, value: Any, key: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.fail(f"`{key}` must be an object, found {type(value).__name__}", key)
-        return value
-
-    def lst(self, value: Any, key: str) -> list[Any]:
-        if not isinstance(value, list):
-            self.fail(f"`{key}` must be a list, found {type(value).__name__}", key)
-        return value
-
-    def field(self, data: dict[str, Any], name: str, key: str) -> Any:
-        if name not in data:
-            self.fail(f"missing key `{key}.{name}`", f"{key}.{name}")
-        return data[name]
-
-    def string(self, data: dict[str, Any], name: str, key: str, default: str | None = None) -> str:
-        if default is not None and data.get(name) is None:
-            return default
-        value = self.field(data, name, key)
-        if not isinstance(value, str):
-            self.fail(f"`{key}.{name}` must be a string", f"{key}.{name}")
-        return value
-
-    def opt_string(self, data: dict[str, Any], name: str, key: str) -> str | None:
-        value = data.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.fail(f"`{key}.{name}` must be a string or null", f"{key}.{name}")
-        return value
-
-    def integer(self, data: dict[str, Any], name: str, key: str, default: int | None = None) -> int:
-        if default is not None and name not in data:
-            return default
-        value = self.field(data, name, key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(f"`{key}.{name}` must be an integer, found {value!r}", f"{key}.{name}")
-        return value
-
-    def opt_integer(self, data: dict[str, Any], name: str, key: str) -> int | None:
-        if data.get(name) is None:
-            return None
-        return self.integer(data, name, key)
-
-    def number(
-        self, data: dict[str, Any], name: str, key: str, default: float | None = None
-    ) -> float:
-        if default is not None and name not in data:
-            return default
-        value = self.field(data, name, key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(f"`{key}.{name}` must be a number, found {value!r}", f"{key}.{name}")
-        if not math.isfinite(value):
-            self.fail(f"`{key}.{name}` must be a number, found {value!r}", f"{key}.{name}")
-        return float(value)
-
-    def opt_number(self, data: dict[str, Any], name: str, key: str) -> float | None:
-        if data.get(name) is None:
-            return None
-        return self.number(data, name, key)
-
-    def int_map(self, value: Any, key: str) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for k, v in self.obj(value, key).items():
-            try:
-                bucket = int(k)
-            except ValueError:
-                self.fail(f"`{key}` has a key {k!r} that is not an integer", f"{key}.{k}")
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                self.fail(f"`{key}.{k}` must be a count (integer >= 0), found {v!r}", f"{key}.{k}")
-            out[bucket] = out.get(bucket, 0) + v
-        return out
-
-    def float_map(self, value: Any, key: str) -> dict[float, float]:
-        out: dict[float, float] = {}
-        for k, v in self.obj(value, key).items():
-            try:
-                frac = float(k)
-            except ValueError:
-                self.fail(f"`{key}` has a key {k!r} that is not a number", f"{key}.{k}")
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                self.fail(f"`{key}.{k}` must be a number, found {v!r}", f"{key}.{k}")
-            out[frac] = float(v)
-        return out
-
-    def str_list(self, data: dict[str, Any], name: str, key: str) -> tuple[str, ...]:
-        value = data.get(name)
-        if value is None:
-            return ()
-        items = self.lst(value, f"{key}.{name}")
-        if not all(isinstance(i, str) for i in items):
-            self.fail(f"`{key}.{name}` must be a list of strings", f"{key}.{name}")
-        return tuple(items)
-
-
-def _endpoint_in(r: _Reader, value: Any, key: str) -> EndpointStats:
+def _endpoint_in(r: JsonReader, value: Any, key: str) -> EndpointStats:
     data = r.obj(value, key)
     hist_raw = r.field(data, "response_times", key)
     return EndpointStats(
         method=r.string(data, "method", key),
         name=r.string(data, "name", key),
-        num_requests=r.integer(data, "num_requests", key),
-        num_failures=r.integer(data, "num_failures", key),
-        num_none_requests=r.integer(data, "num_none_requests", key, default=0),
+        num_requests=r.count(data, "num_requests", key),
+        num_failures=r.count(data, "num_failures", key),
+        num_none_requests=r.count(data, "num_none_requests", key, default=0),
         histogram=None if hist_raw is None else r.int_map(hist_raw, f"{key}.response_times"),
         total_response_time=r.number(data, "total_response_time", key),
         min_response_time=r.opt_number(data, "min_response_time", key),
         max_response_time=r.number(data, "max_response_time", key),
-        total_content_length=r.integer(data, "total_content_length", key, default=0),
+        total_content_length=r.count(data, "total_content_length", key, default=0),
         start_time=r.number(data, "start_time", key),
         last_request_timestamp=r.opt_number(data, "last_request_timestamp", key),
         requests_per_second=r.int_map(
@@ -288,7 +166,7 @@ def _endpoint_in(r: _Reader, value: Any, key: str) -> EndpointStats:
     )
 
 
-def _meta_in(r: _Reader, value: Any) -> RunMeta:
+def _meta_in(r: JsonReader, value: Any) -> RunMeta:
     data = r.obj(value, "meta")
     options = r.obj(data.get("options") or {}, "meta.options")
     return RunMeta(
@@ -310,7 +188,7 @@ def _meta_in(r: _Reader, value: Any) -> RunMeta:
 
 def from_dict(data: Any, *, file: str = "<results>") -> Results:
     """Parse the JSON-decoded results; `file` is only used in error messages."""
-    r = _Reader(file)
+    r = JsonReader(file, what="results file", fix=f"regenerate the file: {_PLUGIN_HINT}")
     top = r.obj(data, "(top level)")
     schema = top.get("schema")
     if schema != SCHEMA:
@@ -349,7 +227,7 @@ def from_dict(data: Any, *, file: str = "<results>") -> Results:
                 method=r.string(f, "method", key),
                 name=r.string(f, "name", key),
                 error=r.string(f, "error", key),
-                occurrences=r.integer(f, "occurrences", key),
+                occurrences=r.count(f, "occurrences", key),
             )
         )
     series = []
@@ -359,9 +237,9 @@ def from_dict(data: Any, *, file: str = "<results>") -> Results:
         series.append(
             SecondSample(
                 t=r.integer(s, "t", key),
-                users=r.integer(s, "users", key),
-                requests=r.integer(s, "requests", key),
-                failures=r.integer(s, "failures", key),
+                users=r.count(s, "users", key),
+                requests=r.count(s, "requests", key),
+                failures=r.count(s, "failures", key),
                 histogram=r.int_map(s.get("response_times") or {}, f"{key}.response_times"),
             )
         )

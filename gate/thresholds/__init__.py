@@ -1,5 +1,7 @@
-"""The thresholds file: its YAML parser (`parser`) and its JSON schema (`schema/`).
+"""The thresholds file: its YAML parser and its JSON schema (`schema/`).
 
 Turns a user's file into `gate.core.rules.Thresholds`, with file, line, key and fix in
-every error.
+every error. Split along the file's sections: `parser` (reading the file, the top level,
+`defaults` and `aggregate`), `limits` (one metric's limits, `min-requests`), `endpoints`
+(the overrides and their matchers) and `keys` (the allowed keys and the error context).
 """

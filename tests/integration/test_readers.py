@@ -237,6 +237,40 @@ def test_json_file_bad_input(tmp_path: Path) -> None:
     assert "[0].num_requests" in _error(excinfo, path)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "key"),
+    [
+        ("num_requests", -3, "[0].num_requests"),
+        ("num_failures", 1.5, "[0].num_failures"),
+        ("response_times", {"10": -1}, "[0].response_times.10"),
+    ],
+)
+def test_json_file_counts_are_whole_and_not_negative(
+    mixed_run: LocustRun, tmp_path: Path, field: str, value: object, key: str
+) -> None:
+    """One validator for both JSON forms: a json-file is held to results.json's rules."""
+    raw = json.loads(mixed_run.json_file.read_text())
+    raw[0][field] = value
+    path = tmp_path / "locust.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(UserError) as excinfo:
+        jsonfile.read(path)
+    text = _error(excinfo, path)
+    assert key in text and "count (integer >= 0)" in text
+
+
+def test_negative_request_count_in_results_json(mixed_run: LocustRun, tmp_path: Path) -> None:
+    data = _raw(mixed_run)
+    total = data["total"]
+    assert isinstance(total, dict)
+    total["num_requests"] = -1
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError) as excinfo:
+        resultsfile.read(path)
+    assert "total.num_requests" in _error(excinfo, path)
+
+
 # --------------------------------------------------------------------------- loader
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gate.core.units import parse_seconds as parse_duration
 from gate.errors import UserError
 from gate.harness import config as config_module
-from gate.harness.config import KEYS, RunConfig, load_config, parse_duration
+from gate.harness.config import KEYS, RunConfig, load_config
 
 REPO = Path(__file__).resolve().parents[2]
 

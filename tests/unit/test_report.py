@@ -12,6 +12,7 @@ import pytest
 from gate.core.evaluate import evaluate
 from gate.core.model import FailureGroup, SecondSample
 from gate.core.verdict import Status
+from gate.errors import exit_code
 from gate.reports import report
 from gate.thresholds.parser import parse
 from tests.factory import endpoint, results
@@ -112,4 +113,4 @@ def test_junit_has_one_case_per_check_and_parses() -> None:
 @pytest.mark.parametrize("status", list(Status))
 def test_exit_codes(status: Status) -> None:
     expected = {Status.PASS: 0, Status.WARN: 0, Status.FAIL: 1, Status.ERROR: 2}[status]
-    assert report.exit_code(status) == expected
+    assert exit_code(status) == expected

@@ -1,0 +1,170 @@
+"""Benchmark start-up: `import gate.cli`, and `locust-gate check` on a small run side by
+side with locomotive (PyPI `locomotive`, the closest peer) judging the same run.
+
+Part 1: `python -X importtime -c "import gate.cli"` (the cumulative time of gate.cli), and
+the wall time of `python -c "import gate.cli"` against `python -c "pass"`.
+
+Part 2: one real 3 s Locust run (4 users, tests/support/locustfiles/mixed.py against a
+local server) with the gate's plugin and Locust's `--csv`. Then, interleaved so that
+machine noise hits both alike, as new processes:
+- `locust-gate check results.json --thresholds T --report-dir D` (all three reports);
+- the same without `--report-dir` (the console table only: no Jinja2, no files);
+- `locust-gate check PREFIX` (the same run through Locust's CSV, which loads pandas);
+- `loco --config C analyze --storage S --run-id R`: locomotive's analysis of the run's
+  `_stats.csv`, read into its metrics.json by its own parser (`locomotive.launcher
+  .parse_locust_stats`, what `loco run` does after Locust exits; done once, not timed),
+  with absolute thresholds on p95, p99 and the error rate of the Aggregated row.
+Ours judges more (every endpoint and the aggregate, 3 reports); it is the fixed cost
+that matters at this size. Every process runs without PYTHONDONTWRITEBYTECODE and after
+one warm-up, as an installed package would (pip compiles bytecode when it installs).
+
+locomotive lives in its own virtualenv (its dependencies are not ours):
+    python3 -m venv .venv-peer && .venv-peer/bin/pip install locomotive==0.3.1
+Run: .venv/bin/python benchmarks/bench_startup.py [--repeats 15] [--peer .venv-peer]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.locustrun import LOCUSTFILES, run_locust  # noqa: E402
+from tests.support.server import Route, serve  # noqa: E402
+
+THRESHOLDS = """version: 1
+defaults: {p95: 1s, p99: 2s, fail-ratio: 60%}
+aggregate: {p95: 1s, p99: 2s, fail-ratio: 60%}
+"""
+LOCO_CONFIG = """analysis:
+  gate:
+    thresholds:
+      p95_ms: {fail: 1000}
+      p99_ms: {fail: 2000}
+      error_rate: {fail: 60}
+"""
+LOCO_METRICS = """import json, pathlib, sys
+from locomotive.launcher import parse_locust_stats
+out = pathlib.Path(sys.argv[2]); out.mkdir(parents=True, exist_ok=True)
+(out / "metrics.json").write_text(json.dumps(parse_locust_stats(pathlib.Path(sys.argv[1]))))
+"""
+
+
+# As installed: pip writes bytecode at install time, so no process should compile sources
+# (a CI image may set PYTHONDONTWRITEBYTECODE; the commands are warmed up once).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _seconds(command: Sequence[str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT,
+                          env=ENV)
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode in (0, 1), (command, proc.stdout, proc.stderr)
+    return elapsed
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    return {
+        "median_s": round(statistics.median(times), 3),
+        "min_s": round(min(times), 3),
+        "max_s": round(max(times), 3),
+    }
+
+
+def bench_import(repeats: int) -> dict[str, object]:
+    own, wall_import, wall_bare = [], [], []
+    _seconds([sys.executable, "-c", "import gate.cli"])  # writes the bytecode
+    for _ in range(repeats):
+        err = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import gate.cli"],
+            capture_output=True, text=True, check=True, env=ENV,
+        ).stderr
+        line = next(x for x in err.splitlines() if x.rstrip().endswith("| gate.cli"))
+        own.append(int(re.split(r"\s*\|\s*", line)[1]) / 1e6)
+        wall_import.append(_seconds([sys.executable, "-c", "import gate.cli"]))
+        wall_bare.append(_seconds([sys.executable, "-c", "pass"]))
+    return {
+        "importtime_gate_cli": _summary(own),
+        "wall_import_gate_cli": _summary(wall_import),
+        "wall_python_pass": _summary(wall_bare),
+    }
+
+
+def bench_check(repeats: int, peer: Path) -> dict[str, object]:
+    work = Path(tempfile.mkdtemp(prefix="gate-startup-"))
+    routes = {"/fast": Route(ms=1, jitter_ms=8), "/slow": Route(ms=95, jitter_ms=160),
+              "/boom": Route(ms=3, status=500), "/odd": Route(ms=15, jitter_ms=40)}
+    with serve(routes) as server:
+        run = run_locust(LOCUSTFILES / "mixed.py", server.url, work / "run", run_time=3).check()
+    thresholds = work / "thresholds.yml"
+    thresholds.write_text(THRESHOLDS)
+    loco_config = work / "loco.yml"
+    loco_config.write_text(LOCO_CONFIG)
+    store = work / "loco-store"
+    subprocess.run(
+        [str(peer / "bin" / "python"), "-c", LOCO_METRICS, f"{run.csv_prefix}_stats.csv",
+         str(store / "runs" / "cur")],
+        check=True,
+    )
+    gate = [sys.executable, "-m", "gate", "check"]
+    commands: dict[str, list[str]] = {
+        "locust-gate check results.json": [*gate, str(run.results), "--thresholds",
+                                           str(thresholds), "--report-dir", str(work / "r1")],
+        "locust-gate check results.json, console only": [
+            *gate, str(run.results), "--thresholds", str(thresholds)],
+        "locust-gate check --csv prefix": [*gate, str(run.csv_prefix), "--thresholds",
+                                           str(thresholds), "--report-dir", str(work / "r2")],
+        "loco analyze": [str(peer / "bin" / "loco"), "--config", str(loco_config), "analyze",
+                         "--storage", str(store), "--run-id", "cur"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for command in commands.values():
+        _seconds(command)  # warm-up: bytecode, file cache
+    for _ in range(repeats):  # interleaved: noise hits every command alike
+        for name, command in commands.items():
+            times[name].append(_seconds(command))
+    ours, peer_times = times["locust-gate check results.json"], times["loco analyze"]
+    ratios = [a / b for a, b in zip(ours, peer_times, strict=True)]
+    verdict = json.loads((work / "r1" / "verdict.json").read_text())
+    return {
+        "requests": verdict["totals"]["requests"],
+        "checks": len(verdict["checks"]),
+        **{name: _summary(values) for name, values in times.items()},
+        "ratio_ours_to_loco": {
+            "median": round(statistics.median(ratios), 2),
+            "min": round(min(ratios), 2),
+            "max": round(max(ratios), 2),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--peer", type=Path, default=ROOT / ".venv-peer",
+                        help="virtualenv with locomotive installed")
+    args = parser.parse_args()
+    print(f"machine: {platform.platform()}, python {platform.python_version()}")
+    parts: list[tuple[str, Callable[[], dict[str, object]]]] = [
+        ("import", lambda: bench_import(args.repeats)),
+        ("check", lambda: bench_check(args.repeats, args.peer)),
+    ]
+    for name, bench in parts:
+        print(json.dumps({name: bench()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

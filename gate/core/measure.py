@@ -1,0 +1,92 @@
+"""Where a check's measured value comes from: the seam between data and judgement.
+
+A rule is judged against a `Measurement`: something that names what was measured (its
+`Subject`: scope, label, how many samples back the value) and gives a metric's value.
+Today every measurement is an endpoint or the aggregate (`EndpointMeasurement`, over
+`EndpointStats`). A group of endpoints is an `EndpointMeasurement` of their
+`model.aggregate` with scope `group`; the backend's memory or a number read from a URL
+is a small class with `subject` and `value()`: `gate.core.evaluate.judge` turns any of
+them into a `Check` the same way, and the verdict model does not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from gate.core.model import AGGREGATED, EndpointStats
+from gate.core.rules import Metric
+from gate.core.verdict import Check, Scope
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subject:
+    """What a measured value is about, as every report names it."""
+
+    scope: Scope
+    label: str  # `METHOD NAME`, `Aggregated`, a group's name, `backend`, a URL's metric
+    method: str = ""
+    name: str = ""
+    # How many requests back the value (judged against min-requests); None for a value
+    # that is not a sample of requests (a memory reading), which is never "too few".
+    samples: int | None = None
+
+    def check(self, **fields: Any) -> Check:
+        """A Check about this subject; `fields` are the rest of Check's fields."""
+        return Check(
+            scope=self.scope, endpoint=self.label, method=self.method, name=self.name, **fields
+        )
+
+
+class Measurement(Protocol):
+    """A source of measured values for rules (see the module docstring)."""
+
+    @property
+    def subject(self) -> Subject: ...
+
+    def value(self, metric: Metric) -> float | None:
+        """The metric's value in its canonical unit; None when it cannot be computed."""
+        ...
+
+
+def measure(entry: EndpointStats, metric: Metric) -> float | None:
+    """The value of one metric for one endpoint (or the aggregate); None without data."""
+    fraction = metric.fraction
+    if fraction is not None:
+        return entry.percentile(fraction)
+    if metric is Metric.MAX:
+        return entry.max_response_time if entry.timed_requests > 0 else None
+    if metric is Metric.AVG:
+        return entry.avg_response_time
+    if metric is Metric.FAIL_RATIO:
+        return entry.fail_ratio
+    return entry.rps
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointMeasurement:
+    """An endpoint, the aggregate, or (scope `group`) the aggregate of several endpoints."""
+
+    entry: EndpointStats
+    scope: Scope | None = None  # None: endpoint, or aggregate for Locust's Aggregated row
+    label: str | None = None  # None: the entry's `METHOD NAME`
+    _subject: Subject = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        entry = self.entry
+        is_total = entry.name == AGGREGATED and not entry.method
+        subject = Subject(
+            scope=self.scope or (Scope.AGGREGATE if is_total else Scope.ENDPOINT),
+            label=self.label or entry.key,
+            method=entry.method,
+            name=entry.name,
+            samples=entry.num_requests,
+        )
+        object.__setattr__(self, "_subject", subject)
+
+    @property
+    def subject(self) -> Subject:
+        return self._subject
+
+    def value(self, metric: Metric) -> float | None:
+        return measure(self.entry, metric)

@@ -1,0 +1,174 @@
+"""Every `locust-gate run` setting, declared once: this table is the source of truth.
+
+A setting is one field of `RunConfig`: its annotation is the type, and `setting(...)`
+gives the rest: YAML key (the field name in kebab-case), default, help, validator, the
+command-line flag (`--KEY`, or `flag=`), and the Locust options it owns (refused in
+`locust-args`). From it come the keys `locust-gate.yml` accepts, the click options of
+`locust-gate run` (`click_options`), and the Action's inputs (`SETTINGS`). Adding a
+setting is adding a field here, and reading `config.<field>` where it is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from gate.harness import validators as v
+
+DEFAULT_OUTPUT_DIR = "locust-gate-out"
+
+# Options the gate itself passes to Locust: not settings, never allowed in locust-args.
+GATE_OWNED_OPTIONS = ("--headless", "--csv", "--html", "--gate-results",
+                      "--exit-code-on-error", "--json")  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Setting:
+    """One row of the table (see the module docstring)."""
+
+    field: str  # the RunConfig field: spawn_rate
+    help: str
+    validate: v.Validator
+    default: Any  # the RunConfig default (typed), or what `default_text` says
+    default_text: str | None  # how help shows a default that is computed (paths)
+    raw_default: object  # what a missing value is validated as (None: the default as is)
+    required: str | None  # for a required setting, an example value for the fix
+    flag: str  # --spawn-rate
+    short: str | None  # -r
+    repeatable: bool  # a flag given several times (tags, env, locust-arg)
+    flag_type: type | None  # click's type for the flag (int, float); None: text
+    metavar: str | None
+    owns: tuple[str, ...]  # Locust options this setting replaces
+    merge: bool  # the file's value and the flag's are merged (env), not replaced
+
+    @property
+    def key(self) -> str:
+        """The YAML key: spawn-rate."""
+        return self.field.replace("_", "-")
+
+
+def setting(
+    *,
+    help: str,
+    validate: v.Validator,
+    default: Any = MISSING,
+    default_factory: Any = MISSING,
+    default_text: str | None = None,
+    raw_default: object = None,
+    required: str | None = None,
+    flag: str | None = None,
+    short: str | None = None,
+    repeatable: bool = False,
+    flag_type: type | None = None,
+    metavar: str | None = None,
+    owns: tuple[str, ...] = (),
+    merge: bool = False,
+) -> Any:
+    """A RunConfig field that carries its row of the settings table."""
+    row = {
+        "help": help, "validate": validate, "default_text": default_text,
+        "raw_default": raw_default, "required": required, "flag": flag, "short": short,
+        "repeatable": repeatable, "flag_type": flag_type, "metavar": metavar, "owns": owns,
+        "merge": merge,
+    }  # fmt: skip
+    return field(default=default, default_factory=default_factory, metadata={"setting": row})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """Everything `locust-gate run` needs, validated; paths absolute, durations in seconds."""
+
+    source: Path | None  # the config file used, None when only flags were given (not a setting)
+    locustfile: Path = setting(
+        help="The Locust file to run.", validate=v.locustfile,
+        required="path/to/locustfile.py", owns=("-f", "--locustfile"),
+    )  # fmt: skip
+    host: str | None = setting(
+        default=None, validate=v.host_url, owns=("-H", "--host"),
+        help="Base URL of the system under test, e.g. http://127.0.0.1:8089.",
+    )  # fmt: skip
+    users: int = setting(
+        default=1, validate=v.positive_int, short="-u", flag_type=int, owns=("-u", "--users"),
+        help="Peak number of concurrent users.",
+    )  # fmt: skip
+    spawn_rate: float = setting(
+        default=1.0, validate=v.positive_number, short="-r", flag_type=float,
+        owns=("-r", "--spawn-rate"), help="Users started per second.",
+    )  # fmt: skip
+    run_time: int = setting(  # whole seconds (Locust's -t takes whole seconds)
+        default=30, validate=v.whole_seconds, short="-t", owns=("-t", "--run-time"),
+        help="How long the load runs: 30s, 1m, 1m30s.",
+    )  # fmt: skip
+    processes: int | None = setting(
+        default=None, validate=v.processes, flag_type=int, owns=("--processes",),
+        help="Locust worker processes (-1: one per core).",
+    )  # fmt: skip
+    tags: tuple[str, ...] = setting(
+        default=(), validate=v.tags, repeatable=True, owns=("-T", "--tags"),
+        help="Only run tasks with this tag (repeatable).",
+    )  # fmt: skip
+    exclude_tags: tuple[str, ...] = setting(
+        default=(), validate=v.tags, repeatable=True, owns=("-E", "--exclude-tags"),
+        help="Skip tasks with this tag (repeatable).",
+    )  # fmt: skip
+    locust_args: tuple[str, ...] = setting(
+        default=(), validate=v.locust_args, flag="--locust-arg", repeatable=True,
+        help="Extra Locust argument (repeatable).",
+    )  # fmt: skip
+    seed: str | None = setting(  # shell command, placeholders expanded
+        default=None, validate=v.command, help="Shell command run before the backend starts.",
+    )  # fmt: skip
+    start: str | None = setting(  # shell command, placeholders expanded
+        default=None, validate=v.command,
+        help="Shell command that starts the backend (stopped afterwards).",
+    )  # fmt: skip
+    workdir: Path = setting(
+        validate=v.workdir, raw_default=".", default_text="the config file's directory",
+        help="Working directory for the seed and start commands.",
+    )  # fmt: skip
+    env: Mapping[str, str] = setting(
+        default_factory=dict, validate=v.env, repeatable=True, metavar="KEY=VALUE", merge=True,
+        help="Backend environment (repeatable).",
+    )  # fmt: skip
+    health: str | None = setting(  # http(s) URL, or host:port for a TCP connect check
+        default=None, validate=v.health_target,
+        help="Health check: an http(s) URL (2xx) or host:port (TCP connect).",
+    )  # fmt: skip
+    health_timeout: float = setting(  # seconds
+        default=30.0, validate=v.duration, help="How long to wait for health: 30s.",
+    )  # fmt: skip
+    thresholds: Path | None = setting(
+        default=None, validate=v.existing_file("the thresholds file"),
+        help="The thresholds file.",
+    )  # fmt: skip
+    output_dir: Path = setting(
+        validate=v.path, raw_default=DEFAULT_OUTPUT_DIR, default_text=DEFAULT_OUTPUT_DIR,
+        help="Where logs, results and reports go.",
+    )  # fmt: skip
+
+
+def _rows() -> tuple[Setting, ...]:
+    rows = []
+    for f in fields(RunConfig):
+        if "setting" not in f.metadata:
+            continue
+        row = dict(f.metadata["setting"])
+        default = f.default if f.default_factory is MISSING else f.default_factory()
+        row["flag"] = row["flag"] or "--" + f.name.replace("_", "-")
+        rows.append(Setting(field=f.name, default=default, **row))
+    return tuple(rows)
+
+
+SETTINGS: tuple[Setting, ...] = _rows()
+BY_KEY: Mapping[str, Setting] = {s.key: s for s in SETTINGS}
+KEYS: tuple[str, ...] = tuple(BY_KEY)
+
+
+def owned_options() -> dict[str, str]:
+    """Locust option -> what to use instead ("" when the gate sets it itself)."""
+    owned = {option: "" for option in GATE_OWNED_OPTIONS}
+    for s in SETTINGS:
+        owned.update({option: f"`{s.key}` key (or {s.flag})" for option in s.owns})
+    return owned

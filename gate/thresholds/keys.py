@@ -1,0 +1,102 @@
+"""The thresholds file's keys, and the context every part of the parser reports through.
+
+`Context.error` builds the `UserError` (file, line, key path, fix); `check_keys` refuses
+unknown keys with a "did you mean". The parser is split along the file's sections:
+`parser` (the file and its top level), `limits` (a metric's limits, min-requests) and
+`endpoints` (the endpoint overrides and their matchers).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from gate.core.rules import Metric
+from gate.errors import UserError, location
+from gate.files.yamlfile import Map, suggest
+
+SUPPORTED_VERSION = 1
+
+METRIC_KEYS: tuple[str, ...] = tuple(metric.value for metric in Metric)
+TOP_KEYS = ("version", "on-inconclusive", "defaults", "endpoints", "aggregate")
+SECTION_KEYS = (*METRIC_KEYS, "min-requests")
+SELECTOR_KEYS = ("match", "regex", "name")
+ENDPOINT_KEYS = (*SELECTOR_KEYS, "method", "required", "min-requests", *METRIC_KEYS)
+GLOB_CHARACTERS = "*?["
+# Top-level keys starting with this are ignored: a place for YAML anchors (`x-common: &c`).
+EXTENSION_PREFIX = "x-"
+
+# Names people write by habit -> the key this format uses (offered as "did you mean").
+ALIASES = {
+    "type": "method",
+    "glob": "match",
+    "pattern": "match",
+    "path": "match",
+    "endpoint": "match",
+    "p999": "p99.9",
+    "p99_9": "p99.9",
+    "p100": "max",
+    "median": "p50",
+    "mean": "avg",
+    "average": "avg",
+    "rate": "rps",
+    "throughput": "rps",
+    "error-rate": "fail-ratio",
+    "errors": "fail-ratio",
+    "failures": "fail-ratio",
+    "fail-rate": "fail-ratio",
+    "failure-rate": "fail-ratio",
+    "min-count": "min-requests",
+    "requests": "min-requests",
+    "inconclusive": "on-inconclusive",
+    "default": "defaults",
+    "endpoint-rules": "endpoints",
+    "overrides": "endpoints",
+    "total": "aggregate",
+    "aggregated": "aggregate",
+}
+
+
+
+class Context:
+    """One file being parsed: `path` is only used in messages."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def error(self, what: str, line: int, key: str, fix: str) -> UserError:
+        return UserError(what, where=location(self.path, line, key), fix=fix)
+
+    def check_keys(self, mapping: Map, prefix: str, allowed: Sequence[str]) -> None:
+        for key in mapping:
+            if key in allowed or (not prefix and key.startswith(EXTENSION_PREFIX)):
+                continue
+            line = mapping.key_lines[key]
+            where = f"{prefix}.{key}" if prefix else key
+            section = prefix or "the top level"
+            suggestion = suggest(key, allowed, ALIASES)
+            hint = f"did you mean {suggestion!r}? " if suggestion else "remove it. "
+            metrics = [name for name in allowed if name in METRIC_KEYS]
+            if metrics and looks_like_metric(key):
+                raise self.error(
+                    f"unknown metric {key!r} in {section}",
+                    line,
+                    where,
+                    f"{hint}Metrics: {', '.join(metrics)}",
+                )
+            raise self.error(
+                f"unknown key {key!r} in {section}",
+                line,
+                where,
+                f"{hint}Allowed keys here: {', '.join(allowed)}",
+            )
+
+
+def is_off(value: object) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() == "off")
+
+
+def looks_like_metric(key: str) -> bool:
+    if re.fullmatch(r"p[0-9][0-9.]*", key):
+        return True
+    return suggest(key, METRIC_KEYS, ALIASES) is not None

@@ -1,0 +1,127 @@
+"""The limits of one metric (`p95: {warn: 300ms, fail: 500ms}`) and `min-requests`."""
+
+from __future__ import annotations
+
+from gate.core.rules import Level, Limit, Metric, Rule
+from gate.core.units import UnitError, format_limit, parse_count, parse_value
+from gate.errors import location
+from gate.files.yamlfile import Map
+from gate.thresholds.keys import Context, is_off
+
+
+def min_requests(ctx: Context, mapping: Map, prefix: str) -> int | None:
+    key = "min-requests"
+    if key not in mapping:
+        return None
+    try:
+        return parse_count(mapping[key], minimum=1)
+    except UnitError as exc:
+        raise ctx.error(
+            f"{key}: {exc.problem}",
+            mapping.value_lines[key],
+            f"{prefix}.{key}",
+            f"{exc.fix} (with fewer requests a check is inconclusive)",
+        ) from None
+
+
+def rule(ctx: Context, metric: Metric, mapping: Map, key: str, keypath: str) -> Rule:
+    value = mapping[key]
+    line = mapping.value_lines[key]
+    example = format_limit(_example_value(metric), metric.unit)
+    direction = "min" if metric.is_floor else "max"
+    if value is None:
+        raise ctx.error(
+            f"{key} has no limit",
+            line,
+            keypath,
+            f"write a limit such as {key}: {example} or {{warn: ..., fail: ...}}",
+        )
+    if isinstance(value, Map):
+        ctx.check_keys(value, keypath, ("warn", "fail", direction))
+        if not value:
+            raise ctx.error(
+                f"{key} has an empty mapping: no limit",
+                line,
+                keypath,
+                f"write {key}: {example} or {{warn: ..., fail: {example}}}",
+            )
+        if direction in value and "fail" in value:
+            raise ctx.error(
+                f"{key} has both {direction} and fail (they are the same level)",
+                value.key_lines[direction],
+                f"{keypath}.{direction}",
+                f"keep one of {direction}: and fail:",
+            )
+        written = {
+            level: (value[name], value.value_lines[name], f"{keypath}.{name}")
+            for level, name in (
+                (Level.WARN, "warn"),
+                (Level.FAIL, "fail"),
+                (Level.FAIL, direction),
+            )
+            if name in value
+        }
+    else:
+        written = {Level.FAIL: (value, line, keypath)}
+    limits = {
+        level: _limit_value(ctx, metric, raw, raw_line, raw_key, example=example)
+        for level, (raw, raw_line, raw_key) in written.items()
+    }
+    _check_order(ctx, metric, limits, line, keypath)
+    return Rule(
+        metric=metric,
+        limits=tuple(
+            Limit(value=limits[level], level=level) for level in Level if level in limits
+        ),
+        where=location(ctx.path, mapping.key_lines[key], keypath),
+    )
+
+
+def _limit_value(
+    ctx: Context, metric: Metric, raw: object, line: int, keypath: str, *, example: str
+) -> float:
+    if is_off(raw) or raw is True:
+        written = "off" if is_off(raw) else "true"
+        fix = f"write a limit such as {example}"
+        if is_off(raw):
+            fix += f"; to switch {metric.value} off, write {metric.value}: off"
+        raise ctx.error(
+            f"{keypath.rsplit('.', 1)[-1]}: {written} is not a limit", line, keypath, fix
+        )
+    try:
+        return parse_value(raw, metric.unit)
+    except UnitError as exc:
+        raise ctx.error(f"{metric.value}: {exc.problem}", line, keypath, exc.fix) from None
+
+
+def _check_order(
+    ctx: Context, metric: Metric, limits: dict[Level, float], line: int, keypath: str
+) -> None:
+    if Level.WARN not in limits or Level.FAIL not in limits:
+        return
+    warn, fail = limits[Level.WARN], limits[Level.FAIL]
+    unit = metric.unit
+    if metric.is_floor and warn < fail:
+        problem = (
+            f"{metric.value}: the warn floor {format_limit(warn, unit)} is below the fail "
+            f"floor {format_limit(fail, unit)}, so warn could never be reported"
+        )
+        fix = "warn must be at least fail for a floor"
+    elif not metric.is_floor and warn > fail:
+        problem = (
+            f"{metric.value}: the warn limit {format_limit(warn, unit)} is above the fail "
+            f"limit {format_limit(fail, unit)}, so warn could never be reported"
+        )
+        fix = "warn must be at most fail"
+    else:
+        return
+    swapped = f"{{warn: {format_limit(fail, unit)}, fail: {format_limit(warn, unit)}}}"
+    raise ctx.error(problem, line, keypath, f"{fix}; swapped they read {swapped}")
+
+
+def _example_value(metric: Metric) -> float:
+    if metric is Metric.FAIL_RATIO:
+        return 0.01
+    if metric is Metric.RPS:
+        return 50
+    return 500
