@@ -12,6 +12,7 @@ from gate import __version__
 from gate.commands.check import check
 from gate.commands.run import run
 from gate.errors import EXIT_INTERNAL_ERROR, GateError
+from gate.reports import safestream
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +28,12 @@ cli.add_command(run)
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 pass, 1 gate failed, 2 user error, 3 internal)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # Every line printed from here on, whatever its source, is made inert for CI logs.
+    with safestream.installed():
+        return _main(args)
+
+
+def _main(args: list[str]) -> int:
     try:
         result = cli.main(args=args, prog_name="locust-gate", standalone_mode=False)
     except GateError as exc:
