@@ -43,6 +43,7 @@ from gate.thresholds.parser import load as load_thresholds
 @click.option("--env", multiple=True, metavar="KEY=VALUE", help="Backend environment (repeatable).")
 @click.option("--health", help="Health check: an http(s) URL (2xx) or host:port (TCP connect).")
 @click.option("--health-timeout", help="How long to wait for health: 30s.")
+@click.option("--seed-timeout", help="How long the seed command may run: 10m [default].")
 @click.option("--thresholds", help="The thresholds file.")
 @click.option("--output-dir", help="Where logs, results and reports go [default: locust-gate-out].")
 def run(config_path: Path | None, **flags: object) -> int:

@@ -48,6 +48,7 @@ KEYS = (
     "env",
     "health",
     "health-timeout",
+    "seed-timeout",
     "thresholds",
     "output-dir",
 )
@@ -83,6 +84,10 @@ _OWNED_OPTIONS = {
 # Shown in the fix for a file that is not a mapping of keys.
 _EXAMPLE = "locustfile: locustfiles/api.py"
 
+MAX_DURATION = 7 * 86400.0  # seconds: the longest run-time, health- or seed-timeout
+MAX_COUNT = 1_000_000  # users or processes: beyond any one machine
+DEFAULT_SEED_TIMEOUT = 600.0  # seconds: a seed that takes longer is stuck, not slow
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
 
@@ -106,6 +111,7 @@ class RunConfig:
     env: Mapping[str, str] = field(default_factory=dict)
     health: str | None = None  # http(s) URL, or host:port for a TCP connect check
     health_timeout: float = 30.0  # seconds
+    seed_timeout: float = DEFAULT_SEED_TIMEOUT  # seconds
     thresholds: Path | None = None
     output_dir: Path
 
@@ -194,7 +200,8 @@ def parse_duration(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        # An integer of hundreds of digits is no float: infinity, refused by the caller.
+        return math.inf if isinstance(value, int) and abs(value) > 10**300 else float(value)
     if not isinstance(value, str):
         return None
     text = value.strip().lower().replace(" ", "")
@@ -254,6 +261,9 @@ class _Builder:
                 f"{key} must be a whole number, got {yamlfile.kind(value)}",
                 f"write e.g. `{key}: 5` without quotes",
             )
+        if value > MAX_COUNT:
+            raise self.fail(key, f"{key} must be at most {MAX_COUNT:,}, got {value:.3g}",
+                            f"set {key}: 10")
         if value <= 0 and not (allow_minus_one and value == -1):
             extra = " (or -1: one per CPU core)" if allow_minus_one else ""
             raise self.fail(key, f"{key} must be at least 1{extra}, got {value}", f"set {key}: 1")
@@ -284,8 +294,14 @@ class _Builder:
                 f"{key} is not a duration: {value!r}",
                 f"write e.g. `{key}: 30s`, `1m`, `1m30s` or a number of seconds",
             )
-        if seconds <= 0:
+        if not seconds > 0:  # also NaN
             raise self.fail(key, f"{key} must be longer than 0, got {value!r}", f"e.g. {key}: 30s")
+        if not seconds <= MAX_DURATION:  # also infinity: Locust and the waits need a bound
+            raise self.fail(
+                key,
+                f"{key} must be at most {MAX_DURATION // 86400:g} days, got {value!r}",
+                f"e.g. {key}: 30s, 10m or 2h",
+            )
         return seconds
 
     def string(self, key: str) -> str | None:
@@ -469,6 +485,7 @@ class _Builder:
             "{output}": str(output_dir),
             "{config_dir}": str(config_base),
         }
+        self.check_placeholders(placeholders)
         seed = self.string("seed")
         start = self.string("start")
 
@@ -504,9 +521,34 @@ class _Builder:
             env=self.env(placeholders),
             health=health,
             health_timeout=self.duration("health-timeout", 30.0),
+            seed_timeout=self.duration("seed-timeout", DEFAULT_SEED_TIMEOUT),
             thresholds=self.existing_file("thresholds", config_base, "the thresholds file"),
             output_dir=output_dir,
         )
+
+    def check_placeholders(self, placeholders: Mapping[str, str]) -> None:
+        """An unknown `{name}` (a typo such as `{outptu}`) would reach the shell as is."""
+        env_file = self.file_values.get("env")
+        env_flag = self.flags.get("env")
+        texts = {
+            "seed": [self.get("seed")],
+            "start": [self.get("start")],
+            "workdir": [self.get("workdir")],
+            "env": [
+                *(env_file.values() if isinstance(env_file, dict) else ()),
+                *(env_flag if isinstance(env_flag, list | tuple) else ()),
+            ],
+        }
+        for key, values in texts.items():
+            for value in values:
+                unknown = _unknown_placeholder(value, placeholders)
+                if unknown is not None:
+                    raise self.fail(
+                        key,
+                        f"unknown placeholder {unknown} in {key}",
+                        f"the placeholders are {', '.join(placeholders)} (a shell variable "
+                        "written ${NAME} is left to the shell)",
+                    )
 
     def path_value(self, key: str, value: object, config_base: Path) -> Path:
         if isinstance(value, Path):
@@ -514,6 +556,19 @@ class _Builder:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, f"{key} must be a path, got {value!r}", f"`{key}: some/path`")
         return (self.base_for(key, config_base) / Path(value.strip()).expanduser()).resolve()
+
+
+# `{name}` as a placeholder; `${NAME}` (a shell variable) and `{a,b}` are not ones.
+_PLACEHOLDER = re.compile(r"(?<![$\\{])\{([A-Za-z_][A-Za-z0-9_-]*)\}(?!\})")
+
+
+def _unknown_placeholder(value: object, placeholders: Mapping[str, str]) -> str | None:
+    if not isinstance(value, str):
+        return None
+    for match in _PLACEHOLDER.finditer(value):
+        if match.group() not in placeholders:
+            return match.group()
+    return None
 
 
 def _expand(text: str, placeholders: Mapping[str, str], *, quote: bool) -> str:
