@@ -44,11 +44,16 @@ def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: Tex
         results_path=str(results),
         thresholds_path=rules.path,
     )
-    out.write(report.render_console(ctx))
+    # Render everything before writing anything: a failure leaves no partial set behind.
+    files = {
+        "verdict.json": report.to_json(report.verdict_dict(ctx)),
+        "report.md": report.render_markdown(ctx),
+        "junit.xml": report.render_junit(ctx),
+    }
+    out.write(report.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:
-        _write(report_dir / "verdict.json", report.to_json(report.verdict_dict(ctx)))
-        _write(report_dir / "report.md", report.render_markdown(ctx))
-        _write(report_dir / "junit.xml", report.render_junit(ctx))
+        for name, text in files.items():
+            _write(report_dir / name, text)
         out.write(f"reports: {report_dir / 'report.md'} (and verdict.json, junit.xml)\n")
     return verdict
 
@@ -70,11 +75,29 @@ def _check_report_dir(report_dir: Path) -> None:
             where=str(report_dir),
             fix="pass a directory to --report-dir (it is created if missing)",
         )
-    report_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"cannot create the report directory {report_dir}: {exc.strerror or exc}",
+            where=str(report_dir),
+            fix="pass --report-dir a directory you can write to (it is created if missing)",
+        ) from None
 
 
 def _write(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so a reader never sees half a report."""
+    try:
+        _write_atomic(path, text)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            where=str(path),
+            fix="make the report directory writable, or pass another one",
+        ) from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
