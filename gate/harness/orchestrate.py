@@ -160,6 +160,8 @@ def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO)
     if leftovers is not None:
         _say(progress, leftovers.message())
     try:
+        if config.start:
+            _check_ports(config)  # after the sweep: a dead run's backend no longer holds it
         with sweep.guarded(mark):
             try:
                 return _run_marked(config, guard, plugin, progress, mark)
@@ -198,8 +200,6 @@ def _run_marked(
     results = out / "results.json"
     for stale in (results, out / "verdict.json"):
         stale.unlink(missing_ok=True)  # never judge, or show, a previous run's outcome
-    if config.start:
-        _check_ports(config)
     make_dir(config.workdir, "workdir")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env, sweep.MARK_VARIABLE: mark}
 

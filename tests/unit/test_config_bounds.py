@@ -42,7 +42,7 @@ def _error(project: Path, text: str, flags: dict[str, object] | None = None) -> 
 )
 def test_unbounded_numbers_are_refused(project: Path, line: str, needle: str) -> None:
     rendered = _error(project, line + "\n")
-    key = line.split(":")[0]
+    key = line.split(":", maxsplit=1)[0]
     assert needle in rendered and f"locust-gate.yml:2 (at {key})" in rendered, rendered
 
 
