@@ -114,3 +114,18 @@ def test_a_redirect_loop_is_reported_as_one() -> None:
         healthy, detail = health.probe(url)
     assert not healthy
     assert detail.startswith("HTTP 302: a redirect loop")
+
+
+@pytest.mark.parametrize("output_dir", ["file/sub", "/proc/sys/locust-gate-test"])
+def test_an_output_dir_that_cannot_be_created_exits_2(tmp_path: Path, output_dir: str) -> None:
+    (tmp_path / "file").write_text("")
+    (tmp_path / "api.py").write_text("# a locustfile\n")
+    (tmp_path / "t.yml").write_text("version: 1\n")
+    config = tmp_path / "locust-gate.yml"
+    config.write_text(f"locustfile: api.py\nthresholds: t.yml\noutput-dir: {output_dir}\n")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["run", "--config", str(config)])
+    assert code == 2, err.getvalue()
+    assert "error: cannot create the directory" in err.getvalue()
+    assert "fix: point output-dir at a directory you can write to" in err.getvalue()
