@@ -79,7 +79,7 @@ def test_a_hanging_seed_ends_at_seed_timeout_with_its_output(tmp_path: Path) -> 
     config = write_config(
         tmp_path,
         port=backend.free_port(),
-        seed="echo seeding-started; " + "x" * 3000 + "=1; echo $x; sleep 60",
+        seed="head -c 70000 /dev/zero | tr '\\0' y; echo; echo seed-$((6*7)); sleep 60",
         seed_timeout="1s",
     )
     began = time.monotonic()
@@ -87,7 +87,10 @@ def test_a_hanging_seed_ends_at_seed_timeout_with_its_output(tmp_path: Path) -> 
     assert code == 2 and error_stage(gate_run) == "seed"
     assert time.monotonic() - began < 20
     assert "still running after 1s" in gate_run.stderr
-    assert "seeding-started" in gate_run.stderr
+    assert "seed-42" in gate_run.stderr  # its output, not only its command line
+    assert "y" * 500 + "\N{HORIZONTAL ELLIPSIS} (" in gate_run.stderr
+    assert "y" * 501 not in gate_run.stderr  # a 70 KB line is bounded, in verdict.json too
+    assert "y" * 501 not in (tmp_path / "out" / "verdict.json").read_text()
 
 
 def test_an_empty_backend_log_is_not_promised_below(tmp_path: Path) -> None:
