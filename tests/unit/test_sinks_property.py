@@ -40,7 +40,7 @@ def _runner_commands(text: str) -> list[str]:
     ]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, database=None)
 @given(st.lists(HOSTILE, max_size=6))
 def test_console_stream_never_emits_a_command(writes: list[str]) -> None:
     inner = io.StringIO()
@@ -54,7 +54,7 @@ def test_console_stream_never_emits_a_command(writes: list[str]) -> None:
     assert "\x1b" not in out and "\u202e" not in out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(HOSTILE)
 def test_console_cell_is_one_inert_line(text: str) -> None:
     cell = escape.console(text)
@@ -62,7 +62,7 @@ def test_console_cell_is_one_inert_line(text: str) -> None:
     cell.encode("utf-8")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(HOSTILE)
 def test_markdown_cell_has_no_syntax(text: str) -> None:
     cell = escape.markdown(text, limit=None)
@@ -75,7 +75,7 @@ def test_markdown_cell_has_no_syntax(text: str) -> None:
     cell.encode("utf-8")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(HOSTILE)
 def test_junit_parses_back(text: str) -> None:
     results = factory.results(factory.endpoint(text or "x", [10.0, 20.0], failures=1))
@@ -87,7 +87,7 @@ def test_junit_parses_back(text: str) -> None:
     ET.fromstring(xml_text.encode("utf-8"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(HOSTILE)
 def test_workflow_command_data_is_one_line(text: str) -> None:
     data = escape.workflow_command(text)
