@@ -1,14 +1,19 @@
 """The steps of `locust-gate run`, up to and including Locust; judging is `gate.commands.checking`.
 
+0. claim the output directory (`gate.harness.sweep`): stop and report what a killed
+   earlier run left there; start the guardian that sweeps this run's marked processes
+   even if the gate is killed;
 1. busy-port check (only when the gate starts the backend) -> UserError, nothing started;
-2. seed command -> HarnessError(stage="seed") with the tail of its output;
+2. seed command -> HarnessError(stage="seed") with the tail of its output, also when it
+   is still running after `seed-timeout`;
 3. start the backend in its own session, output in OUTPUT/backend.log -> stage "start";
 4. health poll -> stage "health" on timeout, "start" if the backend exits meanwhile;
 5. Locust headless with the gate plugin, output in OUTPUT/locust.log and on stderr;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
    failure, not a latency regression;
 7. Locust exiting non-zero, or without results.json -> stage "locust";
-8. stop Locust and the backend (whole process trees) in `finally`, always.
+8. stop Locust and the backend (whole process trees) in `finally`, always; then stop
+   whatever else carries the run's environment mark (daemons that left the trees).
 
 Signals: while `orchestrate` runs, SIGINT, SIGTERM and SIGHUP (a CI runner cancelling a
 job sends SIGINT, then SIGTERM, then kills) raise `Interrupted`, so the `finally` blocks
