@@ -15,6 +15,7 @@ import click
 
 from gate import __version__
 from gate.errors import GateError, exit_code
+from gate.reports import safestream
 
 # name -> "module:attribute" of the click command.
 COMMANDS = {
@@ -47,6 +48,12 @@ def cli() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 pass, 1 gate failed, 2 user error, 3 internal)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # Every line printed from here on, whatever its source, is made inert for CI logs.
+    with safestream.installed():
+        return _main(args)
+
+
+def _main(args: list[str]) -> int:
     try:
         result = cli.main(args=args, prog_name="locust-gate", standalone_mode=False)
     except GateError as exc:

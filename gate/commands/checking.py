@@ -48,17 +48,22 @@ def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: Tex
         results_path=str(results),
         thresholds_path=rules.path,
     )
-    out.write(report.render_console(ctx))
+    out.write(report.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:
-        atomic.write_text(report_dir / "verdict.json", report.to_json(report.verdict_dict(ctx)))
-        atomic.write_text(report_dir / "report.md", report.render_markdown(ctx))
-        atomic.write_text(report_dir / "junit.xml", report.render_junit(ctx))
-        # The PR comment's body, rendered now: the run's links are known here, and the
-        # fork-safe second stage posts it from the artifact without this run's data.
-        atomic.write_text(report_dir / "comment.md", review.fit(
-            ctx, links=runner.links() if runner is not None else None,
-            root=_root(runner), limit=review.COMMENT_LIMIT - COMMENT_HEAD_ROOM,
-            limit_name="GitHub's 65,536 characters per comment"))
+        # Render everything before writing anything: a failure leaves no partial set.
+        files = {
+            "verdict.json": report.to_json(report.verdict_dict(ctx)),
+            "report.md": report.render_markdown(ctx),
+            "junit.xml": report.render_junit(ctx),
+            # The PR comment's body, rendered now: the run's links are known here, and the
+            # fork-safe second stage posts it from the artifact without this run's data.
+            "comment.md": review.fit(
+                ctx, links=runner.links() if runner is not None else None,
+                root=_root(runner), limit=review.COMMENT_LIMIT - COMMENT_HEAD_ROOM,
+                limit_name="GitHub's 65,536 characters per comment"),
+        }
+        for name, text in files.items():
+            _write(report_dir / name, text)
         out.write(f"reports: {report_dir / 'report.md'} (and verdict.json, junit.xml)\n")
     if runner is not None and runner.in_actions:
         publish(ctx, runner=runner, root=_root(runner), report_dir=report_dir, out=out)
@@ -92,4 +97,24 @@ def _check_report_dir(report_dir: Path) -> None:
             where=str(report_dir),
             fix="pass a directory to --report-dir (it is created if missing)",
         )
-    report_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"cannot create the report directory {report_dir}: {exc.strerror or exc}",
+            where=str(report_dir),
+            fix="pass --report-dir a directory you can write to (it is created if missing)",
+        ) from None
+
+
+def _write(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a report."""
+    try:
+        atomic.write_text(path, text)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            where=str(path),
+            fix="make the report directory writable, or pass another one",
+        ) from None
+

@@ -99,7 +99,8 @@ def parse_seconds(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        # An integer of hundreds of digits is no float: infinity, refused by the caller.
+        return math.inf if isinstance(value, int) and abs(value) > 10**300 else float(value)
     if not isinstance(value, str):
         return None
     text = value.strip().lower().replace(" ", "")

@@ -17,6 +17,9 @@ Keys are read as the text written (YAML 1.1 would read a key `on` as `true`); va
 follow YAML 1.1, so `off`/`no` read as false. Anchors, aliases and merge keys
 (`<<: *common`) work: a key of the mapping itself may override a merged one.
 
+Aliases are bounded: a document that expands to more than `MAX_NODES` values is refused,
+and so is one nested too deeply to parse.
+
 `kind` and `suggest` help callers word their own messages.
 """
 
@@ -83,7 +86,15 @@ def load(
     """
     loader = _LineLoader(text, path, example.splitlines()[-1].strip())
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        _check_expansion(node, path, what)
+        data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise UserError(
+            f"{what} is nested too deeply to read",
+            where=path,
+            fix="flatten the file: a thresholds or config file needs a few levels of nesting",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, text, path, what) from None
     except yaml.YAMLError as exc:
@@ -107,6 +118,44 @@ def load(
             fix=f"write keys such as:\n{indent(example)}",
         )
     return data
+
+
+MAX_NODES = 100_000  # values a file may hold once aliases and merges are expanded
+
+
+def _check_expansion(node: yaml.Node | None, path: str, what: str) -> None:
+    """Refuse a file whose aliases expand to more than MAX_NODES values (a "billion
+    laughs" bomb: 1 KB of anchors that would take minutes to build). Sizes are counted per
+    node, once each, so the count itself is linear in the file."""
+    if node is None:
+        return
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, children_done = stack.pop()
+        if id(current) in sizes:
+            continue
+        children = _children(current)
+        if children_done or not children:
+            sizes[id(current)] = min(MAX_NODES + 1, 1 + sum(sizes[id(c)] for c in children))
+            continue
+        stack.append((current, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    if sizes[id(node)] > MAX_NODES:
+        raise UserError(
+            f"{what} expands to more than {MAX_NODES:,} values through its anchors and "
+            "aliases (`&name`, `*name`, `<<:`)",
+            where=path,
+            fix="write the values out, or use fewer levels of aliases of aliases",
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def kind(value: object) -> str:

@@ -19,7 +19,14 @@ from typing import Any, TextIO
 from gate.errors import UserError
 from gate.github import event, sticky
 from gate.github.api import ApiError, GitHubApi
-from gate.github.runner import Runner, append_summary, command, summary_room, write_outputs
+from gate.github.runner import (
+    Runner,
+    append_summary,
+    command,
+    emit,
+    summary_room,
+    write_outputs,
+)
 from gate.reports import escape
 from gate.reports.review import SUMMARY_LIMIT
 
@@ -172,8 +179,8 @@ def _verify(api: GitHubApi, number: int, head_sha: str, out: TextIO) -> bool:
 
 
 def _refuse(out: TextIO, why: str) -> None:
-    out.write(command("warning", f"refused: {why}. No comment.",
-                      title="locust-gate: comment refused") + "\n")
+    emit([command("warning", f"refused: {why}. No comment.",
+                      title="locust-gate: comment refused")], out)
 
 
 def _post(api: GitHubApi, request: Request, *, number: int, body: str,
@@ -220,7 +227,7 @@ def _defang_mentions(text: str) -> str:
 def _cannot(out: TextIO, runner: Runner, body: str, why: str, *, title: str) -> None:
     """The comment could not be posted: say why (a warning annotation) and put the full
     report in the job summary instead."""
-    out.write(command("warning", why, title=f"locust-gate: {title}") + "\n")
+    emit([command("warning", why, title=f"locust-gate: {title}")], out)
     if runner.step_summary is not None:
         room = summary_room(runner.step_summary, SUMMARY_LIMIT)
         if len(body.encode()) <= room:

@@ -11,10 +11,11 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import TextIO
 
 from gate.core.rules import Level
 from gate.core.verdict import Check, Outcome, Verdict
-from gate.reports import escape
+from gate.reports import escape, safestream
 from gate.reports.report import fmt, fmt_limit
 from gate.reports.review import Links, relative
 
@@ -135,11 +136,11 @@ def _annotation(kind: str, check: Check, root: str | None) -> str:
     return command(kind, message, title=title, file=file, line=line)
 
 
-def emit(lines: Iterable[str], out: object) -> None:
-    """Print workflow commands, one a line, to the step's log (`out` has a `write`)."""
-    write = getattr(out, "write")  # noqa: B009 (any text stream)
+def emit(lines: Iterable[str], out: TextIO) -> None:
+    """Print workflow commands, one a line, to the step's log: the only lines that pass
+    the console sanitizer (`gate.reports.safestream`) as commands."""
     for line in lines:
-        write(line + "\n")
+        safestream.write_command(line, out)
 
 
 # --- step outputs and the job summary -----------------------------------------------------

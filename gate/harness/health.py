@@ -104,6 +104,8 @@ def _probe_http(url: str, timeout: float) -> tuple[bool, str]:
         with opener.open(request, timeout=timeout) as response:
             status = int(response.status)
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:  # urllib follows redirects: it gave up on this one
+            return False, _redirect_problem(exc)
         return False, f"HTTP {exc.code}"
     except urllib.error.URLError as exc:
         reason = exc.reason
@@ -113,6 +115,12 @@ def _probe_http(url: str, timeout: float) -> tuple[bool, str]:
     except (OSError, ValueError) as exc:  # timeouts, resets, bad status lines
         return False, str(exc) or type(exc).__name__
     return 200 <= status < 300, f"HTTP {status}"
+
+
+def _redirect_problem(exc: urllib.error.HTTPError) -> str:
+    if "infinite loop" in str(exc.msg) or "maximum" in str(exc.msg):
+        return f"HTTP {exc.code}: a redirect loop (it never reaches a 2xx; last URL {exc.url})"
+    return f"HTTP {exc.code}: a redirect that could not be followed (no usable Location)"
 
 
 def wait_healthy(

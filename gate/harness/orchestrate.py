@@ -1,14 +1,19 @@
 """The steps of `locust-gate run`, up to and including Locust; judging is `gate.commands.checking`.
 
+0. claim the output directory (`gate.harness.sweep`): stop and report what a killed
+   earlier run left there; start the guardian that sweeps this run's marked processes
+   even if the gate is killed;
 1. busy-port check (only when the gate starts the backend) -> UserError, nothing started;
-2. seed command -> HarnessError(stage="seed") with the tail of its output;
+2. seed command -> HarnessError(stage="seed") with the tail of its output, also when it
+   is still running after `seed-timeout`;
 3. start the backend in its own session, output in OUTPUT/backend.log -> stage "start";
 4. health poll -> stage "health" on timeout, "start" if the backend exits meanwhile;
 5. Locust headless with the gate plugin, output in OUTPUT/locust.log and on stderr;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
    failure, not a latency regression;
 7. Locust exiting non-zero, or without results.json -> stage "locust";
-8. stop Locust and the backend (whole process trees) in `finally`, always.
+8. stop Locust and the backend (whole process trees) in `finally`, always; then stop
+   whatever else carries the run's environment mark (daemons that left the trees).
 
 Signals: while `orchestrate` runs, SIGINT, SIGTERM and SIGHUP (a CI runner cancelling a
 job sends SIGINT, then SIGTERM, then kills) raise `Interrupted`, so the `finally` blocks
@@ -26,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -36,7 +42,7 @@ from types import FrameType
 from typing import TextIO
 
 from gate.errors import HarnessError, Interrupted, UserError
-from gate.harness import health, process
+from gate.harness import health, process, sweep
 from gate.harness.config import RunConfig
 from gate.results import plugin_path
 
@@ -126,7 +132,6 @@ def orchestrate(
 
 
 def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO) -> RunResult:
-    began = time.monotonic()
     out = config.output_dir
     if out.exists() and not out.is_dir():
         raise UserError(
@@ -134,19 +139,66 @@ def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO)
             where="output-dir",
             fix="point output-dir (or --output-dir) at a directory; it is created if missing",
         )
+    make_dir(out, "output-dir")
+    mark = sweep.new_mark()
+    try:
+        leftovers = sweep.claim(out, mark)
+    except sweep.RunInProgress as exc:
+        raise UserError(
+            f"another locust-gate run (pid {exc.pid}) is using the output directory {out}",
+            where="output-dir",
+            fix="wait for it to finish, or give this run its own output-dir",
+        ) from None
+    if leftovers is not None:
+        _say(progress, leftovers.message())
+    try:
+        if config.start:
+            _check_ports(config)  # after the sweep: a dead run's backend no longer holds it
+        with sweep.guarded(mark):
+            try:
+                return _run_marked(config, guard, plugin, progress, mark)
+            finally:
+                with guard.shielded():
+                    _sweep(mark, progress)
+    finally:
+        sweep.release(out)
+
+
+def _sweep(mark: str, progress: TextIO) -> None:
+    """Stop what escaped the process trees (double-forked or setsid'ed daemons)."""
+    stopped = sweep.stop_marked(mark, grace=STOP_GRACE)
+    if stopped:
+        _say(progress, f"stopped {len(stopped)} process(es) left in the background by the "
+             "seed or start command: " + "; ".join(stopped))
+
+
+def make_dir(path: Path, key: str) -> None:
+    """Create a directory the gate writes to; UserError when it cannot be created."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"cannot create the directory {path}: {exc.strerror or exc}",
+            where=key,
+            fix=f"point {key} at a directory you can write to (it is created if missing)",
+        ) from None
+
+
+def _run_marked(
+    config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO, mark: str
+) -> RunResult:
+    began = time.monotonic()
+    out = config.output_dir
     results = out / "results.json"
     for stale in (results, out / "verdict.json"):
         stale.unlink(missing_ok=True)  # never judge, or show, a previous run's outcome
-    if config.start:
-        _check_ports(config)
-    out.mkdir(parents=True, exist_ok=True)
-    config.workdir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env}
+    make_dir(config.workdir, "workdir")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env, sweep.MARK_VARIABLE: mark}
 
     seed_log = out / "seed.log" if config.seed else None
     if config.seed and seed_log is not None:
         _say(progress, f"seeding: {config.seed}")
-        _seed(config.seed, log=seed_log, cwd=config.workdir, env=env, guard=guard)
+        _seed(config, log=seed_log, env=env, guard=guard)
 
     backend: process.Managed | None = None
     locust: process.Managed | None = None
@@ -172,7 +224,7 @@ def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO)
                 log_path=locust_log,
                 name="locust",
                 cwd=config.source.parent if config.source else None,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", sweep.MARK_VARIABLE: mark},
                 tee=progress,
             )
         locust_code = _watch(config, locust, backend)
@@ -289,16 +341,28 @@ def _check_ports(config: RunConfig) -> None:
             )
 
 
-def _seed(command: str, *, log: Path, cwd: Path, env: dict[str, str], guard: _SignalGuard) -> None:
+def _seed(config: RunConfig, *, log: Path, env: dict[str, str], guard: _SignalGuard) -> None:
+    command, cwd = config.seed or "", config.workdir
     seeder: process.Managed | None = None
+    where = f"seed: {command} (in {cwd}; output in {log})"
     try:
         with guard.shielded():
             seeder = process.start(command, log_path=log, name="seed", cwd=cwd, env=env)
-        code = process.wait(seeder)
+        code = process.wait(seeder, timeout=config.seed_timeout)
     except OSError as exc:
         raise HarnessError(
             f"the seed command could not be started: {exc}", stage="seed", where=f"seed: {command}"
         ) from exc
+    except subprocess.TimeoutExpired:
+        raise HarnessError(
+            f"the seed command was still running after {config.seed_timeout:g}s and was "
+            "stopped",
+            stage="seed",
+            where=where,
+            fix="see its output below: it may wait for input or a service; raise "
+            "seed-timeout (or --seed-timeout) if it is only slow",
+            log_tail=_stopped_tail(seeder, log, guard),
+        ) from None
     finally:
         if seeder is not None:
             with guard.shielded():
@@ -307,10 +371,25 @@ def _seed(command: str, *, log: Path, cwd: Path, env: dict[str, str], guard: _Si
         raise HarnessError(
             f"the seed command failed with {process.describe_exit(code)}",
             stage="seed",
-            where=f"seed: {command} (in {cwd}; output in {log})",
+            where=where,
             fix="run the seed command by hand in that directory to see why",
             log_tail=process.tail(log),
         )
+
+
+def _stopped_tail(managed: process.Managed | None, log: Path, guard: _SignalGuard) -> str:
+    """The log's tail once the process is stopped and its output fully written."""
+    if managed is not None:
+        with guard.shielded():
+            process.stop(managed, grace=2.0)
+    return process.tail(log)
+
+
+def _log_fix(log: Path | None, fix: str) -> str:
+    """`fix`, which points at the log's tail below, or the fact that the log is empty."""
+    if log is not None and process.tail(log):
+        return fix
+    return fix.replace("see the backend log below", f"the backend printed nothing ({log})")
 
 
 def _start_backend(command: str, *, log: Path, cwd: Path, env: dict[str, str]) -> process.Managed:
@@ -339,7 +418,8 @@ def _wait_healthy(config: RunConfig, backend: process.Managed | None, progress: 
             f"the backend exited with {process.describe_exit(exc.code)} before it became healthy",
             stage="start",
             where=f"start: {config.start} (output in {log})",
-            fix="see the backend log below; run the start command by hand to reproduce",
+            fix=_log_fix(log, "see the backend log below; run the start command by hand to "
+                         "reproduce"),
             log_tail=process.tail(log) if log else None,
         ) from exc
     except health.HealthTimeout as exc:
@@ -374,8 +454,9 @@ def _watch(config: RunConfig, locust: process.Managed, backend: process.Managed 
                 "load test",
                 stage="backend",
                 where=f"start: {config.start} (output in {backend.log_path})",
-                fix="this is a harness failure, not a regression: the backend crashed or was "
-                "killed (out of memory?); see its log below",
+                fix=_log_fix(backend.log_path, "this is a harness failure, not a regression: "
+                             "the backend crashed or was killed (out of memory?); see the "
+                             "backend log below"),
                 log_tail=process.tail(backend.log_path),
             )
         if code is not None:

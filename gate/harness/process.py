@@ -28,6 +28,7 @@ from typing import IO, TextIO
 import psutil
 
 TAIL_LINES = 30
+TAIL_LINE_CHARS = 500
 _TAIL_BYTES = 64 * 1024
 
 
@@ -262,7 +263,15 @@ def tail(path: Path, lines: int = TAIL_LINES) -> str:
     except OSError:
         return ""
     text = data.decode("utf-8", errors="replace")
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join(_bounded(line) for line in text.splitlines()[-lines:])
+
+
+def _bounded(line: str) -> str:
+    """One log line cut to TAIL_LINE_CHARS: a verdict must not carry a 64 KB line."""
+    if len(line) <= TAIL_LINE_CHARS:
+        return line
+    more = len(line) - TAIL_LINE_CHARS
+    return f"{line[:TAIL_LINE_CHARS]}\N{HORIZONTAL ELLIPSIS} ({more:,} more characters)"
 
 
 def describe_exit(code: int) -> str:

@@ -139,6 +139,9 @@ class RunConfig:
     health_timeout: float = setting(  # seconds
         default=30.0, validate=v.duration, help="How long to wait for health: 30s.",
     )  # fmt: skip
+    seed_timeout: float = setting(  # seconds: a seed that takes longer is stuck, not slow
+        default=600.0, validate=v.duration, help="How long the seed command may run: 10m.",
+    )  # fmt: skip
     thresholds: Path | None = setting(
         default=None, validate=v.existing_file("the thresholds file"),
         help="The thresholds file.",

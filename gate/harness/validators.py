@@ -21,6 +21,8 @@ from gate.files import yamlfile
 from gate.harness.health import endpoint_of, is_url
 
 CONFIG_NAME = "locust-gate.yml"
+MAX_DURATION = 7 * 86400.0  # seconds: the longest run-time, health- or seed-timeout
+MAX_COUNT = 1_000_000  # users or processes: beyond any one machine
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -66,6 +68,8 @@ def _whole(value: object, given: Given, *, minimum_note: str) -> int:
             f"{key} must be a whole number, got {yamlfile.kind(value)}",
             f"write e.g. `{key}: 5` without quotes",
         )
+    if value > MAX_COUNT:
+        raise given.fail(f"{key} must be at most {MAX_COUNT:,}, got {value:.3g}", f"set {key}: 10")
     if value <= 0:
         raise given.fail(f"{key} must be at least 1{minimum_note}, got {value}", f"set {key}: 1")
     return value
@@ -92,8 +96,13 @@ def duration(value: object, given: Given) -> float:
             f"{key} is not a duration: {value!r}",
             f"write e.g. `{key}: 30s`, `1m`, `1m30s` or a number of seconds",
         )
-    if seconds <= 0:
+    if not seconds > 0:  # also NaN
         raise given.fail(f"{key} must be longer than 0, got {value!r}", f"e.g. {key}: 30s")
+    if not seconds <= MAX_DURATION:  # also infinity: Locust and the waits need a bound
+        raise given.fail(
+            f"{key} must be at most {MAX_DURATION // 86400:g} days, got {value!r}",
+            f"e.g. {key}: 30s, 10m or 2h",
+        )
     return seconds
 
 
@@ -117,7 +126,7 @@ def string(value: object, given: Given) -> str:
 
 def command(value: object, given: Given) -> str:
     """A shell command; placeholders are expanded shell-quoted."""
-    return expand(string(value, given), given.placeholders, quote=True)
+    return expand(string(value, given), given, quote=True)
 
 
 def host_url(value: object, given: Given) -> str:
@@ -199,7 +208,7 @@ def locust_args(value: object, given: Given) -> tuple[str, ...]:
 def env(value: object, given: Given) -> dict[str, str]:
     """A mapping in the file; `KEY=VALUE` items as flags. Placeholders are expanded."""
     pairs = _env_flag_pairs(value, given) if given.from_flag else _env_file_pairs(value, given)
-    return {name: expand(val, given.placeholders, quote=False) for name, val in pairs}
+    return {name: expand(val, given, quote=False) for name, val in pairs}
 
 
 def _env_file_pairs(value: object, given: Given) -> list[tuple[str, str]]:
@@ -278,7 +287,7 @@ def locustfile(value: object, given: Given) -> Path:
 def workdir(value: object, given: Given) -> Path:
     """A directory, or one under {output} (created for each run). Placeholders expanded."""
     if isinstance(value, str):
-        value = expand(value, given.placeholders, quote=False)
+        value = expand(value, given, quote=False)
     found = path(value, given)
     if not found.is_dir() and not found.is_relative_to(given.output_dir):
         raise given.fail(
@@ -288,7 +297,20 @@ def workdir(value: object, given: Given) -> Path:
     return found
 
 
-def expand(text: str, placeholders: Mapping[str, str], *, quote: bool) -> str:
-    for token, value in placeholders.items():
+# `{name}` as a placeholder; `${NAME}` (a shell variable) and `{a,b}` are not ones.
+_PLACEHOLDER = re.compile(r"(?<![$\\{])\{([A-Za-z_][A-Za-z0-9_-]*)\}(?!\})")
+
+
+def expand(text: str, given: Given, *, quote: bool) -> str:
+    """Replace the placeholders; an unknown `{name}` (a typo such as `{outptu}`) would
+    reach the shell as is, so it is refused."""
+    for match in _PLACEHOLDER.finditer(text):
+        if match.group() not in given.placeholders:
+            raise given.fail(
+                f"unknown placeholder {match.group()} in {given.key}",
+                f"the placeholders are {', '.join(given.placeholders)} (a shell variable "
+                "written ${NAME} is left to the shell)",
+            )
+    for token, value in given.placeholders.items():
         text = text.replace(token, shlex.quote(value) if quote else value)
     return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,12 @@ MAX_PROBLEM_ROWS = 50
 MAX_ENDPOINT_ROWS = 100
 MAX_CHECK_ROWS = 200
 MAX_CONSOLE_REASONS = 20
+MAX_CONSOLE_ROWS = 40  # a screenful; the rest is in the report files
+MAX_CONSOLE_WARNINGS = 10
+MAX_MARKDOWN_CHARS = 60_000  # under GitHub's 65,536 for a comment, with room to spare
+MAX_WARNINGS = 20
+# The tables of report.md in the order they give up rows when it is too long.
+_CUT_ORDER = ("checks", "endpoints", "warnings", "failure_groups", "problems")
 CHART_POINTS = 60
 _ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
 # By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
@@ -141,11 +148,13 @@ def to_json(data: dict[str, Any]) -> str:
 # --- console ------------------------------------------------------------------------------
 
 
-def render_console(ctx: ReportContext) -> str:
-    """A plain table that reads well in a CI log: problems first, then a summary line."""
+def render_console(ctx: ReportContext, *, report_dir: object = None) -> str:
+    """A plain table that reads well in a CI log: problems first, at most a screenful of
+    rows (the rest is counted and the report files named), then a summary line."""
     verdict = ctx.verdict
     rows = [("", "endpoint", "metric", "measured", "limit", "outcome")]
-    for check in by_severity(verdict.checks):
+    ordered = by_severity(verdict.checks)
+    for check in ordered[:MAX_CONSOLE_ROWS]:
         rows.append(
             (
                 _CHECK_MARKS[check.counts_at],
@@ -160,13 +169,29 @@ def render_console(ctx: ReportContext) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    if len(ordered) > MAX_CONSOLE_ROWS:
+        lines.append(_rows_cut(ordered[MAX_CONSOLE_ROWS:], report_dir))
     reasons = verdict.reasons
     lines.extend(f"why: {escape.console(r, limit=200)}" for r in reasons[:MAX_CONSOLE_REASONS])
     if len(reasons) > MAX_CONSOLE_REASONS:
         lines.append(f"why: ...and {len(reasons) - MAX_CONSOLE_REASONS} more (see verdict.json)")
-    lines.extend(f"warning: {escape.console(w)}" for w in ctx.results.warnings)
+    warnings = ctx.results.warnings
+    shown = warnings[:MAX_CONSOLE_WARNINGS]
+    lines.extend(f"warning: {escape.console(w, limit=500)}" for w in shown)
+    if len(warnings) > len(shown):
+        lines.append(f"warning: ...and {len(warnings) - len(shown)} more (see verdict.json)")
     lines.append(_summary_line(ctx))
     return "\n".join(lines) + "\n"
+
+
+def _rows_cut(hidden: Sequence[Check], report_dir: object) -> str:
+    against = sum(1 for c in hidden if c.counts_at is not None)
+    where = (
+        f"all are in {report_dir}/report.md and verdict.json"
+        if report_dir is not None
+        else "pass --report-dir to get them all in report.md and verdict.json"
+    )
+    return f"... {len(hidden):,} more checks ({against:,} of them not passed): {where}"
 
 
 def _summary_line(ctx: ReportContext) -> str:
@@ -219,7 +244,22 @@ def _environment() -> jinja2.Environment:
 
 
 def render_markdown(ctx: ReportContext) -> str:
-    return template("report.md.j2").render(**_markdown_view(ctx))
+    """report.md, at most MAX_MARKDOWN_CHARS characters (a PR comment holds 65,536).
+
+    Escaping makes names longer (`|` becomes `&#124;`), so the bound is on the rendered
+    text: while it is too long, the least important table still showing rows loses half
+    of them (all checks, endpoints, warnings, failure messages, and last the problems,
+    whose fail-level rows come first). The headline is never cut."""
+    tmpl = template("report.md.j2")
+    view = _markdown_view(ctx)
+    text = tmpl.render(**view)
+    for name in _CUT_ORDER:
+        while len(text) > MAX_MARKDOWN_CHARS and view[name]:
+            keep = len(view[name]) // 2
+            view[f"{name}_cut"] += len(view[name]) - keep
+            view[name] = view[name][:keep]
+            text = tmpl.render(**view)
+    return text
 
 
 def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
@@ -254,8 +294,10 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
             }
             for f in failures[:MAX_PROBLEM_ROWS]
         ],
+        "failure_groups_cut": max(0, len(failures) - MAX_PROBLEM_ROWS),
         "chart": chart(results),
-        "warnings": [escape.markdown(w, limit=None) for w in results.warnings],
+        "warnings": [escape.markdown(w, limit=1000) for w in results.warnings[:MAX_WARNINGS]],
+        "warnings_cut": max(0, len(results.warnings) - MAX_WARNINGS),
         "thresholds": escape.markdown(ctx.thresholds_path, limit=200),
         "locust_version": escape.markdown(results.meta.locust_version or "unknown"),
         "version": __version__,

@@ -27,6 +27,7 @@ from gate.core.model import (
     Source,
 )
 from gate.errors import UserError, location
+from gate.files import jsontext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,7 +84,10 @@ def _read(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
         ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise UserError(
-            f"Locust CSV file {path} cannot be parsed: {exc}", where=str(path)
+            f"Locust CSV file {path} cannot be parsed: {exc}",
+            where=str(path),
+            fix="pass the CSV files exactly as Locust wrote them (--csv PREFIX); a file cut "
+            "short or edited by hand cannot be read: rerun the load test",
         ) from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -112,9 +116,17 @@ def _number(path: Path, row: int, column: str, text: str) -> float | None:
         raise UserError(
             f"Locust CSV file {path}: column {column!r} holds {value!r}, not a number",
             where=location(str(path), row + 2, column),
+            fix="pass the CSV files exactly as Locust wrote them; rerun the load test",
         ) from None
     if not math.isfinite(number):
         return None
+    if abs(number) > jsontext.MAX_NUMBER:
+        raise UserError(
+            f"Locust CSV file {path}: column {column!r} holds {value!r}, beyond any "
+            "plausible value",
+            where=location(str(path), row + 2, column),
+            fix="pass the CSV files exactly as Locust wrote them; rerun the load test",
+        )
     return number
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from gate.core.model import EndpointStats, Results, RunMeta, Source, aggregate
 from gate.errors import UserError, location
+from gate.files import jsontext
 from gate.results.jsondata import JsonReader
 
 NO_MESSAGES_WARNING = (
@@ -125,7 +126,13 @@ def read(path: str | Path) -> Results:
             fix="the run probably ended before Locust wrote it; rerun the load test",
         )
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
+    except jsontext.JsonProblem as exc:
+        raise UserError(
+            f"Locust JSON file {file} cannot be used: {exc.what}",
+            where=location(file, key=exc.key),
+            fix="pass the file written by `locust --json-file NAME` (NAME.json), unmodified",
+        ) from None
     except json.JSONDecodeError as exc:
         raise UserError(
             f"Locust JSON file {file} is not valid JSON ({exc.msg}; truncated?)",

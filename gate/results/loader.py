@@ -11,12 +11,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from gate.core.model import Results
 from gate.errors import UserError
-from gate.results import csvreader, jsonfile, resultsfile
+from gate.files import jsontext
+from gate.results import csvreader, jsonfile, resultsfile, sanity
 
 _HOW = (
     "pass the results.json written by gate.plugin (locust -f locustfile.py,"
@@ -38,7 +38,7 @@ def _load_json(path: Path) -> Results:
 
 def _is_locust_json(path: Path) -> bool:
     try:
-        return jsonfile.looks_like(json.loads(path.read_text(encoding="utf-8")))
+        return jsonfile.looks_like(jsontext.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, ValueError):
         return False
 
@@ -69,8 +69,14 @@ def _from_directory(folder: Path) -> Results:
 
 
 def load(path: Path | str) -> Results:
-    """Read the results at `path` (see the module docstring for what is accepted)."""
-    path = Path(path)
+    """Read the results at `path` (see the module docstring for what is accepted); results
+    that contradict themselves are refused, whichever reader produced them."""
+    results = _load(Path(path))
+    sanity.check(results, str(path))
+    return results
+
+
+def _load(path: Path) -> Results:
     if path.is_dir():
         return _from_directory(path)
     if path.is_file():

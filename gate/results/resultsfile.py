@@ -40,7 +40,7 @@ from typing import Any
 
 from gate.core.model import EndpointStats, FailureGroup, Results, RunMeta, SecondSample, Source
 from gate.errors import UserError, location
-from gate.files import atomic
+from gate.files import atomic, jsontext
 from gate.results.jsondata import JsonReader
 
 SCHEMA = "locust-gate/results"
@@ -274,7 +274,13 @@ def read(path: str | os.PathLike[str]) -> Results:
             "the Locust log for `[locust-gate]` lines",
         )
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = jsontext.loads(raw.decode("utf-8"))
+    except jsontext.JsonProblem as exc:
+        raise UserError(
+            f"results file {file} cannot be used: {exc.what}",
+            where=location(file, key=exc.key),
+            fix=f"regenerate the file: {_PLUGIN_HINT}",
+        ) from None
     except UnicodeDecodeError as exc:
         raise UserError(
             f"results file {file} is not UTF-8 text",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from gate.core import userregex
 from gate.core.rules import EndpointRules, Matcher, MatchKind, Metric, Rule
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, indent, kind
@@ -33,18 +34,23 @@ def endpoints(ctx: Context, top: Map) -> tuple[EndpointRules, ...]:
             + indent('endpoints:\n  - match: "GET /api/search*"\n    p95: 1500ms'),
         )
     result: list[EndpointRules] = []
+    # (kind, pattern, method or None) -> index of the first entry with it: one lookup
+    # per entry instead of a comparison with every earlier one (8,000 entries).
+    first: dict[tuple[MatchKind, str, str | None], int] = {}
     for index, entry in enumerate(entries):
         override = _endpoint(ctx, entry, index, entries.item_lines[index])
-        for earlier_index, earlier in enumerate(result):
-            if _shadows(earlier.matcher, override.matcher):
-                raise ctx.error(
-                    f"endpoints[{index}] can never match: endpoints[{earlier_index}] "
-                    f"(line {entries.item_lines[earlier_index]}) selects the same "
-                    "requests and the first match wins",
-                    entries.item_lines[index],
-                    f"endpoints[{index}]",
-                    "merge the two entries into one, or delete one of them",
-                )
+        earlier_index = _shadowing(first, override.matcher)
+        if earlier_index is not None:
+            raise ctx.error(
+                f"endpoints[{index}] can never match: endpoints[{earlier_index}] "
+                f"(line {entries.item_lines[earlier_index]}) selects the same "
+                "requests and the first match wins",
+                entries.item_lines[index],
+                f"endpoints[{index}]",
+                "merge the two entries into one, or delete one of them",
+            )
+        matcher = override.matcher
+        first.setdefault((matcher.kind, matcher.pattern, matcher.method), index)
         result.append(override)
     return tuple(result)
 
@@ -117,15 +123,15 @@ def _matcher(ctx: Context, entry: Map, keypath: str) -> Matcher:
         )
     if key == "regex":
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            userregex.compile_pattern(pattern)
+        except userregex.RegexError as exc:
             raise ctx.error(
-                f"regex {pattern!r} does not compile: {exc.msg}"
-                + (f" at position {exc.pos}" if exc.pos is not None else ""),
+                f"regex {pattern!r} does not compile: {exc}",
                 line,
                 f"{keypath}.regex",
-                "fix the regular expression (Python syntax); in a double-quoted YAML "
-                "string write \\\\ for one backslash, or use single quotes: '^/api/\\d+$'",
+                "fix the regular expression (RE2 syntax, close to Python's); in a "
+                "double-quoted YAML string write \\\\ for one backslash, or use single "
+                "quotes: '^/api/\\d+$'",
             ) from None
         match_kind = MatchKind.REGEX
     elif key == "match" and any(char in pattern for char in GLOB_CHARACTERS):
@@ -150,11 +156,11 @@ def _method(ctx: Context, entry: Map, keypath: str) -> str | None:
     )
 
 
-def _shadows(earlier: Matcher, later: Matcher) -> bool:
-    """True when `earlier` selects every request `later` would (same pattern, no narrower
-    method), so `later` can never be the first match."""
-    return (
-        earlier.kind is later.kind
-        and earlier.pattern == later.pattern
-        and (earlier.method is None or earlier.method == later.method)
-    )
+def _shadowing(
+    first: dict[tuple[MatchKind, str, str | None], int], later: Matcher
+) -> int | None:
+    """The index of an earlier entry that selects every request `later` would (same
+    pattern, no narrower method), so `later` can never be the first match; else None."""
+    hits = (first.get((later.kind, later.pattern, method)) for method in {None, later.method})
+    found = [hit for hit in hits if hit is not None]
+    return min(found) if found else None

@@ -25,7 +25,8 @@ switches a default off for that endpoint.
 
 Matching endpoints. Each entry has exactly one of
 - `match:` a glob when it contains `*`, `?` or `[`, else an exact name;
-- `regex:` a Python regular expression (searched, so anchor it with `^...$`);
+- `regex:` a regular expression in RE2 syntax, run in linear time (searched, so anchor it
+  with `^...$`); backreferences and lookaround are refused (see `gate.core.userregex`);
 - `name:` an exact name, even when it contains glob characters.
 The pattern is tried against Locust's `NAME` and against `METHOD NAME` (see
 `gate.core.rules.Matcher`), so `match: "GET /api/search*"` selects GET requests only while

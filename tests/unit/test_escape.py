@@ -36,3 +36,35 @@ def test_xml_escape_drops_invalid_characters() -> None:
 
 def test_workflow_command_escape() -> None:
     assert escape.workflow_command("50%\r\n::x") == "50%25%0D%0A::x"
+
+
+def test_markdown_neutralises_www_autolinks_bidi_and_keeps_edge_spaces_visible() -> None:
+    assert "www." not in escape.markdown("GET /go/www.example.org/x").lower()
+    assert "WWW&#46;Example" in escape.markdown("WWW.Example")
+    out = escape.markdown("a\u202eb\u2066c")
+    assert "\u202e" not in out and "U+202E" in out and "U+2066" in out
+    assert escape.markdown("/a ") != escape.markdown("/a")
+    assert escape.markdown("  /a ").count("\N{SYMBOL FOR SPACE}") == 3
+
+
+def test_console_line_neutralises_both_command_syntaxes() -> None:
+    assert escape.console_line("::error::x") == "\\::error::x"
+    assert escape.console_line(" \t\u00a0::warning::x") == " \t\u00a0\\::warning::x"
+    assert escape.console_line("\u200b::stop-commands::t").endswith("\\::stop-commands::t")
+    assert escape.console_line("a ##[error]b ##[add-mask]c") == "a ##\\[error]b ##\\[add-mask]c"
+    assert escape.console_line("ok: 12 ms") == "ok: 12 ms"  # ordinary lines are untouched
+    assert escape.console_line("x\ud800") == "x\\ud800"
+
+
+def test_safe_stream_catches_a_command_split_over_writes_and_cr_lines() -> None:
+    import io
+
+    from gate.reports.safestream import SafeStream
+
+    inner = io.StringIO()
+    stream = SafeStream(inner)
+    for part in ("  :", ":error::split\n", "ok\r::warning::cr\r\n", "tail #", "#[x]"):
+        stream.write(part)
+    assert inner.getvalue() == "  \\::error::split\nok\r\\::warning::cr\r\n"
+    stream.close_line()
+    assert inner.getvalue().endswith("tail ##\\[x]\n")

@@ -1,0 +1,97 @@
+"""Generated hostile strings through every sink: console (the one sanitizer every stdout and
+stderr line passes), Markdown, JUnit XML and workflow-command data keep their invariants."""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gate.core.evaluate import evaluate
+from gate.reports import escape, report
+from gate.reports.safestream import SafeStream, write_command
+from gate.thresholds.parser import parse
+from tests import factory
+
+_RULES = parse("version: 1\ndefaults:\n  p95: 10ms\n  fail-ratio: 1%\n", "t.yml")
+
+# Fragments that mean something to a sink, mixed with arbitrary text (surrogates included).
+_FRAGMENTS = st.sampled_from(
+    [
+        "::", "::error::", "::stop-commands::", "##[", "##[error]", "\n", "\r", "\r\n", " ",
+        "\t", "\u00a0", "\u200b", "\ufeff", "\u3000", "\x1b[2J", "\x00", "\ud800", "\udfff",
+        "\u202e", "\u2066", "|", "`", "<script>", "[a](b)", "www.example.org", "http://x",
+        "@octocat", "&amp;", "%0A", "*", "_", "#", "\\", "]]>",
+    ]
+)
+HOSTILE = st.lists(st.one_of(_FRAGMENTS, st.text(max_size=5)), max_size=12).map("".join)
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_DOTNET_SPACE = " \t\n\v\f\r\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\u200b\ufeff\u180e\u2060"
+
+
+def _runner_commands(text: str) -> list[str]:
+    return [
+        line for line in _LINE_END.split(text)
+        if line.lstrip(_DOTNET_SPACE).startswith("::") or "##[" in line
+    ]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(HOSTILE, max_size=6))
+def test_console_stream_never_emits_a_command(writes: list[str]) -> None:
+    inner = io.StringIO()
+    stream = SafeStream(inner)
+    for text in writes:
+        stream.write(text)
+    stream.close_line()
+    out = inner.getvalue()
+    assert _runner_commands(out) == []
+    out.encode("utf-8")  # no lone surrogate reaches the terminal
+    assert "\x1b" not in out and "\u202e" not in out
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(HOSTILE)
+def test_console_cell_is_one_inert_line(text: str) -> None:
+    cell = escape.console(text)
+    assert _LINE_END.search(cell) is None and _runner_commands(cell) == []
+    cell.encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(HOSTILE)
+def test_markdown_cell_has_no_syntax(text: str) -> None:
+    cell = escape.markdown(text, limit=None)
+    bare = re.sub(r"&#?[0-9a-z]+;", "", cell)  # what is left outside the entities
+    for char in "|`<>[]()*_\\#~!$:\n\r&":
+        assert char not in bare, cell
+    assert "www." not in cell.lower() and "@octocat" not in cell
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\ud800-\udfff]", cell)
+    assert cell == cell.strip(" ")  # edge spaces are made visible, never trimmed away
+    cell.encode("utf-8")
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(HOSTILE)
+def test_junit_parses_back(text: str) -> None:
+    results = factory.results(factory.endpoint(text or "x", [10.0, 20.0], failures=1))
+    ctx = report.ReportContext(
+        verdict=evaluate(results, _RULES), results=results, results_path="r",
+        thresholds_path="t",
+    )
+    xml_text = report.render_junit(ctx)
+    ET.fromstring(xml_text.encode("utf-8"))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(HOSTILE)
+def test_workflow_command_data_is_one_line(text: str) -> None:
+    data = escape.workflow_command(text)
+    inner = io.StringIO()
+    write_command(f"::error::{data}", SafeStream(inner))
+    lines = _LINE_END.split(inner.getvalue().rstrip("\n"))
+    assert len(lines) == 1 and lines[0].startswith("::error::")
