@@ -142,6 +142,7 @@ def printable(args: list[str]) -> str:
     for arg in args:
         if arg.startswith("--env="):
             name = arg[len("--env="):].partition("=")[0]
-            arg = f"--env={name}=***"
-        shown.append(arg)
+            shown.append(f"--env={name}=***")
+        else:
+            shown.append(arg)
     return shlex.join(["locust-gate", "run", *shown])

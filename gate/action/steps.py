@@ -20,7 +20,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
@@ -51,10 +51,10 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotate(level: str, message: str, *, title: str | None = None, out: TextIO | None = None) -> None:
+def annotate(level: str, message: str, *, title: str | None = None) -> None:
     """Print a `::error::`/`::warning::`/`::notice::` workflow command, escaped."""
     props = f" title={_escape_property(title)}" if title else ""
-    print(f"::{level}{props}::{_escape_data(message)}", file=out or sys.stdout, flush=True)
+    click.echo(f"::{level}{props}::{_escape_data(message)}")
 
 
 def written_outputs(path: Path) -> set[str]:
@@ -84,7 +84,7 @@ def write_outputs(values: Mapping[str, str], environ: Mapping[str, str] | None =
     target = env.get("GITHUB_OUTPUT")
     if not target:
         for name, value in values.items():
-            print(f"output {name}={value}")
+            click.echo(f"output {name}={value}")
         return
     path = Path(target)
     already = written_outputs(path)
@@ -163,7 +163,8 @@ def _fallback_summary(report_dir: Path, data: Mapping[str, Any], message: str) -
     report_md = report_dir / "report.md"
     if report_md.is_file():
         return report_md.read_text(encoding="utf-8")
-    error = data.get("error") if isinstance(data.get("error"), dict) else None
+    found = data.get("error")
+    error: Mapping[str, Any] | None = found if isinstance(found, dict) else None
     lines = ["## 💥 locust-gate: the run could not be judged", ""]
     if error:
         lines.append(f"Stage **{error.get('stage')}**: {error.get('message')}")
@@ -188,7 +189,7 @@ def step_run(environ: dict[str, str]) -> int:
         args = inputs.run_arguments(environ)
         args += _comparison_arguments(environ)
     except GateError as exc:
-        print(exc.render(), file=sys.stderr, flush=True)
+        click.echo(exc.render(), err=True)
         code, message = exc.exit_code, exc.what
     else:
         args.append(f"--output-dir={report_dir}")
@@ -196,7 +197,7 @@ def step_run(environ: dict[str, str]) -> int:
         # variables (and any token) out of it.
         for name in [n for n in os.environ if n.startswith(inputs.ENV_PREFIX)]:
             del os.environ[name]
-        print(f"locust-gate: {inputs.printable(args)}", flush=True)
+        click.echo(f"locust-gate: {inputs.printable(args)}")
         code = _gate(["run", *args])
         if code not in (0, 1):
             message = f"locust-gate run exited with {code}"
@@ -209,8 +210,8 @@ def step_run(environ: dict[str, str]) -> int:
         data = summarize(report_dir / "verdict.json")
         with Path(summary).open("a", encoding="utf-8") as handle:
             handle.write(_fallback_summary(report_dir, data, message))
-    print(f"locust-gate: exit code {code}, verdict {values['verdict']}; reports in {report_dir}",
-          flush=True)
+    click.echo(f"locust-gate: exit code {code}, verdict {values['verdict']}; "
+               f"reports in {report_dir}")
     return 0
 
 
@@ -242,14 +243,14 @@ def step_comment(environ: Mapping[str, str]) -> int:
     event = environ.get("GITHUB_EVENT_NAME", "")
     report_dir = inputs.get("report-dir", environ)
     if mode == "never":
-        print("locust-gate: comment: never (input 'comment'); the report is in the job summary")
+        click.echo("locust-gate: no comment (comment: never); the report is in the job summary")
         return 0
     if event not in PR_EVENTS:
-        print(f"locust-gate: no pull request ({event or 'no'} event): no comment; "
+        click.echo(f"locust-gate: no pull request ({event or 'no'} event): no comment; "
               "the report is in the job summary")
         return 0
     if not has_command("comment"):
-        print("locust-gate: this version of locust-gate has no `comment` command: "
+        click.echo("locust-gate: this version of locust-gate has no `comment` command: "
               "the report is in the job summary only")
         return 0
     argv = ["comment", f"--report-dir={report_dir}", f"--mode={mode}"]
@@ -267,7 +268,9 @@ def step_comment(environ: Mapping[str, str]) -> int:
 # --- step: save-baseline ----------------------------------------------------------------
 
 
-def should_save(when: str, environ: Mapping[str, str]) -> tuple[bool, str]:
+def should_save(  # noqa: PLR0911  (one return per rule reads best)
+    when: str, environ: Mapping[str, str]
+) -> tuple[bool, str]:
     """Whether `save-when` allows saving in this event, and why (for the log)."""
     event = environ.get("GITHUB_EVENT_NAME", "")
     if when == "never":
@@ -311,17 +314,17 @@ def step_save_baseline(environ: Mapping[str, str]) -> int:
     results = inputs.get("results-json", environ)
     save, why = should_save(when, environ)
     if not save:
-        print(f"locust-gate: baseline not saved: {why}")
+        click.echo(f"locust-gate: baseline not saved: {why}")
         return 0
     if verdict not in ("pass", "warn") or not results:
-        print(f"locust-gate: baseline not saved: the run's verdict is {verdict or 'unknown'} "
+        click.echo(f"locust-gate: baseline not saved: the run's verdict is {verdict or 'unknown'} "
               "(only passing runs become the baseline)")
         return 0
     if not has_command("baseline", "save"):
-        print("locust-gate: this version of locust-gate has no `baseline save` command: "
+        click.echo("locust-gate: this version of locust-gate has no `baseline save` command: "
               "baseline not saved")
         return 0
-    print(f"locust-gate: saving the baseline to {store} ({why})", flush=True)
+    click.echo(f"locust-gate: saving the baseline to {store} ({why})")
     return _gate(["baseline", "save", results, f"--store={store}"])
 
 
@@ -344,7 +347,8 @@ def decide(fail_on: str, verdict: str, exit_code: str, error: str,
         return 1, "error", "locust-gate did not run: a step before it failed (see above)"
     code = int(exit_code) if exit_code.lstrip("-").isdigit() else EXIT_INTERNAL_ERROR
     if verdict == "error" or code not in (0, 1):
-        info = data.get("error") if isinstance(data.get("error"), dict) else {}
+        found = data.get("error")
+        info: Mapping[str, Any] = found if isinstance(found, dict) else {}
         stage = str(info.get("stage") or "")
         if stage:
             title = _STAGE_TITLES.get(stage, f"harness failure ({stage})")
@@ -394,6 +398,6 @@ STEPS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1 or args[0] not in STEPS:
-        print(f"usage: python -m gate.action {{{','.join(STEPS)}}}", file=sys.stderr)
+        click.echo(f"usage: python -m gate.action {{{','.join(STEPS)}}}", err=True)
         return 2
     return STEPS[args[0]](dict(os.environ))
