@@ -1,10 +1,10 @@
 """The composite Action's inputs and how each one maps onto `locust-gate run`.
 
 `action.yml` hands every input to its scripts through the step's `env:` block, as
-`LGA_<INPUT NAME>` (upper case, `-` -> `_`): GitHub does not set `INPUT_*` variables for
-composite actions, and an input written as `${{ … }}` inside `run:` text would be a
-template injection. `RUN_INPUTS` is the one table from Action input to `locust-gate.yml`
-key (the key's flag is `--KEY`, except where `gate.harness.config.FLAGS` says otherwise);
+`LGA_<INPUT NAME>` (upper case, `-` -> `_`): GitHub sets no per-input variables for
+composite actions (act does; nothing here may depend on them), and an input written as
+`${{ … }}` inside `run:` text would be a template injection. `RUN_INPUTS` is the one
+table from Action input to `locust-gate.yml` key (the key's flag is `--KEY`, except where `gate.harness.config.FLAGS` says otherwise);
 tests keep it in sync with `action.yml`, the README's input table and the run settings.
 
 Where the Action's input name differs from the key, it is because the Action's name says
