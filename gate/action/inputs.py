@@ -4,8 +4,9 @@
 `LGA_<INPUT NAME>` (upper case, `-` -> `_`): GitHub sets no per-input variables for
 composite actions (act does; nothing here may depend on them), and an input written as
 `${{ … }}` inside `run:` text would be a template injection. `RUN_INPUTS` is the one
-table from Action input to `locust-gate.yml` key (the key's flag is `--KEY`, except where `gate.harness.config.FLAGS` says otherwise);
-tests keep it in sync with `action.yml`, the README's input table and the run settings.
+table from Action input to `locust-gate.yml` key (the key's flag is `--KEY`, except where
+`gate.harness.config.FLAGS` says otherwise); tests keep it in sync with `action.yml`, the
+README's input table and the run settings.
 
 Where the Action's input name differs from the key, it is because the Action's name says
 what a workflow author passes (a command, a URL, a directory): `seed-command` -> `seed`,
