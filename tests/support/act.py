@@ -28,6 +28,7 @@ STUB_FOR = {
     "actions/cache": "cache",
     "actions/upload-artifact": "upload-artifact",
 }
+_STEP_MSG = re.compile(r"\s*\S+\s+\w+ - Main (.+?) \[[^\]]*\]\s*$", re.S)
 _USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@([0-9a-f]{40})")
 
 
@@ -67,13 +68,20 @@ class ActResult:
     steps: list[dict[str, object]] = field(default_factory=list)
 
     def step_results(self) -> dict[str, str]:
-        """Step name -> success/failure/skipped, from act's --json log (last one wins)."""
+        """Main step name (ours and the Action's inner steps) -> success/failure, from
+        act's --json log."""
         results: dict[str, str] = {}
         for event in self.steps:
-            name, result = event.get("stage_name") or event.get("step"), event.get("stepResult")
-            if isinstance(name, str) and isinstance(result, str):
-                results[name] = result
+            if event.get("stage") != "Main" or "stepResult" not in event:
+                continue
+            match = _STEP_MSG.match(str(event.get("msg", "")))
+            if match:
+                results[match.group(1)] = str(event["stepResult"])
         return results
+
+    @property
+    def job_result(self) -> str:
+        return next((str(e["jobResult"]) for e in self.steps if "jobResult" in e), "")
 
     @property
     def messages(self) -> str:
@@ -129,6 +137,7 @@ class Consumer:
             "--action-cache-path", str(self.root / "act-cache"), "--json",
             "-s", "GITHUB_TOKEN=test-token-not-secret",
             "--env", f"STUB_PYTHON={base_python()}",
+            "--env", f"STUB_JOB_PYTHON={sys.executable}",
             "--env", f"STUB_CACHE_DIR={self.cache_dir}",
             "--env", f"STUB_ARTIFACT_DIR={self.artifacts}",
         ]
