@@ -68,7 +68,10 @@ health: http://127.0.0.1:{port}/health
         "Restore locust-gate's environment from the cache", "Install locust-gate",
         "Save locust-gate's environment to the cache"))
     return {"action": action, "locust": locust, "overhead": action - locust,
-            "install": install, "run_step": steps["Run the load test and check the thresholds"]}
+            "install": install, "run_step": steps["Run the load test and check the thresholds"],
+            **{f"step: {name}": value for name, value in steps.items()
+               if not name.startswith(("OWNER/", "actions/", "python -m pip"))
+               and "$" not in name}}
 
 
 def main() -> None:
@@ -91,6 +94,12 @@ def main() -> None:
                                     "stop, check)")):
         w = statistics.median(r[key] for r in warm) if warm else float("nan")
         print(f"| {label} | {cold[key]:.2f} s | {w:.2f} s |")
+    print()
+    print("| step of the Action | cold cache | warm cache (median) |")
+    print("|---|---:|---:|")
+    for key in [k for k in cold if k.startswith("step: ")]:
+        w = statistics.median(r.get(key, 0.0) for r in warm) if warm else float("nan")
+        print(f"| {key[6:]} | {cold[key]:.2f} s | {w:.2f} s |")
 
 
 if __name__ == "__main__":
