@@ -77,8 +77,8 @@ COMMENT_MODES = ("always", "on-change", "on-failure", "never")
 FAIL_ON = ("fail", "warn", "never")
 SAVE_WHEN = ("default-branch", "schedule", "always", "never")
 
-# run flags that differ from `--KEY` (mirrors gate.harness.config.FLAGS).
-_FLAG_FOR = {"locust-args": "--locust-arg"}
+# run flags that differ from `--KEY` (a test checks them against `locust-gate run`).
+FLAG_FOR = {"locust-args": "--locust-arg"}
 
 
 def env_name(input_name: str) -> str:
@@ -114,7 +114,7 @@ def run_arguments(environ: Mapping[str, str] | None = None) -> list[str]:
         raw = get(item.name, environ)
         if not raw:
             continue
-        flag = _FLAG_FOR.get(item.key, "--" + item.key)
+        flag = FLAG_FOR.get(item.key, "--" + item.key)
         if item.kind == "value":
             args.append(f"{flag}={raw}")
         elif item.kind == "list":

@@ -241,15 +241,18 @@ def test_a_schedule_event_makes_no_comment_and_saves_the_baseline(consumer: Cons
 @needs_comment
 def test_pr_event_creates_one_comment_and_a_second_run_edits_it(consumer: Consumer) -> None:
     fake_github = pytest.importorskip("tests.support.fake_github")
-    consumer.copy(REPO / "docs" / "examples" / "pr-gate.yml", ".github/workflows/load-test.yml")
-    with fake_github.serve() as api:  # adapt to issue 9's fake: start, URL, comments
-        env = {"GITHUB_API_URL": api.url}
+    consumer.write(".github/workflows/load-test.yml", workflow(
+        "pull_request", """          config: locust-gate.yml
+          comment: always"""))
+    with fake_github.FakeGitHub() as api:
+        api.add_pull("acme/shop", 7, head_sha="0" * 40)
+        env = {"GITHUB_API_URL": api.api_url}
         first = consumer.act("pull_request", PR_EVENT, env=env)
         shutil.rmtree(consumer.artifacts)
         second = consumer.act("pull_request", PR_EVENT, env=env)
         assert first.code == 0 and second.code == 0, explain(second)
-        comments = api.comments("acme/shop", 7)
-        assert len(comments) == 1 and comments[0]["updated_at"] != comments[0]["created_at"]
+        assert len(api.comments("acme/shop", 7)) == 1
+        assert [r.method for r in api.writes] == ["POST", "PATCH"]
 
 
 @needs_comment
@@ -265,12 +268,17 @@ def test_a_fork_pr_403_falls_back_to_the_summary_and_ends_by_fail_on(
             DEMO_SLOWDOWN=search=10
           comment: always""",
     ))
-    with fake_github.serve() as api:
-        api.fail_writes_with(403)  # adapt: the fork token's "Resource not accessible"
-        result = consumer.act("pull_request", PR_EVENT, env={"GITHUB_API_URL": api.url})
-    assert result.step_results().get("Post the PR comment") == "success"
-    assert result.step_results().get("Apply fail-on") == "failure"  # fail-on: fail
-    assert "Load test gate" in result.messages  # the summary holds the report
+    fork = json.loads(json.dumps(PR_EVENT))
+    fork["pull_request"]["head"]["repo"] = {"full_name": "someone/shop"}
+    with fake_github.FakeGitHub() as api:
+        api.add_pull("acme/shop", 7, head_sha="0" * 40, head_repo="someone/shop")
+        api.fail(fake_github.Fault.fork())
+        result = consumer.act("pull_request", fork, env={"GITHUB_API_URL": api.api_url})
+        assert api.comments("acme/shop", 7) == []
+    steps = result.step_results()
+    assert steps.get("Post the PR comment") == "success", steps
+    assert steps.get("Apply fail-on") == "failure", steps  # fail-on: fail, the gate failed
+    assert "Load test gate" in result.messages  # the report is in the summary
 
 
 @needs_baseline

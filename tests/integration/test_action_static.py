@@ -17,7 +17,7 @@ import yaml
 
 from gate.action import inputs as action_inputs
 from gate.commands.run import run as run_command
-from gate.harness.config import FLAGS, KEYS
+from gate.harness.config import KEYS
 from tests.support import actiondoc
 
 REPO = actiondoc.REPO
@@ -130,15 +130,15 @@ def test_every_input_reaches_the_scripts_through_env_under_its_derived_name() ->
 
 
 def test_inputs_map_one_to_one_onto_the_run_settings() -> None:
-    # Points at the run keys (gate.harness.config.KEYS); when the settings become one
-    # table, change `run_keys` and the flag lookup here.
+    # Points at the run keys (gate.harness.config.KEYS); with the settings table
+    # (gate.harness.settings.SETTINGS) point `run_keys` and the flag lookup at its rows.
     run_keys = set(KEYS)
     mapped = [item.key for item in action_inputs.RUN_INPUTS]
     assert len(mapped) == len(set(mapped))
     assert set(mapped) | set(action_inputs.ACTION_OWNED_KEYS) == run_keys
     flags = {opt for p in run_command.params for opt in getattr(p, "opts", [])}
     for key in mapped:
-        assert FLAGS.get(key, f"--{key}") in flags, key
+        assert action_inputs.FLAG_FOR.get(key, f"--{key}") in flags, key
     declared = set(actiondoc.action()["inputs"])
     names = {item.name for item in action_inputs.RUN_INPUTS}
     assert declared == names | set(action_inputs.OTHER_INPUTS)
