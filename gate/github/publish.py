@@ -58,11 +58,23 @@ def outputs(verdict: Verdict, *, root: str | None, report_dir: Path | None,
         "exit-code": str(exit_code(verdict.status)),
         "failed-checks": str(failed),
         "regressed-checks": str(regressed),
-        "report-dir": review.relative(str(report_dir), root) if report_dir else "",
-        "report-markdown": review.relative(str(report_dir / "report.md"), root)
-        if report_dir else "",
-        "results-json": review.relative(results, root),
+        "report-dir": output_path(report_dir, root) if report_dir else "",
+        "report-markdown": output_path(report_dir / "report.md", root) if report_dir else "",
+        "results-json": output_path(Path(results), root),
     }
+
+
+def output_path(path: Path, root: str | None) -> str:
+    """A path later steps can use: relative to the workspace when inside it (as
+    upload-artifact resolves it), else absolute (a report dir under RUNNER_TEMP). Unlike
+    the display form (`review.relative`), never just a file name."""
+    absolute = path.resolve()
+    if root:
+        try:
+            return absolute.relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(absolute)
 
 
 def publish_error(error: HarnessError, *, runner: Runner, root: str | None,
@@ -84,7 +96,7 @@ def publish_error(error: HarnessError, *, runner: Runner, root: str | None,
             "exit-code": str(error.exit_code),
             "failed-checks": "0",
             "regressed-checks": "0",
-            "report-dir": review.relative(str(report_dir), root),
+            "report-dir": output_path(report_dir, root),
             "report-markdown": "",
             "results-json": "",
         })

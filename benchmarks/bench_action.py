@@ -1,0 +1,106 @@
+"""The Action's overhead: its wall time minus Locust's run time, cold and with a warm cache.
+
+    .venv/bin/python benchmarks/bench_action.py [--warm-runs 2]
+
+Runs docs/examples/pr-gate.yml with the real `act` in host mode, exactly as
+tests/e2e/test_action_act.py does (the demo backend on a free port, 3 s of load), first
+with an empty cache (the Action creates its venv and installs its pinned packages), then
+with the cache filled by that first run. Prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import socket
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.act import REPO, Consumer, action_copy
+
+EVENT = {"number": 7, "pull_request": {"number": 7, "head": {"sha": "0" * 40}}}
+_DURATION = re.compile(r"Main (.+?) \[([\d.]+)(ms|µs|s|m[\d.]+s)\]")
+
+
+def seconds(value: str, unit: str) -> float:
+    return float(value) / {"s": 1, "ms": 1e3, "µs": 1e6}.get(unit, 1)
+
+
+def one_run(root: Path, action: Path, cache: Path, n: int) -> dict[str, float]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    repo = Consumer(root=root / f"run{n}", action_dir=action, cache_dir=cache)
+    for name in ("__init__.py", "app.py", "seed.py"):
+        repo.copy(REPO / "demo" / name, f"demo/{name}")
+    repo.copy(REPO / "locustfiles" / "demo.py", "loadtests/locustfile.py")
+    repo.copy(REPO / "thresholds" / "demo.yml", "loadtests/thresholds.yml")
+    repo.write("requirements.txt", "fastapi\nuvicorn\naiosqlite\n")
+    repo.write("locust-gate.yml", f"""locustfile: loadtests/locustfile.py
+thresholds: loadtests/thresholds.yml
+host: http://127.0.0.1:{port}
+users: 4
+spawn-rate: 4
+run-time: 3s
+seed: python -m demo.seed --db {{output}}/demo.sqlite3
+start: python -m demo.app --host 127.0.0.1 --port {port} --db {{output}}/demo.sqlite3
+health: http://127.0.0.1:{port}/health
+""")
+    repo.copy(REPO / "docs" / "examples" / "pr-gate.yml", ".github/workflows/load-test.yml")
+    result = repo.act("pull_request", EVENT)
+    if result.code != 0:
+        raise SystemExit(result.messages[-4000:])
+    steps: dict[str, float] = {}
+    for event in result.steps:
+        match = _DURATION.search(str(event.get("msg", "")))
+        if match and event.get("stage") == "Main":
+            steps[match.group(1)] = seconds(match.group(2), match.group(3))
+    meta = json.loads((repo.artifacts / "locust-gate-report" / "results.json").read_text())["meta"]
+    locust = meta["end_time"] - meta["start_time"]
+    action = steps["OWNER/locust-gate@v1"]
+    install = sum(steps.get(name, 0.0) for name in (
+        "Set up Python for locust-gate", "Prepare locust-gate's environment",
+        "Restore locust-gate's environment from the cache", "Install locust-gate",
+        "Save locust-gate's environment to the cache"))
+    return {"action": action, "locust": locust, "overhead": action - locust,
+            "install": install, "run_step": steps["Run the load test and check the thresholds"],
+            **{f"step: {name}": value for name, value in steps.items()
+               if not name.startswith(("OWNER/", "actions/", "python -m pip"))
+               and "$" not in name}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--warm-runs", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        action = action_copy(root / "action")
+        cache = root / "cache"
+        runs = [one_run(root, action, cache, n) for n in range(1 + args.warm_runs)]
+    cold, warm = runs[0], runs[1:]
+    print("| measure | cold cache | warm cache (median) |")
+    print("|---|---:|---:|")
+    for key, label in (("action", "wall time of the Action step"),
+                       ("locust", "Locust's own run (results.json start -> end)"),
+                       ("overhead", "**overhead** (wall time - Locust)"),
+                       ("install", "of which: setup-python, prepare, cache, install"),
+                       ("run_step", "the run-and-check step (seed, start, health, Locust, "
+                                    "stop, check)")):
+        w = statistics.median(r[key] for r in warm) if warm else float("nan")
+        print(f"| {label} | {cold[key]:.2f} s | {w:.2f} s |")
+    print()
+    print("| step of the Action | cold cache | warm cache (median) |")
+    print("|---|---:|---:|")
+    for key in [k for k in cold if k.startswith("step: ")]:
+        w = statistics.median(r.get(key, 0.0) for r in warm) if warm else float("nan")
+        print(f"| {key[6:]} | {cold[key]:.2f} s | {w:.2f} s |")
+
+
+if __name__ == "__main__":
+    main()

