@@ -52,6 +52,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from gate.baseline import section as baseline_section
 from gate.core.rules import (
     EndpointRules,
     Level,
@@ -70,7 +71,7 @@ from gate.files.yamlfile import load as load_yaml
 SUPPORTED_VERSION = 1
 
 METRIC_KEYS: tuple[str, ...] = tuple(metric.value for metric in Metric)
-TOP_KEYS = ("version", "on-inconclusive", "defaults", "endpoints", "aggregate")
+TOP_KEYS = ("version", "on-inconclusive", "defaults", "endpoints", "aggregate", "baseline")
 SECTION_KEYS = (*METRIC_KEYS, "min-requests")
 SELECTOR_KEYS = ("match", "regex", "name")
 ENDPOINT_KEYS = (*SELECTOR_KEYS, "method", "required", "min-requests", *METRIC_KEYS)
@@ -183,6 +184,8 @@ class _Parser:
             aggregate=aggregate,
             aggregate_min_requests=aggregate_min if aggregate_min is not None else 1,
             on_inconclusive=on_inconclusive,
+            # Hook: the `baseline:` section lives in gate.baseline.section (issue 8).
+            baseline=baseline_section.parse(self, top),
             source_text=text,
         )
 
