@@ -90,7 +90,8 @@ def loads(text: str | bytes, *, store: str, entry: str) -> StoredRun:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        truncated = isinstance(exc, json.JSONDecodeError) and exc.pos >= len(raw.rstrip())
+        # A file cut short (a killed upload, a full disk) no longer ends its top object.
+        truncated = isinstance(exc, json.JSONDecodeError) and not raw.rstrip().endswith("}")
         what = "is truncated (the JSON ends early)" if truncated else f"is not valid JSON ({exc})"
         raise _corrupt(f"stored run {entry} {what}", store, entry) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
