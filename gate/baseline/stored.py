@@ -93,6 +93,7 @@ def loads(text: str | bytes, *, store: str, entry: str) -> StoredRun:
         # A file cut short (a killed upload, a full disk) no longer ends its top object.
         truncated = isinstance(exc, json.JSONDecodeError) and not raw.rstrip().endswith("}")
         what = "is truncated (the JSON ends early)" if truncated else f"is not valid JSON ({exc})"
+        what = "is empty" if not raw.strip() else what
         raise _corrupt(f"stored run {entry} {what}", store, entry) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
