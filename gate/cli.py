@@ -12,6 +12,7 @@ from gate import __version__
 from gate.commands.baseline import baseline
 from gate.commands.check import check
 from gate.commands.run import run
+from gate.commands.trend import trend
 from gate.errors import EXIT_INTERNAL_ERROR, GateError
 
 
@@ -24,6 +25,7 @@ def cli() -> None:
 cli.add_command(check)
 cli.add_command(run)
 cli.add_command(baseline)
+cli.add_command(trend)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

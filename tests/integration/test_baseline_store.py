@@ -10,15 +10,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from gate.baseline import ops, stored
 from gate.baseline.store import DirStore, Entry, Kind, parse_spec, to_prune
 from gate.baseline.stored import GitInfo, StoredRun
+from gate.commands.suggest import suggest
 from gate.errors import UserError
 from gate.results import resultsfile
 from gate.thresholds.parser import parse
 from tests import factory
 from tests.support.locustrun import LocustRun
+from tests.unit.test_baseline_trend import history as trend_history
 
 
 def a_run(end: float = 0.0, branch: str = "main", commit: str = "abc123") -> StoredRun:
@@ -178,3 +181,15 @@ def test_check_with_a_missing_store_is_exit_2(mixed_run: LocustRun, tmp_path: Pa
                 f"{tmp_path}/nothing/")
     assert proc.returncode == 2 and "does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_suggest_needs_three_runs(tmp_path: Path) -> None:
+    root = str(tmp_path) + "/"
+    store = DirStore(parse_spec(root).path, parse_spec(root))  # type: ignore[arg-type]
+    for run in trend_history([50, 51]):
+        store.save(run, keep=10)
+    result = CliRunner().invoke(suggest, ["--store", root], standalone_mode=False)
+    assert result.exception is not None and "at least 3" in str(result.exception)
+    store.save(trend_history([50, 50, 50])[2], keep=10)
+    result = CliRunner().invoke(suggest, ["--store", root, "--branch", "main"])
+    assert result.exit_code == 0 and "version: 1" in result.output
