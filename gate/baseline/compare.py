@@ -224,15 +224,42 @@ def needed_requests(metric: Metric, min_requests: int) -> int:
     return max(min_requests, math.ceil(round(MIN_TAIL_REQUESTS / (1 - fraction), 6)))
 
 
+def fine(entry: EndpointStats, metric: Metric) -> float | None:
+    """`metric` with sub-bucket resolution: a percentile interpolated linearly within the
+    Locust bucket that holds it (a bucket of value v and width w holds [v - w/2, v + w/2));
+    other metrics as measured."""
+    fraction = metric.fraction
+    hist = entry.histogram
+    total = entry.timed_requests
+    if fraction is None or not hist or total <= 0:
+        return measure(entry, metric)
+    position = min(int(total * fraction), total - 1)  # Locust's 0-based rank
+    seen = 0
+    for value in sorted(hist):
+        count = hist[value]
+        if position < seen + count:
+            width = resolution(metric, value)
+            return value - width / 2 + width * (position - seen + 0.5) / count
+        seen += count
+    return float(max(hist))
+
+
 def band(values: Sequence[float], metric: Metric) -> tuple[float, float] | None:
-    """median +- NOISE_MADS scaled MADs, at least one bucket wide; None below
-    MIN_HISTORY_FOR_BAND runs."""
+    """median +- NOISE_MADS scaled MADs, at least one bucket wide, and at least as wide as
+    every value the history holds (heavy tails: what the history has already shown is not
+    a change); None below MIN_HISTORY_FOR_BAND runs."""
     if len(values) < MIN_HISTORY_FOR_BAND:
         return None
     center = statistics.median(values)
+    half = _spread(values, metric)
+    return (min(center - half, *values), max(center + half, *values))
+
+
+def _spread(values: Sequence[float], metric: Metric) -> float:
+    """NOISE_MADS scaled MADs, at least one bucket: the band's half-width before tails."""
+    center = statistics.median(values)
     mad = statistics.median(abs(v - center) for v in values)
-    half = max(NOISE_MADS * MAD_TO_SIGMA * mad, resolution(metric, center))
-    return (center - half, center + half)
+    return max(NOISE_MADS * MAD_TO_SIGMA * mad, resolution(metric, center))
 
 
 def judge(
@@ -254,7 +281,14 @@ def judge(
         return _inconclusive(check, ctx, f"the baseline has too few requests for {metric.value} "
                              f"(needs {need} per run)")
     center = statistics.median(values)
-    noise = band(values, metric)
+    # The noise band is computed on percentiles interpolated within Locust's buckets: on
+    # bucket values the run-to-run spread is a whole number of buckets, so the MAD jumps
+    # from 0 to 1 bucket and a band is either too narrow or too wide.
+    fine_values = [
+        v for e in base if _count(e, metric) >= need and (v := fine(e, metric)) is not None
+    ]
+    fine_now = fine(entry, metric)
+    noise = band(fine_values, metric)
     sign = -1.0 if rule.decrease else 1.0
     bad = sign * (measured - center)  # > 0: worse
     floor = max(rule.min_delta, resolution(metric, max(center, measured)))
@@ -271,11 +305,20 @@ def judge(
         limits={level.value: value for level, value in limits.items()},
         limit=limits[min(allowed, key=lambda lv: allowed[lv])],
     )
-    outside_bad = noise is None or sign * measured > sign * (noise[1] if sign > 0 else noise[0])
-    outside_good = noise is None or sign * measured < sign * (noise[0] if sign > 0 else noise[1])
+    now = measured if fine_now is None else fine_now
+    outside_bad = noise is None or sign * now > sign * (noise[1] if sign > 0 else noise[0])
+    outside_good = noise is None or sign * now < sign * (noise[0] if sign > 0 else noise[1])
     text = _describe(
         measured=measured, center=center, unit=unit, metric=metric, runs=ctx.runs, noise=noise
     )
+    if noise is not None and outside_bad and bad > min(allowed.values()):
+        spread = _spread(fine_values, metric)
+        if center and spread / center > max(rule.tolerance.values()):
+            return _inconclusive(
+                check, ctx,
+                f"{text}: too noisy to judge: the run-to-run noise (+-"
+                f"{spread / center * 100:.0f} %) is wider than the allowed {_allowed(rule, None)}",
+            )
     for level in (Level.FAIL, Level.WARN):
         if level in allowed and bad > allowed[level] and outside_bad:
             return replace(check, outcome=Outcome.REGRESSED, level=level, limit=limits[level],
@@ -318,8 +361,11 @@ def _describe(
     return text
 
 
-def _allowed(rule: RelativeRule, level: Level) -> str:
+def _allowed(rule: RelativeRule, level: Level | None) -> str:
+    """The rule's tolerance in words (at `level`, or its loosest when None)."""
     word = "decrease" if rule.decrease else "increase"
+    if level is None:
+        level = max(rule.tolerance, key=lambda lv: rule.tolerance[lv])
     text = f"{word} {rule.tolerance[level] * 100:g} % ({level.value})"
     if rule.min_delta:
         text += f", min-delta {format_value(rule.min_delta, rule.metric.unit)}"

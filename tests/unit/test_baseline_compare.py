@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from gate.baseline.compare import band, compare, merge, needed_requests, resolution
+from gate.baseline.compare import band, compare, fine, merge, needed_requests, resolution
 from gate.baseline.rules import BaselineRules, RelativeRule, default_rules
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.core.evaluate import evaluate
@@ -90,8 +90,10 @@ def test_history_band_absorbs_noise_whatever_the_percentage() -> None:
 
 def test_band_is_median_and_mad_at_least_one_bucket() -> None:
     assert band([50, 50], Metric.P50) is None  # too few runs for a band
-    low, high = band([40, 50, 60, 50, 50], Metric.P50)  # type: ignore[misc]
+    low, high = band([50, 50, 51, 50, 50], Metric.P50)  # type: ignore[misc]
     assert (low, high) == (49, 51)  # MAD 0 -> one bucket, 1 ms at 50 ms, each side
+    # Heavy tails: the band holds every value the history has shown.
+    assert band([40, 50, 60, 50, 50], Metric.P50) == (40, 60)
     low, high = band([50, 50, 50], Metric.P50)  # type: ignore[misc]
     assert high - low == 2
     low, high = band([40, 45, 50, 55, 60], Metric.P50)  # type: ignore[misc]
@@ -190,3 +192,25 @@ def test_per_endpoint_overrides_replace_and_switch_off() -> None:
     assert out[("GET /a", "p50")][0] is Outcome.REGRESSED
     assert out[("GET /slowish", "p50")][0] is Outcome.PASS
     assert ("GET /off", "p50") not in out
+
+
+def test_a_metric_noisier_than_its_tolerance_is_inconclusive_not_failed() -> None:
+    noisy = [run(ms) for ms in (40, 50, 60, 45, 55, 50, 62, 38, 50, 52)]
+    out = outcomes(run(90), noisy, rule(Metric.P50, fail=0.10))
+    assert out[("GET /a", "p50")] == (Outcome.INCONCLUSIVE, Level.WARN)
+    # The same jump against a steady history is a regression.
+    steady = [run(ms) for ms in (49, 50, 51, 50, 50, 49, 51, 50)]
+    assert outcomes(run(90), steady, rule(Metric.P50))[("GET /a", "p50")][0] is (
+        Outcome.REGRESSED)
+
+
+def test_fine_percentiles_interpolate_within_a_bucket() -> None:
+    # 100 requests: 50 at 20 ms, 50 at 21 ms. Locust's p50 is 21 (rank 50); the fine one
+    # lies inside the 21 ms bucket [20.5, 21.5).
+    entry = factory.endpoint("/a", [20] * 50 + [21] * 50)
+    value = fine(entry, Metric.P50)
+    assert value is not None and 20.5 <= value < 21.5
+    assert fine(entry, Metric.AVG) == 20.5
+    wide = factory.endpoint("/b", [300] * 10)  # one 10 ms bucket: [295, 305)
+    wide_value = fine(wide, Metric.P95)
+    assert wide_value is not None and 295 <= wide_value < 305
