@@ -174,8 +174,11 @@ class DirStore:
     def save(self, run: StoredRun, keep: int) -> tuple[Entry, list[Entry]]:
         """Add `run`, then drop the oldest runs of its branch beyond `keep`."""
         taken = [e.name for e in self.entries()]
+        text = stored.dumps(run)
         name = entry_name(run, taken)
-        _write_atomic(self.root / name, stored.dumps(run))
+        while not _create_new(self.root / name, text):  # another process took the name
+            taken.append(name)
+            name = entry_name(run, taken)
         entry = Entry(name=name, branch=run.git.branch or NO_BRANCH)
         mine = [e for e in self.entries() if e.branch == entry.branch]
         dropped = self._remove(to_prune(mine, keep))
@@ -243,6 +246,22 @@ class FileStore:
     def save(self, run: StoredRun) -> Entry:
         _write_atomic(self.path, stored.dumps(run))
         return Entry(name=self.path.name, branch=NO_BRANCH)
+
+
+def _create_new(path: Path, text: str) -> bool:
+    """Write `path` atomically only if it does not exist yet (False if it does): two
+    processes saving into one directory never overwrite each other's run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.link(tmp, path)  # fails when the name exists, unlike os.replace
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -193,3 +193,17 @@ def test_suggest_needs_three_runs(tmp_path: Path) -> None:
     store.save(trend_history([50, 50, 50])[2], keep=10)
     result = CliRunner().invoke(suggest, ["--store", root, "--branch", "main"])
     assert result.exit_code == 0 and "version: 1" in result.output
+
+
+def test_concurrent_saves_into_one_directory_all_land(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    resultsfile.write(path, a_run().results)  # the same run: the same entry name for all
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "gate", "baseline", "save", str(path),
+                          "--store", f"{tmp_path}/h/", "--branch", "main", "--commit", "abc"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, outs
+    assert len(list((tmp_path / "h" / "runs" / "main").glob("*.json"))) == 4
