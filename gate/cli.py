@@ -19,9 +19,11 @@ from gate.reports import safestream
 
 # name -> "module:attribute" of the click command.
 COMMANDS = {
+    "baseline": "gate.commands.baseline:baseline",
     "check": "gate.commands.check:check",
     "comment": "gate.commands.comment:comment",
     "run": "gate.commands.run:run",
+    "trend": "gate.commands.trend:trend",
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from gate.commands.checking import exit_code_for, run_check
+from gate.commands.checking import BaselineRequest, exit_code_for, run_check
 from gate.github.runner import Runner
 
 
@@ -27,7 +27,23 @@ from gate.github.runner import Runner
     default=None,
     help="Write verdict.json, report.md and junit.xml here.",
 )
-def check(results: Path, thresholds_path: Path, report_dir: Path | None) -> int:
+@click.option("--baseline", "baseline_store", default=None, metavar="STORE",
+              help="Compare with a baseline store: path/baseline.json, path/dir/ or "
+              "git:BRANCH[@REMOTE].")
+@click.option("--allow-mismatch", is_flag=True,
+              help="Compare even with baseline runs of another locustfile or load options.")
+@click.option("--baseline-branch", default=None, metavar="BRANCH",
+              help="Whose runs are the baseline [default: GITHUB_BASE_REF, the current "
+              "branch if stored, main, master].")
+def check(
+    *,
+    results: Path,
+    thresholds_path: Path,
+    report_dir: Path | None,
+    baseline_store: str | None,
+    allow_mismatch: bool,
+    baseline_branch: str | None,
+) -> int:
     """Judge RESULTS against thresholds.
 
     RESULTS is a results.json written by the gate's Locust plugin, a directory holding
@@ -35,8 +51,15 @@ def check(results: Path, thresholds_path: Path, report_dir: Path | None) -> int:
     Exit code: 0 pass (warnings allowed), 1 gate failed, 2 bad input, 3 internal error.
     In GitHub Actions it also writes the job summary, annotations and step outputs.
     """
+    request = (
+        BaselineRequest(store=baseline_store, allow_mismatch=allow_mismatch,
+                        branch=baseline_branch)
+        if baseline_store is not None
+        else None
+    )
     verdict = run_check(
         results=results, thresholds=thresholds_path, report_dir=report_dir, out=sys.stdout,
         runner=Runner.from_env(os.environ),
+        baseline=request,
     )
     return exit_code_for(verdict)

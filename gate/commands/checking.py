@@ -6,10 +6,16 @@ Shared by `locust-gate check` and `locust-gate run`. Decisions are pure
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from gate.baseline.compare import compare, merge
+from gate.baseline.ops import load_baseline
+from gate.baseline.rules import default_rules
+from gate.baseline.store import parse_spec
 from gate.core.evaluate import evaluate
+from gate.core.model import Results
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
@@ -21,9 +27,23 @@ from gate.results import loader
 from gate.thresholds.parser import load as load_thresholds
 
 
+@dataclass(frozen=True, kw_only=True)
+class BaselineRequest:
+    """`--baseline STORE` and its options (issue 8)."""
+
+    store: str
+    allow_mismatch: bool = False
+    branch: str | None = None  # the source branch whose runs are the baseline
+
+
 def run_check(
-    *, results: Path, thresholds: Path, report_dir: Path | None, out: TextIO,
+    *,
+    results: Path,
+    thresholds: Path,
+    report_dir: Path | None,
+    out: TextIO,
     runner: Runner | None = None,
+    baseline: BaselineRequest | None = None,
 ) -> Verdict:
     """Judge `results` (results.json, a directory holding one, a --csv prefix or a
     --json-file) against the thresholds file `thresholds`; print the table to `out`; write
@@ -33,15 +53,25 @@ def run_check(
     if report_dir is not None:
         _check_report_dir(report_dir)
     return judge(results=results, rules=load_thresholds(thresholds), report_dir=report_dir,
-                 out=out, runner=runner)
+                 out=out, runner=runner, baseline=baseline)
 
 
-def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: TextIO,
-          runner: Runner | None = None) -> Verdict:
+def judge(
+    *,
+    results: Path,
+    rules: Thresholds,
+    report_dir: Path | None,
+    out: TextIO,
+    runner: Runner | None = None,
+    baseline: BaselineRequest | None = None,
+) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`."""
     measured = loader.load(results)
     verdict = evaluate(measured, rules)
+    # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
+    if baseline is not None:
+        verdict, measured = _with_baseline(verdict, measured, rules, baseline)
     ctx = report.ReportContext(
         verdict=verdict,
         results=measured,
@@ -78,6 +108,24 @@ def _root(runner: Runner | None) -> str:
 
 
 COMMENT_HEAD_ROOM = 200  # the hidden marker and state `comment` puts above the body
+
+
+def _with_baseline(
+    verdict: Verdict, measured: Results, rules: Thresholds, request: BaselineRequest
+) -> tuple[Verdict, Results]:
+    """Load the baseline, compare (pure), and add its checks and warnings."""
+    relative = rules.baseline or default_rules()
+    spec = parse_spec(request.store)
+    loaded = load_baseline(spec, branch=request.branch, limit=relative.history)
+    result = compare(
+        measured, loaded.runs, relative, store=request.store,
+        on_inconclusive=rules.on_inconclusive, allow_mismatch=request.allow_mismatch,
+    )
+    notes = tuple(result.warnings)
+    if not relative.written:
+        notes += ("baseline: the thresholds file has no baseline: section; the default "
+                  "relative rules apply (p50 +10 %, p95 +15 % fail; rps -25 % warn)",)
+    return merge(verdict, result), replace(measured, warnings=(*measured.warnings, *notes))
 
 
 def write_error_verdict(report_dir: Path, error: HarnessError) -> None:

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import click
 
-from gate.commands.checking import exit_code_for, judge, write_error_verdict
+from gate.baseline.ops import make_run, save
+from gate.baseline.store import DEFAULT_KEEP, parse_spec
+from gate.commands.checking import BaselineRequest, exit_code_for, judge, write_error_verdict
 from gate.errors import HarnessError, UserError
 from gate.github.publish import publish_error
 from gate.github.runner import Runner
 from gate.harness.config import load_config
 from gate.harness.orchestrate import orchestrate
 from gate.harness.settings import SETTINGS
+from gate.results.loader import load as load_results
 from gate.thresholds.parser import load as load_thresholds
 
 
@@ -48,7 +51,26 @@ def _settings_options(command: Callable[..., int]) -> Callable[..., int]:
     help="Config file [default: ./locust-gate.yml].",
 )
 @_settings_options
-def run(config_path: Path | None, **flags: object) -> int:
+@click.option("--baseline", "baseline_store", default=None, metavar="STORE",
+              help="Compare with a baseline store (see `check --baseline`).")
+@click.option("--allow-mismatch", is_flag=True,
+              help="Compare even with baseline runs of another locustfile or load options.")
+@click.option("--baseline-branch", default=None, metavar="BRANCH",
+              help="Whose runs are the baseline (see `check --baseline-branch`).")
+@click.option("--save-baseline", default=None, metavar="STORE",
+              help="After the check, save this run in a store (whatever the verdict).")
+@click.option("--keep", type=int, default=DEFAULT_KEEP, show_default=True,
+              help="With --save-baseline: runs kept per source branch.")
+def run(
+    config_path: Path | None,
+    *,
+    baseline_store: str | None,
+    allow_mismatch: bool,
+    baseline_branch: str | None,
+    save_baseline: str | None,
+    keep: int,
+    **flags: object,
+) -> int:
     """Seed, start the backend, wait for health, run Locust headless, check, clean up.
 
     Every option can also be set in locust-gate.yml under the same name without the
@@ -66,6 +88,13 @@ def run(config_path: Path | None, **flags: object) -> int:
     # Parse the thresholds now: a typo must not cost a whole load test before it shows.
     rules = load_thresholds(config.thresholds)
     runner = Runner.from_env(os.environ)
+    save_spec = parse_spec(save_baseline) if save_baseline else None  # typos fail early too
+    request = (
+        BaselineRequest(store=baseline_store, allow_mismatch=allow_mismatch,
+                        branch=baseline_branch)
+        if baseline_store
+        else None
+    )
     try:
         result = orchestrate(config)
     except HarnessError as error:
@@ -74,7 +103,11 @@ def run(config_path: Path | None, **flags: object) -> int:
     verdict = judge(
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
         runner=runner,
+        baseline=request,
     )
+    if save_spec is not None:
+        entry, _ = save(save_spec, make_run(load_results(result.results)), keep)
+        click.echo(f"locust-gate: saved this run as {entry.name} in {save_baseline}", err=True)
     click.echo(
         f"locust-gate: Locust's HTML report: {result.html_report}; logs and results in "
         f"{result.output_dir}",

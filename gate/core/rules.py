@@ -12,6 +12,10 @@ import fnmatch
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gate.baseline.rules import BaselineRules
 
 import re2
 
@@ -160,6 +164,7 @@ class Thresholds:
     aggregate_min_requests: int = 1
     # What an inconclusive or no-data check counts as; it never counts as a pass.
     on_inconclusive: Level = Level.WARN
+    baseline: BaselineRules | None = None  # the `baseline:` section, if the file has one
     source_text: str = field(default="", repr=False, compare=False)
 
     def override_for(self, method: str, name: str) -> EndpointRules | None:

@@ -22,7 +22,9 @@ from gate.core.units import format_value
 from gate.core.verdict import (
     VERDICT_SCHEMA,
     VERDICT_VERSION,
+    BaselineRef,
     Check,
+    Comparison,
     Outcome,
     Status,
     Verdict,
@@ -98,7 +100,29 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             "by_outcome": dict(verdict.totals.by_outcome),
         },
         "checks": [_check_dict(c) for c in verdict.checks],
+        "baseline": _baseline_dict(verdict.baseline),
         "warnings": list(results.warnings),
+    }
+
+
+def _baseline_dict(ref: BaselineRef | None) -> dict[str, Any] | None:
+    """The baseline's identity (issue 8); None when no baseline was compared with."""
+    if ref is None:
+        return None
+    return {"store": ref.store, "commit": ref.commit, "branch": ref.branch, "time": ref.time,
+            "runs": ref.runs}
+
+
+def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:
+    if comparison is None:
+        return None
+    ratio = comparison.change_ratio
+    return {
+        "baseline": comparison.baseline,
+        "change": comparison.change,
+        "change_ratio": ratio,
+        "change_percent": None if ratio is None else round(ratio * 100, 2),
+        "band": list(comparison.band) if comparison.band is not None else None,
     }
 
 
@@ -118,6 +142,7 @@ def _check_dict(check: Check) -> dict[str, Any]:
         "level": check.level.value if check.level else None,
         "message": check.message,
         "where": check.where,
+        "comparison": _comparison_dict(check.comparison),
     }
 
 
@@ -295,12 +320,49 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
             for f in failures[:MAX_PROBLEM_ROWS]
         ],
         "failure_groups_cut": max(0, len(failures) - MAX_PROBLEM_ROWS),
+        **_baseline_view(verdict),
         "chart": chart(results),
         "warnings": [escape.markdown(w, limit=1000) for w in results.warnings[:MAX_WARNINGS]],
         "warnings_cut": max(0, len(results.warnings) - MAX_WARNINGS),
         "thresholds": escape.markdown(ctx.thresholds_path, limit=200),
         "locust_version": escape.markdown(results.meta.locust_version or "unknown"),
         "version": __version__,
+    }
+
+
+def _baseline_view(verdict: Verdict) -> dict[str, Any]:
+    """Current, baseline and change side by side (issue 8); empty without a baseline."""
+    ref = verdict.baseline
+    if ref is None:
+        return {"baseline": None, "compared": [], "compared_cut": 0}
+    compared = [c for c in by_severity(verdict.checks) if c.comparison is not None]
+    when = datetime.fromtimestamp(ref.time, UTC).strftime("%Y-%m-%d %H:%M UTC") if ref.time else "?"
+    branch = f" of {ref.branch}" if ref.branch else ""
+    runs = f"median of {ref.runs} runs{branch}" if ref.runs > 1 else f"1 run{branch}"
+    head = f"{runs}, latest {(ref.commit or 'unknown commit')[:12]} at {when}, from {ref.store}"
+    return {
+        "baseline": escape.markdown(head, limit=300),
+        "compared": [_compared_row(c) for c in compared[:MAX_CHECK_ROWS]],
+        "compared_cut": max(0, len(compared) - MAX_CHECK_ROWS),
+    }
+
+
+def _compared_row(check: Check) -> dict[str, str]:
+    comparison = check.comparison
+    assert comparison is not None
+    ratio = comparison.change_ratio
+    sign = "+" if comparison.change >= 0 else "-"
+    change = f"{sign}{fmt(abs(comparison.change), check.unit)}"
+    if ratio is not None:
+        change += f" ({ratio * 100:+.1f} %)"
+    band = comparison.band
+    return {
+        **_check_row(check),
+        "baseline": escape.markdown(fmt(comparison.baseline, check.unit)),
+        "change": escape.markdown(change),
+        "band": escape.markdown(
+            f"{fmt(band[0], check.unit)} to {fmt(band[1], check.unit)}" if band else "-"
+        ),
     }
 
 

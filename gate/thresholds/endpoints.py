@@ -49,8 +49,8 @@ def endpoints(ctx: Context, top: Map) -> tuple[EndpointRules, ...]:
                 f"endpoints[{index}]",
                 "merge the two entries into one, or delete one of them",
             )
-        matcher = override.matcher
-        first.setdefault((matcher.kind, matcher.pattern, matcher.method), index)
+        found = override.matcher
+        first.setdefault((found.kind, found.pattern, found.method), index)
         result.append(override)
     return tuple(result)
 
@@ -65,7 +65,7 @@ def _endpoint(ctx: Context, entry: object, index: int, line: int) -> EndpointRul
             'write for example: - {match: "GET /api/search*", p95: 1500ms}',
         )
     ctx.check_keys(entry, keypath, ENDPOINT_KEYS)
-    matcher = _matcher(ctx, entry, keypath)
+    selector = matcher(ctx, entry, keypath)
     required = entry.get("required", False)
     if not isinstance(required, bool):
         raise ctx.error(
@@ -84,7 +84,7 @@ def _endpoint(ctx: Context, entry: object, index: int, line: int) -> EndpointRul
         else:
             rules.append(limits.rule(ctx, Metric(key), entry, key, f"{keypath}.{key}"))
     return EndpointRules(
-        matcher=matcher,
+        matcher=selector,
         rules=tuple(rules),
         disabled=frozenset(disabled),
         required=required,
@@ -93,7 +93,7 @@ def _endpoint(ctx: Context, entry: object, index: int, line: int) -> EndpointRul
     )
 
 
-def _matcher(ctx: Context, entry: Map, keypath: str) -> Matcher:
+def matcher(ctx: Context, entry: Map, keypath: str) -> Matcher:
     selectors = [key for key in SELECTOR_KEYS if key in entry]
     if not selectors:
         raise ctx.error(

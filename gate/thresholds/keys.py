@@ -18,7 +18,7 @@ from gate.files.yamlfile import Map, suggest
 SUPPORTED_VERSION = 1
 
 METRIC_KEYS: tuple[str, ...] = tuple(metric.value for metric in Metric)
-TOP_KEYS = ("version", "on-inconclusive", "defaults", "endpoints", "aggregate")
+TOP_KEYS = ("version", "on-inconclusive", "defaults", "endpoints", "aggregate", "baseline")
 SECTION_KEYS = (*METRIC_KEYS, "min-requests")
 SELECTOR_KEYS = ("match", "regex", "name")
 ENDPOINT_KEYS = (*SELECTOR_KEYS, "method", "required", "min-requests", *METRIC_KEYS)

@@ -50,6 +50,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gate.baseline import section as baseline_section
 from gate.core.rules import Level, Metric, Rule, Thresholds
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind
@@ -137,6 +138,8 @@ def _thresholds(ctx: Context, top: Map, text: str) -> Thresholds:
         aggregate_min_requests=aggregate_min if aggregate_min is not None else 1,
         on_inconclusive=on_inconclusive,
         source_text=text,
+        # Hook: the `baseline:` section lives in gate.baseline.section.
+        baseline=baseline_section.parse(ctx, top),
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from gate.action import inputs, steps
 from gate.errors import UserError
 from gate.harness.config import load_config
+from gate.harness.settings import KEYS
 
 
 def env(**values: str) -> dict[str, str]:
@@ -46,7 +47,9 @@ def test_the_arguments_are_accepted_by_the_real_config_loader(tmp_path: Path) ->
     from gate.commands.run import run
 
     ctx = run.make_context("run", [*args, "--output-dir", str(tmp_path / "out")])
-    overrides = {k.replace("_", "-"): v for k, v in ctx.params.items() if k != "config_path"}
+    # Only the run settings go to the config loader; `run` takes its baseline options apart.
+    overrides = {k.replace("_", "-"): v for k, v in ctx.params.items()
+                 if k.replace("_", "-") in KEYS}
     config = load_config(None, overrides, cwd=tmp_path)
     assert (config.users, config.spawn_rate, config.tags) == (3, 1.5, ("a", "b"))
     assert config.env == {"A": "1"} and config.health_timeout == 10.0

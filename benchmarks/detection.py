@@ -1,0 +1,203 @@
+"""Detection benchmark of the baseline comparison: false alarms (A/A) and caught
+slowdowns (A/B, one endpoint +20 % via DEMO_SLOWDOWN), single-baseline vs history mode.
+
+1. `record`: real runs of the embedded demo with `locust-gate run` (seed, start the API on
+   a free port, Locust with the plugin, stop), interleaved A, B, A, B... so that load on
+   the machine hits both pools alike. A = unchanged; B = `DEMO_SLOWDOWN=search=1.2`.
+2. `evaluate`: many baseline/candidate combinations drawn from the pool, judged with the
+   default relative rules (`gate.baseline.rules.DEFAULT_RULES`) by the pure comparison:
+   - single mode: the candidate against one other A run;
+   - history mode: the candidate against `--history` other A runs (median + noise band).
+   A false alarm is an A candidate with any `regressed` check at level fail; a catch is a
+   B candidate with a fail-level `regressed` check on `GET /api/search`.
+
+Run: .venv/bin/python benchmarks/detection.py record --pool /tmp/pool --pairs 25
+     .venv/bin/python benchmarks/detection.py evaluate --pool /tmp/pool
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gate.baseline.compare import compare  # noqa: E402
+from gate.baseline.rules import default_rules  # noqa: E402
+from gate.baseline.stored import GitInfo, StoredRun  # noqa: E402
+from gate.core.evaluate import measure  # noqa: E402
+from gate.core.model import Results, aggregate  # noqa: E402
+from gate.core.rules import Level, Metric  # noqa: E402
+from gate.core.verdict import Outcome  # noqa: E402
+from gate.results import resultsfile  # noqa: E402
+
+SLOWED = "GET /api/search"
+SLOWDOWN = "search=1.2"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def one_run(pool: Path, name: str, slowdown: str | None, users: int, run_time: int) -> None:
+    port = free_port()
+    out = Path(tempfile.mkdtemp(prefix="gate-detect-"))
+    args = [
+        sys.executable, "-m", "gate", "run", "--config", str(ROOT / "locust-gate.yml"),
+        "--host", f"http://127.0.0.1:{port}",
+        "--start", f"{{python}} -m demo.app --host 127.0.0.1 --port {port} "
+                   "--db {output}/demo.sqlite3",
+        "--health", f"http://127.0.0.1:{port}/health",
+        "--users", str(users), "--spawn-rate", str(users),
+        "--run-time", f"{run_time}s", "--output-dir", str(out),
+    ]
+    if slowdown:
+        args += ["--env", f"DEMO_SLOWDOWN={slowdown}"]
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False,
+                          timeout=run_time + 120)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    (pool / f"{name}.json").write_bytes((out / "results.json").read_bytes())
+
+
+def record(pool: Path, pairs: int, users: int, run_time: int) -> None:
+    pool.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    for i in range(pairs):
+        for label, slowdown in (("a", None), ("b", SLOWDOWN)):
+            name = f"{label}-{i:03d}"
+            if (pool / f"{name}.json").exists():
+                continue
+            one_run(pool, name, slowdown, users, run_time)
+        elapsed = time.time() - started
+        print(f"[detection] {i + 1}/{pairs} pairs recorded, {elapsed / 60:.1f} min elapsed",
+              flush=True)
+    (pool / "recorded.json").write_text(json.dumps(
+        {"pairs": pairs, "users": users, "run_time_s": run_time,
+         "wall_s": round(time.time() - started), "date": time.strftime("%Y-%m-%d")}))
+
+
+def _stored(path: Path) -> StoredRun:
+    results = resultsfile.read(path)
+    return StoredRun(results=results, git=GitInfo(branch="main"), saved_at=0.0)
+
+
+def _judge(candidate: Results, history: list[StoredRun]) -> tuple[bool, bool, bool, bool]:
+    """(any fail-level regression, fail-level regression on the slowed endpoint,
+    any warn-level regression, the slowed endpoint inconclusive)."""
+    # Each run's demo listens on its own free port, so the fingerprints differ by the host
+    # alone; everything else (locustfile, users, run time) is the same: compare anyway.
+    result = compare(candidate, history, default_rules(), store="pool",
+                     on_inconclusive=Level.WARN, allow_mismatch=True)
+    regressed = [c for c in result.checks if c.outcome is Outcome.REGRESSED]
+    failed = [c for c in regressed if c.level is Level.FAIL]
+    warned = any(c.level is Level.WARN for c in regressed)
+    unsure = any(c.outcome is Outcome.INCONCLUSIVE and c.endpoint == SLOWED
+                 for c in result.checks)
+    return bool(failed), any(c.endpoint == SLOWED for c in failed), warned, unsure
+
+
+def pooled(runs: list[StoredRun]) -> StoredRun:
+    """Several runs as one longer run: per endpoint the histograms and counts added (the
+    percentiles of a run `len(runs)` times as long)."""
+    first = runs[0].results
+    endpoints = []
+    for entry in first.endpoints:
+        same = [e for r in runs if (e := r.results.endpoint(entry.method, entry.name))]
+        merged = aggregate(same, start_time=entry.start_time)
+        endpoints.append(replace(merged, method=entry.method, name=entry.name))
+    total = aggregate([r.results.total for r in runs], start_time=first.total.start_time)
+    results = replace(first, endpoints=tuple(endpoints), total=total)
+    return replace(runs[0], results=results)
+
+
+def _rates(label: str, trials: list[tuple[StoredRun, list[StoredRun], bool]]) -> None:
+    """trials: (candidate, history, candidate is slowed)."""
+    started = time.time()
+    aa = [t for t in trials if not t[2]]
+    ab = [t for t in trials if t[2]]
+    fa = warn = caught = unsure = 0
+    for candidate, history, _ in aa:
+        failed, _, warned, _ = _judge(candidate.results, history)
+        fa += failed
+        warn += warned
+    for candidate, history, _ in ab:
+        _, hit, _, unsure_now = _judge(candidate.results, history)
+        caught += hit
+        unsure += unsure_now and not hit
+    took = time.time() - started
+    print(f"| {label} | {len(aa)} | {fa / len(aa):.1%} | {warn / len(aa):.1%} | {len(ab)} | "
+          f"{caught / len(ab):.1%} | {unsure / len(ab):.1%} | {took:.1f} s |")
+
+
+def evaluate(pool: Path, draws: int, history: int, seed: int) -> None:
+    a_runs = [_stored(p) for p in sorted(pool.glob("a-*.json"))]
+    b_runs = [_stored(p) for p in sorted(pool.glob("b-*.json"))]
+    rng = random.Random(seed)
+    info = json.loads((pool / "recorded.json").read_text()) if (pool / "recorded.json").exists() \
+        else {}
+    print(f"pool: {len(a_runs)} A runs, {len(b_runs)} B runs ({SLOWDOWN}); {info}")
+    for label, runs in (("A", a_runs), ("B", b_runs)):
+        for metric in (Metric.P50, Metric.P95):
+            nums = sorted(v for r in runs if (e := r.results.endpoint("GET", "/api/search"))
+                          is not None and (v := measure(e, metric)) is not None)
+            quart = statistics.quantiles(nums, n=4)
+            print(f"  {label} search {metric.value}: median {statistics.median(nums):.0f} ms, "
+                  f"quartiles {quart[0]:.0f}-{quart[2]:.0f}, range {nums[0]:.0f}-{nums[-1]:.0f}")
+    print("| mode | A/A trials | false alarms (fail) | warn-level regressions | A/B trials | "
+          "+20 % caught (fail) | search inconclusive instead | time |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for size in (1, history):
+        trials = []
+        for _ in range(draws):
+            i = rng.randrange(len(a_runs))
+            others = [r for j, r in enumerate(a_runs) if j != i]
+            trials.append((a_runs[i], rng.sample(others, size), False))
+            trials.append((rng.choice(b_runs), rng.sample(a_runs, size), True))
+        _rates(f"{'single' if size == 1 else 'history'}: 1 run vs {size}", trials)
+    # Each side three runs pooled (= runs three times as long), history as large as the
+    # pool allows without reusing a run on both sides.
+    size = min(history, (len(a_runs) - 3) // 3)
+    trials = []
+    for _ in range(draws):
+        shuffled = rng.sample(a_runs, 3 * size + 3)
+        hist = [pooled(shuffled[k : k + 3]) for k in range(3, 3 * size + 3, 3)]
+        trials.append((pooled(shuffled[:3]), hist, False))
+        trials.append((pooled(rng.sample(b_runs, 3)), hist, True))
+    _rates(f"history, 3 runs pooled per side: 1 vs {size}", trials)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    rec = sub.add_parser("record")
+    rec.add_argument("--pool", type=Path, required=True)
+    rec.add_argument("--pairs", type=int, default=25)
+    rec.add_argument("--users", type=int, default=20)
+    rec.add_argument("--run-time", type=int, default=10)
+    ev = sub.add_parser("evaluate")
+    ev.add_argument("--pool", type=Path, required=True)
+    ev.add_argument("--draws", type=int, default=500)
+    ev.add_argument("--history", type=int, default=10)
+    ev.add_argument("--seed", type=int, default=8)
+    args = parser.parse_args()
+    if args.cmd == "record":
+        record(args.pool, args.pairs, args.users, args.run_time)
+    else:
+        evaluate(args.pool, args.draws, args.history, args.seed)
+
+
+if __name__ == "__main__":
+    main()

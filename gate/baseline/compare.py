@@ -1,0 +1,428 @@
+"""Compare a run with stored runs: pure functions that turn a baseline into checks.
+
+For every endpoint (and the aggregate) and every relative rule, one check:
+
+- `regressed` (at the rule's level) when the change in the bad direction is larger than
+  the rule's tolerance, than `min-delta` and than one Locust bucket at that latency, and
+  — with a history of at least `MIN_HISTORY_FOR_BAND` runs — also outside the history's
+  noise band (median +- NOISE_MADS scaled MADs): a change inside the band is noise,
+  whatever its percentage;
+- `improved` the same way in the good direction (never counts against);
+- `inconclusive` when either side has too few requests for the metric (a percentile
+  needs MIN_TAIL_REQUESTS above it), or when the runs are not comparable (another
+  fingerprint) unless `allow_mismatch`;
+- `pass` otherwise.
+
+Endpoints only in the run are `new` (one check each, not counted against); endpoints of
+the latest baseline run that made no requests now are `missing` (warn level). The
+Aggregated row is compared on rps and fail-ratio only (see AGGREGATE_LATENCY).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from gate.baseline.rules import (
+    MIN_HISTORY_FOR_BAND,
+    MIN_TAIL_REQUESTS,
+    NOISE_MADS,
+    BaselineRules,
+    RelativeRule,
+)
+from gate.baseline.stored import StoredRun
+from gate.core.evaluate import measure
+from gate.core.model import AGGREGATED, EndpointStats, Results
+from gate.core.rules import Level, Metric, Unit
+from gate.core.units import format_value
+from gate.core.verdict import (
+    BaselineRef,
+    Bound,
+    Check,
+    Comparison,
+    Outcome,
+    Scope,
+    Verdict,
+    count_outcomes,
+    decide,
+)
+
+MAD_TO_SIGMA = 1.4826
+# The Aggregated row is compared on rps and fail-ratio only: its percentiles mix endpoints
+# of very different speeds, so a small shift in the mix moves them (on the demo, 20 slow
+# logins among 600 requests swing Aggregated p95 between 35 and 120 ms from run to run),
+# and every endpoint's latency is compared on its own anyway.
+AGGREGATE_LATENCY = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaselineResult:
+    checks: tuple[Check, ...]
+    ref: BaselineRef
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Context:
+    rules: BaselineRules
+    on_inconclusive: Level
+    runs: int
+
+
+def compare(
+    current: Results,
+    history: Sequence[StoredRun],
+    rules: BaselineRules,
+    *,
+    store: str,
+    on_inconclusive: Level,
+    allow_mismatch: bool = False,
+) -> BaselineResult:
+    """Checks of `current` against `history` (oldest first; one run for a single baseline)."""
+    history = list(history)[-rules.history :] if history else []
+    if not history:
+        ref = BaselineRef(store=store, commit=None, branch=None, time=None, runs=0)
+        return BaselineResult(
+            checks=(_run_check("the baseline store has no run to compare with", on_inconclusive,
+                               f"save one first: locust-gate baseline save RESULTS --store "
+                               f"{store}"),),
+            ref=ref,
+        )
+    usable, warnings = _comparable(current, history, allow_mismatch)
+    latest = history[-1]
+    if not usable:
+        ref = _ref(store, latest, 0)
+        why = mismatch(current, latest)
+        return BaselineResult(
+            checks=(
+                _run_check(
+                    f"not comparable with the baseline: {why}", on_inconclusive,
+                    "save a baseline made with the same locustfile and load options, or pass "
+                    "--allow-mismatch to compare anyway",
+                ),
+            ),
+            ref=ref,
+            warnings=tuple(warnings),
+        )
+    ctx = _Context(rules=rules, on_inconclusive=on_inconclusive, runs=len(usable))
+    checks: list[Check] = []
+    for entry in [*sorted(current.endpoints, key=lambda e: (e.name, e.method)), current.total]:
+        if entry.num_requests == 0:
+            continue
+        base = [e for run in usable if (e := _find(run.results, entry)) is not None]
+        base = [e for e in base if e.num_requests > 0]
+        if not base:
+            checks.append(_new(entry))
+            continue
+        for rule in rules.rules_for(entry.method, entry.name):
+            if entry is current.total and rule.metric.unit is Unit.MS and not AGGREGATE_LATENCY:
+                continue  # see AGGREGATE_LATENCY
+            checks.append(judge(entry, base, rule, ctx))
+    checks.extend(_missing(current, usable[-1]))
+    return BaselineResult(
+        checks=tuple(checks), ref=_ref(store, usable[-1], len(usable)), warnings=tuple(warnings)
+    )
+
+
+def merge(verdict: Verdict, result: BaselineResult) -> Verdict:
+    """The verdict with the baseline checks added (status, totals and reasons redone)."""
+    checks = (*verdict.checks, *result.checks)
+    totals = replace(verdict.totals, checks=len(checks), by_outcome=count_outcomes(checks))
+    reasons = [
+        f"{c.endpoint or 'run'}: {c.message or c.outcome.value}"
+        for c in sorted(
+            (c for c in checks if c.outcome.counts_against),
+            key=lambda c: 0 if c.level is Level.FAIL else 1,
+        )
+    ]
+    return replace(
+        verdict, checks=checks, totals=totals, status=decide(checks), reasons=tuple(reasons),
+        baseline=result.ref,
+    )
+
+
+# --- comparability ------------------------------------------------------------------------
+
+_META_FIELDS = ("locustfile", "users", "spawn_rate", "run_time", "host", "locust_version",
+                "processes", "tags", "exclude_tags")
+
+
+def mismatch(current: Results, base: StoredRun) -> str:
+    """Which run settings differ, in words (the fingerprint also covers file contents)."""
+    a, b = current.meta, base.results.meta
+    diffs = [
+        f"{name} {getattr(b, name)!r} -> {getattr(a, name)!r}"
+        for name in _META_FIELDS
+        if getattr(a, name) != getattr(b, name)
+    ]
+    return "; ".join(diffs) if diffs else "the locustfile's contents or the options differ"
+
+
+def _comparable(
+    current: Results, history: list[StoredRun], allow_mismatch: bool
+) -> tuple[list[StoredRun], list[str]]:
+    mine = current.meta.fingerprint
+    warnings: list[str] = []
+    if mine is None or all(run.fingerprint is None for run in history):
+        warnings.append(
+            "compared without a fingerprint (the run or its baseline came from a CSV or "
+            "json-file, which carry none): the gate cannot tell whether the locustfile or "
+            "the load changed; load gate.plugin in Locust to get one"
+        )
+        return history, warnings
+    same = [run for run in history if run.fingerprint in (mine, None)]
+    others = len(history) - len(same)
+    if others and allow_mismatch:
+        warnings.append(
+            f"--allow-mismatch: {others} baseline run(s) made with another locustfile or "
+            f"other load options are compared anyway ({mismatch(current, history[-1])})"
+        )
+        return history, warnings
+    if others and same:
+        warnings.append(
+            f"{others} of {len(history)} baseline runs were made with another locustfile or "
+            "other load options and are left out"
+        )
+    return same, warnings
+
+
+def _find(results: Results, entry: EndpointStats) -> EndpointStats | None:
+    if entry.name == AGGREGATED and not entry.method:
+        return results.total
+    return results.endpoint(entry.method, entry.name)
+
+
+def _ref(store: str, run: StoredRun, runs: int) -> BaselineRef:
+    return BaselineRef(
+        store=store, commit=run.git.commit, branch=run.git.branch, time=run.time, runs=runs
+    )
+
+
+# --- one rule -----------------------------------------------------------------------------
+
+
+def resolution(metric: Metric, value: float) -> float:
+    """The smallest change Locust's numbers can show at `value`: one bucket for
+    percentiles (1 ms below 100 ms, 10 ms below 1 s, 100 ms below 10 s, then 1 s)."""
+    if metric.fraction is None:
+        return 0.0
+    if value < 100:
+        return 1.0
+    if value < 1000:
+        return 10.0
+    if value < 10000:
+        return 100.0
+    return 1000.0
+
+
+def needed_requests(metric: Metric, min_requests: int) -> int:
+    """Requests needed to judge `metric`: min-requests, and for a percentile enough requests
+    above it (p99 needs 500, p95 100, p50 20 with the defaults)."""
+    fraction = metric.fraction
+    if fraction is None or fraction >= 1:
+        return min_requests
+    return max(min_requests, math.ceil(round(MIN_TAIL_REQUESTS / (1 - fraction), 6)))
+
+
+def fine(entry: EndpointStats, metric: Metric) -> float | None:
+    """`metric` with sub-bucket resolution: a percentile interpolated linearly within the
+    Locust bucket that holds it (a bucket of value v and width w holds [v - w/2, v + w/2));
+    other metrics as measured."""
+    fraction = metric.fraction
+    hist = entry.histogram
+    total = entry.timed_requests
+    if fraction is None or not hist or total <= 0:
+        return measure(entry, metric)
+    position = min(int(total * fraction), total - 1)  # Locust's 0-based rank
+    seen = 0
+    for value in sorted(hist):
+        count = hist[value]
+        if position < seen + count:
+            width = resolution(metric, value)
+            return value - width / 2 + width * (position - seen + 0.5) / count
+        seen += count
+    return float(max(hist))
+
+
+def band(values: Sequence[float], metric: Metric) -> tuple[float, float] | None:
+    """median +- NOISE_MADS scaled MADs, at least one bucket wide, and at least as wide as
+    every value the history holds (heavy tails: what the history has already shown is not
+    a change); None below MIN_HISTORY_FOR_BAND runs."""
+    if len(values) < MIN_HISTORY_FOR_BAND:
+        return None
+    center = statistics.median(values)
+    half = _spread(values, metric)
+    return (min(center - half, *values), max(center + half, *values))
+
+
+def _spread(values: Sequence[float], metric: Metric) -> float:
+    """NOISE_MADS scaled MADs, at least one bucket: the band's half-width before tails."""
+    center = statistics.median(values)
+    mad = statistics.median(abs(v - center) for v in values)
+    return max(NOISE_MADS * MAD_TO_SIGMA * mad, resolution(metric, center))
+
+
+def judge(
+    entry: EndpointStats, base: Sequence[EndpointStats], rule: RelativeRule, ctx: _Context
+) -> Check:
+    metric = rule.metric
+    unit = metric.unit
+    need = needed_requests(metric, ctx.rules.min_requests)
+    check = _check(entry, rule)
+    if _count(entry, metric) < need:
+        return _inconclusive(check, ctx, f"{entry.num_requests} requests in this run: too few "
+                             f"to compare {metric.value} (needs {need})")
+    measured = measure(entry, metric)
+    values = [
+        v for e in base
+        if _count(e, metric) >= need and (v := measure(e, metric)) is not None
+    ]
+    if measured is None or not values:
+        return _inconclusive(check, ctx, f"the baseline has too few requests for {metric.value} "
+                             f"(needs {need} per run)")
+    center = statistics.median(values)
+    # The noise band is computed on percentiles interpolated within Locust's buckets: on
+    # bucket values the run-to-run spread is a whole number of buckets, so the MAD jumps
+    # from 0 to 1 bucket and a band is either too narrow or too wide.
+    fine_values = [
+        v for e in base if _count(e, metric) >= need and (v := fine(e, metric)) is not None
+    ]
+    fine_now = fine(entry, metric)
+    noise = band(fine_values, metric)
+    sign = -1.0 if rule.decrease else 1.0
+    bad = sign * (measured - center)  # > 0: worse
+    floor = max(rule.min_delta, resolution(metric, max(center, measured)))
+    allowed = {level: max(tol * center, floor) for level, tol in rule.tolerance.items()}
+    limits = {level: _limit(center, sign, allowed[level], noise) for level in allowed}
+    comparison = Comparison(
+        baseline=center,
+        change=measured - center,
+        change_ratio=(measured - center) / center if center else None,
+        band=noise,
+    )
+    check = replace(
+        check, measured=measured, comparison=comparison,
+        limits={level.value: value for level, value in limits.items()},
+        limit=limits[min(allowed, key=lambda lv: allowed[lv])],
+    )
+    now = measured if fine_now is None else fine_now
+    outside_bad = noise is None or sign * now > sign * (noise[1] if sign > 0 else noise[0])
+    outside_good = noise is None or sign * now < sign * (noise[0] if sign > 0 else noise[1])
+    text = _describe(
+        measured=measured, center=center, unit=unit, metric=metric, runs=ctx.runs, noise=noise
+    )
+    if noise is not None and outside_bad and bad > min(allowed.values()):
+        spread = _spread(fine_values, metric)
+        if center and spread / center > max(rule.tolerance.values()):
+            return _inconclusive(
+                check, ctx,
+                f"{text}: too noisy to judge: the run-to-run noise (+-"
+                f"{spread / center * 100:.0f} %) is wider than the allowed {_allowed(rule, None)}",
+            )
+    for level in (Level.FAIL, Level.WARN):
+        if level in allowed and bad > allowed[level] and outside_bad:
+            return replace(check, outcome=Outcome.REGRESSED, level=level, limit=limits[level],
+                           message=f"{text}: more than the allowed {_allowed(rule, level)}")
+    if -bad > min(allowed.values()) and outside_good:
+        return replace(check, outcome=Outcome.IMPROVED, message=text)
+    return replace(check, message=text)
+
+
+def _count(entry: EndpointStats, metric: Metric) -> int:
+    """The requests a metric is computed over (latencies leave out untimed requests)."""
+    return entry.timed_requests if metric.unit is Unit.MS else entry.num_requests
+
+
+def _limit(
+    center: float, sign: float, allowed: float, noise: tuple[float, float] | None
+) -> float:
+    """The value beyond which the rule flags a regression (tolerance and band)."""
+    edge = center + sign * allowed
+    if noise is None:
+        return edge
+    return max(edge, noise[1]) if sign > 0 else min(edge, noise[0])
+
+
+def _describe(
+    *,
+    measured: float, center: float, unit: Unit, metric: Metric, runs: int,
+    noise: tuple[float, float] | None,
+) -> str:
+    delta = measured - center
+    pct = f"{delta / center * 100:+.1f} %" if center else "n/a"
+    what = "median of " + str(runs) + " runs" if runs > 1 else "baseline"
+    text = (
+        f"{metric.value} {format_value(measured, unit)} vs {what} "
+        f"{format_value(center, unit)} ({pct}, {'+' if delta >= 0 else '-'}"
+        f"{format_value(abs(delta), unit)})"
+    )
+    if noise is not None:
+        text += f", noise band {format_value(noise[0], unit)}-{format_value(noise[1], unit)}"
+    return text
+
+
+def _allowed(rule: RelativeRule, level: Level | None) -> str:
+    """The rule's tolerance in words (at `level`, or its loosest when None)."""
+    word = "decrease" if rule.decrease else "increase"
+    if level is None:
+        level = max(rule.tolerance, key=lambda lv: rule.tolerance[lv])
+    text = f"{word} {rule.tolerance[level] * 100:g} % ({level.value})"
+    if rule.min_delta:
+        text += f", min-delta {format_value(rule.min_delta, rule.metric.unit)}"
+    return text
+
+
+def _check(entry: EndpointStats, rule: RelativeRule) -> Check:
+    return Check(
+        scope=Scope.AGGREGATE if entry.name == AGGREGATED and not entry.method else Scope.ENDPOINT,
+        endpoint=entry.key,
+        method=entry.method,
+        name=entry.name,
+        metric=rule.metric.value,
+        unit=rule.metric.unit,
+        measured=None,
+        limit=None,
+        bound=Bound.MIN if rule.decrease else Bound.MAX,
+        outcome=Outcome.PASS,
+        level=None,
+        where=rule.where,
+    )
+
+
+def _inconclusive(check: Check, ctx: _Context, message: str) -> Check:
+    return replace(check, outcome=Outcome.INCONCLUSIVE, level=ctx.on_inconclusive,
+                   message=message)
+
+
+def _new(entry: EndpointStats) -> Check:
+    return Check(
+        scope=Scope.ENDPOINT, endpoint=entry.key, method=entry.method, name=entry.name,
+        metric="baseline", unit=Unit.COUNT, measured=entry.num_requests, limit=None,
+        outcome=Outcome.NEW, level=None,
+        message="new endpoint: the baseline has no requests for it",
+    )
+
+
+def _missing(current: Results, latest: StoredRun) -> list[Check]:
+    out = []
+    for entry in sorted(latest.results.endpoints, key=lambda e: (e.name, e.method)):
+        now = current.endpoint(entry.method, entry.name)
+        if entry.num_requests > 0 and (now is None or now.num_requests == 0):
+            out.append(Check(
+                scope=Scope.ENDPOINT, endpoint=entry.key, method=entry.method, name=entry.name,
+                metric="baseline", unit=Unit.COUNT, measured=0, limit=None,
+                outcome=Outcome.MISSING, level=Level.WARN,
+                message=f"missing: {entry.num_requests:,} requests in the baseline, none in "
+                "this run",
+            ))
+    return out
+
+
+def _run_check(message: str, level: Level, fix: str) -> Check:
+    return Check(
+        scope=Scope.RUN, endpoint="", method="", name="", metric="baseline", unit=Unit.COUNT,
+        measured=None, limit=None, outcome=Outcome.INCONCLUSIVE, level=level,
+        message=f"{message} ({fix})",
+    )

@@ -1,0 +1,160 @@
+"""What the commands do with a store: save, list, prune, and load a baseline.
+
+The edge between the commands and the stores; the decisions it needs (which branch is
+the baseline, which runs to keep) are small pure functions at the top.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gate.baseline import gitstore
+from gate.baseline.store import (
+    DirStore,
+    Entry,
+    FileStore,
+    Kind,
+    Store,
+    StoreSpec,
+    check_keep,
+)
+from gate.baseline.stored import GitInfo, StoredRun
+from gate.core.model import Results
+from gate.errors import UserError
+
+_FALLBACK_BASES = ("main", "master")
+
+
+def pick_branch(branches: Sequence[str], *, wanted: str | None, current: str | None) -> str:
+    """The source branch whose runs are the baseline: --baseline-branch, else the pull
+    request's base (GITHUB_BASE_REF), else the current branch when it has runs (a
+    nightly compares with its own history), else main/master, else the only branch."""
+    if wanted:
+        return wanted
+    base_ref = os.environ.get("GITHUB_BASE_REF")
+    if base_ref:
+        return base_ref
+    if current and current in branches:
+        return current
+    for name in _FALLBACK_BASES:
+        if name in branches:
+            return name
+    if len(set(branches)) == 1:
+        return branches[0]
+    raise UserError(
+        "cannot tell which branch's runs are the baseline: the store has runs of "
+        + ", ".join(sorted(set(branches))),
+        where="--baseline",
+        fix="pass --baseline-branch NAME",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Loaded:
+    runs: tuple[StoredRun, ...]  # oldest first
+    branch: str | None
+
+
+def load_baseline(spec: StoreSpec, *, branch: str | None, limit: int) -> Loaded:
+    """The last `limit` runs of the baseline branch (the one run of a file store)."""
+    with opened(spec) as store:
+        entries = store.entries()
+        if not entries:
+            return Loaded(runs=(), branch=None)
+        if spec.kind is Kind.FILE:
+            return Loaded(runs=(store.read(entries[0]),), branch=None)
+        chosen = pick_branch([e.branch for e in entries], wanted=branch,
+                             current=gitstore.current().branch)
+        mine = sorted((e for e in entries if e.branch == chosen), key=lambda e: e.name)
+        runs = tuple(store.read(e) for e in mine[-limit:])
+        return Loaded(runs=runs, branch=chosen)
+
+
+@contextmanager
+def opened(spec: StoreSpec) -> Iterator[Store]:
+    """A readable store for `spec` (a git store is fetched into a temporary tree)."""
+    if spec.kind is Kind.FILE:
+        yield FileStore(spec)
+    elif spec.kind is Kind.DIR:
+        assert spec.path is not None
+        if not spec.path.is_dir():
+            raise UserError(
+                f"the store directory {spec.path} does not exist",
+                where=f"store {spec.text}",
+                fix="save a run first (locust-gate baseline save RESULTS --store "
+                f"{spec.text}), or check the path",
+            )
+        yield DirStore(spec.path, spec)
+    else:
+        with gitstore.checkout(spec) as root:
+            yield DirStore(root, spec)
+
+
+def make_run(results: Results, git: GitInfo | None = None) -> StoredRun:
+    return StoredRun(results=results, git=git or gitstore.current(), saved_at=time.time())
+
+
+def save(spec: StoreSpec, run: StoredRun, keep: int) -> tuple[Entry, list[Entry]]:
+    """Store `run`; return its entry and the entries the cap dropped."""
+    check_keep(keep)
+    if spec.kind is Kind.FILE:
+        return FileStore(spec).save(run), []
+    if spec.kind is Kind.DIR:
+        assert spec.path is not None
+        return DirStore(spec.path, spec).save(run, keep)
+    return gitstore.transaction(
+        spec,
+        lambda root: DirStore(root, spec).save(run, keep),
+        lambda done: f"locust-gate: save {done[0].name}"
+        + (f", drop {len(done[1])} old run(s)" if done[1] else ""),
+    )
+
+
+def prune(spec: StoreSpec, keep: int) -> list[Entry]:
+    check_keep(keep)
+    if spec.kind is Kind.FILE:
+        return []
+    if spec.kind is Kind.DIR:
+        assert spec.path is not None
+        if not spec.path.is_dir():
+            return []
+        return DirStore(spec.path, spec).prune(keep)
+    return gitstore.transaction(
+        spec,
+        lambda root: DirStore(root, spec).prune(keep),
+        lambda dropped: f"locust-gate: prune to {keep} run(s) per branch, drop {len(dropped)}",
+    )
+
+
+def describe(run: StoredRun) -> str:
+    """One line per stored run, for `baseline list`."""
+    when = datetime.fromtimestamp(run.time, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    total = run.results.total
+    commit = (run.git.commit or "-")[:12]
+    return (
+        f"{when}  {commit:12}  {total.num_requests:>9,} requests  "
+        f"{len(run.results.endpoints):>3} endpoints  {run.results.source.value}"
+    )
+
+
+def entry_named(entries: Sequence[Entry], name: str | None, store: str) -> Entry:
+    """`baseline show ENTRY`: an entry by its path, its file name or a unique prefix of it;
+    the newest entry when no name is given."""
+    if not entries:
+        raise UserError(f"the store {store} holds no runs", where=f"store {store}",
+                        fix=f"save one: locust-gate baseline save RESULTS --store {store}")
+    if name is None:
+        return max(entries, key=lambda e: Path(e.name).name)
+    hits = [e for e in entries if name in (e.name, Path(e.name).name, Path(e.name).stem)]
+    hits = hits or [e for e in entries if Path(e.name).name.startswith(name)]
+    if len(hits) == 1:
+        return hits[0]
+    what = "matches several runs" if hits else "matches no run"
+    raise UserError(f"{name!r} {what} in {store}", where=f"store {store}",
+                    fix="pass an entry as `baseline list` prints it")

@@ -1,0 +1,88 @@
+"""Baseline-relative rules: what the `baseline:` section of a thresholds file asks for.
+
+A `RelativeRule` allows a metric to change by at most a ratio of the baseline
+(`max-increase` for latencies and fail-ratio, `max-decrease` for rps), at `warn` and/or
+`fail` level, and never flags a change smaller than `min-delta` (an absolute floor in
+the metric's unit) or than one Locust bucket. Pure data; `gate.baseline.section` parses
+it, `gate.baseline.compare` applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gate.core.rules import Level, Matcher, Metric
+
+DEFAULT_HISTORY = 10  # runs of the base branch a history comparison uses
+DEFAULT_MIN_REQUESTS = 20
+# A percentile needs this many requests above it (N * (1 - p)) to be estimated: p99
+# from 40 requests rests on 0.4 of a request, so it is inconclusive.
+MIN_TAIL_REQUESTS = 5
+# The history's noise band: median +- NOISE_MADS scaled MADs (1.4826 * MAD estimates the
+# standard deviation of normal noise, so 3 is ~3 sigma).
+NOISE_MADS = 3.0
+MIN_HISTORY_FOR_BAND = 3  # fewer runs than this: the rule's tolerance alone decides
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelativeRule:
+    metric: Metric
+    tolerance: Mapping[Level, float]  # the allowed change as a ratio of the baseline
+    min_delta: float = 0.0  # changes up to this (metric's unit) are never flagged
+    where: str = ""
+
+    @property
+    def decrease(self) -> bool:
+        """True when the bad direction is down (throughput)."""
+        return self.metric.is_floor
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelativeOverride:
+    matcher: Matcher
+    rules: tuple[RelativeRule, ...] = ()
+    disabled: frozenset[Metric] = frozenset()
+    where: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaselineRules:
+    defaults: tuple[RelativeRule, ...]
+    endpoints: tuple[RelativeOverride, ...] = ()
+    min_requests: int = DEFAULT_MIN_REQUESTS
+    history: int = DEFAULT_HISTORY
+    written: bool = True  # False: the documented defaults (the file has no baseline: section)
+
+    def rules_for(self, method: str, name: str) -> tuple[RelativeRule, ...]:
+        """The defaults, with the first matching override's rules replacing theirs."""
+        override = next((o for o in self.endpoints if o.matcher.matches(method, name)), None)
+        if override is None:
+            return self.defaults
+        own = {rule.metric for rule in override.rules}
+        kept = tuple(
+            r for r in self.defaults if r.metric not in own and r.metric not in override.disabled
+        )
+        return kept + override.rules
+
+
+def _rule(metric: Metric, min_delta: float, **tolerance: float) -> RelativeRule:
+    return RelativeRule(
+        metric=metric,
+        tolerance={Level(level): value for level, value in tolerance.items()},
+        min_delta=min_delta,
+        where="default baseline rules",
+    )
+
+
+# What `--baseline` compares when the thresholds file has no `baseline:` section
+# (documented in the README; docs/benchmarks.md measures them):
+DEFAULT_RULES = (
+    _rule(Metric.P50, 2.0, fail=0.10),
+    _rule(Metric.P95, 5.0, fail=0.15),
+    _rule(Metric.RPS, 0.0, warn=0.25),
+)
+
+
+def default_rules() -> BaselineRules:
+    return BaselineRules(defaults=DEFAULT_RULES, written=False)

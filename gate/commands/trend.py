@@ -1,0 +1,35 @@
+"""`locust-gate trend`: the last runs of a store per endpoint, with step changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gate.baseline import trend as trends
+from gate.baseline.ops import load_baseline
+from gate.baseline.store import parse_spec
+from gate.commands.baseline import STORE_HELP
+from gate.errors import UserError
+
+
+@click.command()
+@click.option("--store", required=True, help=STORE_HELP)
+@click.option("--branch", default=None, help="Whose runs [default: as for check --baseline].")
+@click.option("--last", type=int, default=20, show_default=True, help="How many runs.")
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Also write a Markdown trend section (Mermaid charts) to this file.")
+def trend(*, store: str, branch: str | None, last: int, output: Path | None) -> int:
+    """Print p50, p95, rps and fail ratio of the last runs per endpoint and flag step
+    changes (the last 3 runs all beyond the noise band of the runs before)."""
+    loaded = load_baseline(parse_spec(store), branch=branch, limit=max(1, last))
+    if not loaded.runs:
+        raise UserError(f"the store {store} holds no runs", where=f"store {store}",
+                        fix=f"save some: locust-gate baseline save RESULTS --store {store}")
+    title = f"{len(loaded.runs)} runs of {loaded.branch or 'the baseline'} in {store}"
+    click.echo(trends.render_text(loaded.runs, title), nl=False)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(trends.render_markdown(loaded.runs, title), encoding="utf-8")
+        click.echo(f"locust-gate: trend section written to {output}")
+    return 0
