@@ -16,12 +16,13 @@ import math
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gate.core.model import EndpointStats, Results, RunMeta, Source, aggregate
+from gate.core.model import EndpointStats, Results, RunMeta, Source, aggregate, with_requests
 from gate.errors import UserError, location
 
 NO_MESSAGES_WARNING = (
     "numbers read from Locust's --json-file output: counts and percentiles are exact, but "
-    "it holds no failure messages and no time series; load gate.plugin for those"
+    "it holds no failure messages, no exceptions raised in the locustfile and no time "
+    "series; load gate.plugin for those"
 )
 
 _REQUIRED = (
@@ -126,7 +127,7 @@ def from_list(data: Any, *, file: str = "<json-file>") -> Results:
                 ),
             )
         )
-    endpoints.sort(key=lambda s: (s.name, s.method))
+    endpoints = sorted(with_requests(endpoints), key=lambda s: (s.name, s.method))
     return Results(
         source=Source.JSON_FILE,
         meta=RunMeta(start_time=start_time, end_time=last if last is not None else start_time),
