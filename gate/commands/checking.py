@@ -14,30 +14,49 @@ from typing import TextIO
 from gate.core.evaluate import evaluate
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
-from gate.errors import HarnessError, UserError
+from gate.errors import GateError, HarnessError
+from gate.files import outputs
 from gate.reports import report
 from gate.results import loader
 from gate.thresholds.parser import load as load_thresholds
 
 
 def run_check(
-    *, results: Path, thresholds: Path, report_dir: Path | None, out: TextIO
+    *,
+    results: Path,
+    thresholds: Path,
+    report_dir: Path | None,
+    out: TextIO,
+    allow_incomplete: bool = False,
 ) -> Verdict:
     """Judge `results` (results.json, a directory holding one, a --csv prefix or a
     --json-file) against the thresholds file `thresholds`; print the table to `out`; write
-    verdict.json, report.md and junit.xml into `report_dir` when given. Raises UserError
-    on bad input."""
+    verdict.json, report.md and junit.xml into `report_dir` when given (the previous ones
+    are removed first, whatever happens next). Raises UserError on bad input."""
     if report_dir is not None:
-        _check_report_dir(report_dir)
-    return judge(results=results, rules=load_thresholds(thresholds), report_dir=report_dir,
-                 out=out)
+        outputs.ensure_directory(report_dir, what="report directory", option="--report-dir")
+        outputs.remove_stale(report_dir, outputs.REPORT_FILES)
+    return judge(
+        results=results,
+        rules=load_thresholds(thresholds),
+        report_dir=report_dir,
+        out=out,
+        allow_incomplete=allow_incomplete,
+    )
 
 
-def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: TextIO) -> Verdict:
+def judge(
+    *,
+    results: Path,
+    rules: Thresholds,
+    report_dir: Path | None,
+    out: TextIO,
+    allow_incomplete: bool = False,
+) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`."""
     measured = loader.load(results)
-    verdict = evaluate(measured, rules)
+    verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
     ctx = report.ReportContext(
         verdict=verdict,
         results=measured,
@@ -53,24 +72,23 @@ def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: Tex
     return verdict
 
 
-def write_error_verdict(report_dir: Path, error: HarnessError) -> None:
-    """Write verdict.json with status `error` and the failing stage, for harness failures."""
+def write_error_reports(report_dir: Path, error: GateError) -> None:
+    """verdict.json (status `error`, the failing stage), report.md and junit.xml for a run
+    that failed before anything could be judged. A UserError (bad thresholds, a busy
+    port) is recorded at the stage `input`."""
+    failure = (
+        error
+        if isinstance(error, HarnessError)
+        else HarnessError(error.what, stage="input", where=error.where, fix=error.fix)
+    )
     report_dir.mkdir(parents=True, exist_ok=True)
-    _write(report_dir / "verdict.json", report.to_json(report.error_verdict_dict(error)))
+    _write(report_dir / "verdict.json", report.to_json(report.error_verdict_dict(failure)))
+    _write(report_dir / "report.md", report.render_error_markdown(failure))
+    _write(report_dir / "junit.xml", report.render_junit_error(failure))
 
 
 def exit_code_for(verdict: Verdict) -> int:
     return report.exit_code(verdict.status)
-
-
-def _check_report_dir(report_dir: Path) -> None:
-    if report_dir.exists() and not report_dir.is_dir():
-        raise UserError(
-            f"the report directory {report_dir} is a file",
-            where=str(report_dir),
-            fix="pass a directory to --report-dir (it is created if missing)",
-        )
-    report_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _write(path: Path, text: str) -> None:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import click
 
-from gate.commands.checking import exit_code_for, judge, write_error_verdict
-from gate.errors import HarnessError, UserError
-from gate.harness.config import load_config
+from gate.commands.checking import exit_code_for, judge, write_error_reports
+from gate.errors import GateError, UserError
+from gate.files import outputs
+from gate.harness.config import RunConfig, load_config
 from gate.harness.orchestrate import orchestrate
 from gate.thresholds.parser import load as load_thresholds
 
@@ -31,6 +32,16 @@ from gate.thresholds.parser import load as load_thresholds
 @click.option("-u", "--users", type=int, help="Peak number of concurrent users.")
 @click.option("-r", "--spawn-rate", type=float, help="Users started per second.")
 @click.option("-t", "--run-time", help="How long the load runs: 30s, 1m, 1m30s.")
+@click.option(
+    "--max-run-time",
+    help="Stop Locust (harness failure) if it runs longer than this: 10m. Needed for a "
+    "LoadTestShape whose duration the gate cannot read from its stages.",
+)
+@click.option(
+    "--shape/--no-shape",
+    default=None,
+    help="The locustfile's LoadTestShape drives the load (no -u/-r/-t) [default: detected].",
+)
 @click.option("--processes", type=int, help="Locust worker processes (-1: one per core).")
 @click.option("--tags", multiple=True, help="Only run tasks with this tag (repeatable).")
 @click.option("--exclude-tags", multiple=True, help="Skip tasks with this tag (repeatable).")
@@ -61,28 +72,33 @@ def run(config_path: Path | None, **flags: object) -> int:
             where=str(config.source) if config.source else "command line",
             fix="set `thresholds: path/to/thresholds.yml` in locust-gate.yml or pass --thresholds",
         )
-    # Parse the thresholds now: a typo must not cost a whole load test before it shows.
-    rules = load_thresholds(config.thresholds)
+    outputs.ensure_directory(config.output_dir, what="output directory", option="output-dir")
+    with outputs.locked(config.output_dir):
+        return _locked_run(config)
+
+
+def _locked_run(config: RunConfig) -> int:
+    """The run, holding the output directory's lock: the previous run's outputs are
+    removed first, and any failure before a verdict leaves `error` reports instead."""
+    assert config.thresholds is not None
+    outputs.remove_stale(config.output_dir, outputs.RUN_FILES)
     try:
+        # Parse the thresholds now: a typo must not cost a whole load test before it shows.
+        rules = load_thresholds(config.thresholds)
         result = orchestrate(config)
-    except HarnessError as error:
+    except GateError as error:
         _record(config.output_dir, error)
         raise
     verdict = judge(
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout
     )
-    click.echo(
-        f"locust-gate: Locust's HTML report: {result.html_report}; logs and results in "
-        f"{result.output_dir}",
-        err=True,
-    )
+    click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)
 
 
-def _record(output_dir: Path, error: HarnessError) -> None:
-    """Write verdict.json with status "error"; never let that hide the harness error."""
+def _record(output_dir: Path, error: GateError) -> None:
+    """Write the `error` reports; never let that hide the error itself."""
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        write_error_verdict(output_dir, error)
-    except Exception as exc:  # the harness error is what the user must see
-        click.echo(f"locust-gate: could not write verdict.json: {exc!r}", err=True)
+        write_error_reports(output_dir, error)
+    except Exception as exc:  # the original error is what the user must see
+        click.echo(f"locust-gate: could not write the error reports: {exc!r}", err=True)

@@ -8,20 +8,36 @@ no-data at the file's `on-inconclusive` level.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 
 from gate.core.model import AGGREGATED, EndpointStats, Results
-from gate.core.rules import Level, Metric, Rule, Thresholds
+from gate.core.rules import (
+    EndpointRules,
+    Level,
+    Metric,
+    Rule,
+    Thresholds,
+    default_exceptions_rule,
+)
 from gate.core.units import format_value
 from gate.core.verdict import Check, Outcome, Totals, Verdict, count_outcomes, decide
 
+ALLOW_INCOMPLETE_FLAG = "--allow-incomplete"
 
-def evaluate(results: Results, thresholds: Thresholds) -> Verdict:
+
+def evaluate(
+    results: Results, thresholds: Thresholds, *, allow_incomplete: bool = False
+) -> Verdict:
+    """Judge `results`. A run that did not complete fails unless `allow_incomplete`, which
+    lowers that check to a warning (it is still shown)."""
     checks = [
         *_run_checks(results),
+        *_completion_checks(results, allow_incomplete=allow_incomplete),
         *_endpoint_checks(results, thresholds),
         *_required_checks(results, thresholds),
         *_aggregate_checks(results, thresholds),
+        *_exception_checks(results, thresholds),
     ]
     total = results.total
     totals = Totals(
@@ -36,6 +52,7 @@ def evaluate(results: Results, thresholds: Thresholds) -> Verdict:
         checks=tuple(checks),
         totals=totals,
         reasons=tuple(_reasons(checks)),
+        warnings=tuple(unmatched_rules(results, thresholds)),
     )
 
 
@@ -50,6 +67,8 @@ def measure(entry: EndpointStats, metric: Metric) -> float | None:
         return entry.avg_response_time
     if metric is Metric.FAIL_RATIO:
         return entry.fail_ratio
+    if metric is Metric.EXCEPTIONS:
+        return None  # a whole-run count: see _exception_checks
     return entry.rps
 
 
@@ -70,12 +89,34 @@ def _run_checks(results: Results) -> list[Check]:
     ]
 
 
+def _completion_checks(results: Results, *, allow_incomplete: bool) -> list[Check]:
+    """A run cut short (SIGINT, SIGTERM, a crash) measured only part of the load."""
+    if results.meta.completed is not False:
+        return []
+    reason = results.meta.end_reason or "the load test did not run to its end"
+    check = _count_failure(
+        scope="run",
+        endpoint="",
+        method="",
+        metric="completed",
+        outcome=Outcome.INCOMPLETE,
+        message=f"the run did not complete ({reason}); its numbers cannot pass the gate. "
+        f"Rerun it, or pass {ALLOW_INCOMPLETE_FLAG} to judge the partial run anyway",
+    )
+    return [replace(check, level=Level.WARN) if allow_incomplete else check]
+
+
 def _endpoint_checks(results: Results, thresholds: Thresholds) -> list[Check]:
     checks: list[Check] = []
     for entry in sorted(results.endpoints, key=lambda e: (e.name, e.method)):
         rules, min_requests = thresholds.rules_for(entry.method, entry.name)
         for rule in rules:
-            checks.append(_judge(entry, rule, min_requests, thresholds.on_inconclusive))
+            checks.append(
+                _judge(
+                    entry, rule, min_requests, thresholds.on_inconclusive,
+                    measured=measure(entry, rule.metric),
+                )
+            )
     return checks
 
 
@@ -110,9 +151,75 @@ def _aggregate_checks(results: Results, thresholds: Thresholds) -> list[Check]:
     if results.total.num_requests == 0:
         return []  # the run check already fails it; no second message for the same cause
     return [
-        _judge(results.total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive)
+        _judge(
+            results.total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive,
+            measured=measure(results.total, rule.metric),
+        )
         for rule in thresholds.aggregate
+        if rule.metric is not Metric.EXCEPTIONS
     ]
+
+
+def _exception_checks(results: Results, thresholds: Thresholds) -> list[Check]:
+    """Exceptions raised in the locustfile, judged against `aggregate.exceptions` (0 at
+    level fail unless the file says otherwise). Sources that do not record exceptions
+    (Locust's --json-file) skip the implicit rule; a rule the user wrote is no-data there."""
+    rule = thresholds.exceptions
+    if rule is None:
+        return []
+    count = results.exception_count
+    if count is None and rule == default_exceptions_rule():
+        return []
+    check = _judge(
+        results.total, rule, 0, thresholds.on_inconclusive,
+        measured=None if count is None else float(count),
+    )
+    if check.outcome is Outcome.BREACHED and results.exceptions:
+        top = results.exceptions[0]
+        at = f" at {top.where}" if top.where else ""
+        more = len(results.exceptions) - 1
+        check = replace(
+            check,
+            message=f"{count:,} exceptions raised in the locustfile (users' tasks crashed; "
+            f"most often: {top.message}{at}"
+            + (f"; and {more} other kinds" if more else "")
+            + f"), limit {format_value(check.limit, rule.metric.unit)} ({check.level})",
+        )
+    return [check]
+
+
+def unmatched_rules(results: Results, thresholds: Thresholds) -> list[str]:
+    """One warning per endpoint rule that applies to no endpoint of this run, so checked
+    nothing (a mistyped name, or a glob that selects nothing). `required` rules are left
+    out: they already fail as missing."""
+    warnings = []
+    for index, override in enumerate(thresholds.endpoints):
+        if override.required:
+            continue
+        first = [
+            e for e in results.endpoints if thresholds.override_for(e.method, e.name) is override
+        ]
+        if first:
+            continue
+        warnings.append(_unmatched_message(results, index, override))
+    return warnings
+
+
+def _unmatched_message(results: Results, index: int, override: EndpointRules) -> str:
+    pattern = override.matcher.describe()
+    taken = [e for e in results.endpoints if override.matcher.matches(e.method, e.name)]
+    if taken:
+        return (
+            f"endpoints[{index}] {pattern!r} ({override.where}) checked nothing: every endpoint "
+            "it matches is taken by an earlier entry (the first match wins); move it up"
+        )
+    names = [e.key for e in results.endpoints] + [e.name for e in results.endpoints]
+    close = difflib.get_close_matches(override.matcher.pattern, names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"endpoints[{index}] {pattern!r} ({override.where}) matched no endpoint of this run, "
+        f"so its rules checked nothing{hint}"
+    )
 
 
 def _count_failure(
@@ -138,8 +245,15 @@ def _count_failure(
     )
 
 
-def _judge(entry: EndpointStats, rule: Rule, min_requests: int, on_inconclusive: Level) -> Check:
-    measured = measure(entry, rule.metric)
+def _judge(
+    entry: EndpointStats,
+    rule: Rule,
+    min_requests: int,
+    on_inconclusive: Level,
+    *,
+    measured: float | None,
+) -> Check:
+    """One rule against one endpoint (or the aggregate) and the value measured for it."""
     unit = rule.metric.unit
     passed = Check(
         scope="aggregate" if entry.name == AGGREGATED and not entry.method else "endpoint",
@@ -200,9 +314,17 @@ def _tightest(rule: Rule) -> float | None:
 
 
 def _reasons(checks: list[Check]) -> list[str]:
-    """One line per check that lowered the verdict, fail level first."""
+    """One line per endpoint and cause that lowered the verdict, fail level first: the
+    checks of one endpoint that share a message (e.g. too few requests to judge any of
+    its metrics) make one line that names their metrics."""
     against = [c for c in checks if c.outcome.counts_against]
     against.sort(key=lambda c: 0 if c.level is Level.FAIL else 1)
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for c in against:
+        grouped.setdefault((c.endpoint or "run", c.message or c.outcome.value), []).append(
+            c.metric
+        )
     return [
-        f"{c.endpoint or 'run'}: {c.message or c.outcome.value}" for c in against
+        f"{endpoint}: {message}" + (f" ({', '.join(metrics)})" if len(metrics) > 1 else "")
+        for (endpoint, message), metrics in grouped.items()
     ]

@@ -148,6 +148,8 @@ def parse_value(value: object, unit: Unit) -> float:
         return parse_duration(value)
     if unit is Unit.RATIO:
         return parse_ratio(value)
+    if unit is Unit.COUNT:
+        return float(parse_count(value))
     return parse_rate(value)
 
 
@@ -163,6 +165,8 @@ def format_value(value: float | None, unit: Unit) -> str:
         if percent != 0 and abs(percent) < 0.005:
             return f"{percent:.2g} %"
         return f"{percent:.2f} %"
+    if unit is Unit.COUNT:
+        return f"{value:,.0f}"
     return f"{value:.1f} req/s"
 
 
@@ -181,6 +185,8 @@ def format_limit(value: float, unit: Unit) -> str:
         return f"{_plain(value / 1000)}s" if value >= 1000 else f"{_plain(value)}ms"
     if unit is Unit.RATIO:
         return f"{_plain(value * 100)}%"
+    if unit is Unit.COUNT:
+        return _plain(value)
     return f"{_plain(value)}/s"
 
 

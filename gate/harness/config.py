@@ -38,6 +38,8 @@ KEYS = (
     "users",
     "spawn-rate",
     "run-time",
+    "max-run-time",
+    "shape",
     "processes",
     "tags",
     "exclude-tags",
@@ -96,6 +98,12 @@ class RunConfig:
     users: int = 1
     spawn_rate: float = 1.0
     run_time: int = 30  # seconds, whole (Locust's -t takes whole seconds)
+    # The longest Locust may run before the gate stops it (harness failure); None: the run
+    # time (or the LoadTestShape's stated duration) plus a margin.
+    max_run_time: float | None = None
+    # Whether the locustfile's LoadTestShape drives the load (then no -u/-r/-t are
+    # passed); None: detected from the locustfile's source.
+    shape: bool | None = None
     processes: int | None = None
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
@@ -287,6 +295,14 @@ class _Builder:
         if seconds <= 0:
             raise self.fail(key, f"{key} must be longer than 0, got {value!r}", f"e.g. {key}: 30s")
         return seconds
+
+    def boolean(self, key: str) -> bool | None:
+        value = self.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        raise self.fail(
+            key, f"{key} must be true or false, got {yamlfile.kind(value)}", f"`{key}: true`"
+        )
 
     def string(self, key: str) -> str | None:
         value = self.get(key)
@@ -494,6 +510,8 @@ class _Builder:
             users=self.positive_int("users", 1),
             spawn_rate=self.positive_number("spawn-rate", 1.0),
             run_time=math.ceil(self.duration("run-time", 30.0)),
+            max_run_time=self.duration("max-run-time", 0.0) or None,
+            shape=self.boolean("shape"),
             processes=self.positive_int("processes", 0, allow_minus_one=True) or None,
             tags=self.tags("tags"),
             exclude_tags=self.tags("exclude-tags"),

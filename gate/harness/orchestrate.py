@@ -4,7 +4,10 @@
 2. seed command -> HarnessError(stage="seed") with the tail of its output;
 3. start the backend in its own session, output in OUTPUT/backend.log -> stage "start";
 4. health poll -> stage "health" on timeout, "start" if the backend exits meanwhile;
-5. Locust headless with the gate plugin, output in OUTPUT/locust.log and on stderr;
+5. Locust headless with the gate plugin, output in OUTPUT/locust.log and on stderr; with
+   a LoadTestShape (`gate.harness.shape`) no -u/-r/-t, and the deadline comes from the
+   shape's stages or `max-run-time`. Locust's --html report is not asked for: its writer
+   can crash on a locustfile's own stats entries, and the plugin's results are the data;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
    failure, not a latency regression;
 7. Locust exiting non-zero, or without results.json -> stage "locust";
@@ -38,10 +41,11 @@ from typing import TextIO
 from gate.errors import HarnessError, UserError
 from gate.harness import health, process
 from gate.harness.config import RunConfig
+from gate.harness.shape import Shape, detect
 from gate.results import plugin_path
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for Locust and the backend
-LOCUST_OVERRUN = 120.0  # seconds Locust may take beyond --run-time before it is killed
+LOCUST_OVERRUN = 120.0  # seconds Locust may take beyond its run time before it is killed
 _HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -59,13 +63,57 @@ class Interrupted(HarnessError):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LoadPlan:
+    """How Locust is told the load, and how long it may take."""
+
+    shape: Shape | None  # a LoadTestShape that ignores -u/-r/-t drives the load
+    deadline: float  # seconds from Locust's start until it is stopped as hung
+    summary: str  # for the progress output
+
+
+def plan_load(config: RunConfig) -> LoadPlan:
+    """Decide from the config and the locustfile's source; UserError, before anything
+    starts, when a shape runs and nothing bounds how long it may take."""
+    found = detect(config.locustfile) if config.shape is not False else None
+    if config.shape and found is None:  # defined elsewhere and imported: Locust still uses it
+        found = Shape(name="LoadTestShape", duration=None, common_options=False)
+    shape = found if found is not None and not found.common_options else None
+    if config.max_run_time is not None:
+        deadline = config.max_run_time
+        bound = f"stopped after max-run-time {config.max_run_time:g}s"
+    elif shape is None:
+        deadline = config.run_time + LOCUST_OVERRUN
+        bound = f"stopped if still running {LOCUST_OVERRUN:g}s later"
+    elif shape.duration is not None:
+        deadline = shape.duration + LOCUST_OVERRUN
+        bound = f"stopped if still running {LOCUST_OVERRUN:g}s after the last stage"
+    else:
+        raise UserError(
+            f"the locustfile's load shape {shape.name} decides how long the run lasts, and "
+            "the gate cannot tell how long that is, so it could not stop a run that hangs",
+            where=f"{config.locustfile} (class {shape.name})",
+            fix="set `max-run-time: 10m` (the longest the run may take) in locust-gate.yml "
+            "or pass --max-run-time; or give the shape literal `stages` with a `duration` "
+            "each, or a `time_limit` in seconds",
+        )
+    if shape is None:
+        summary = f"for {config.run_time}s ({bound})"
+    else:
+        length = f"about {shape.duration:g}s" if shape.duration is not None else "its own time"
+        summary = (
+            f"with the load shape {shape.name} for {length} (users, spawn-rate and run-time "
+            f"do not apply; {bound})"
+        )
+    return LoadPlan(shape=shape, deadline=deadline, summary=summary)
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunResult:
     """What a completed run left behind, for `check` and for the report."""
 
     output_dir: Path
     results: Path  # exact results written by the gate plugin
     csv_prefix: Path  # Locust --csv prefix (OUTPUT/locust_stats.csv, ...)
-    html_report: Path
     locust_log: Path
     locust_exit_code: int
     seed_log: Path | None
@@ -150,6 +198,7 @@ def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO)
     results = out / "results.json"
     for stale in (results, out / "verdict.json"):
         stale.unlink(missing_ok=True)  # never judge, or show, a previous run's outcome
+    plan = plan_load(config)
     if config.start:
         _check_ports(config)
     out.mkdir(parents=True, exist_ok=True)
@@ -177,8 +226,8 @@ def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO)
         elif config.health:
             _wait_healthy(config, None, progress)
 
-        command = locust_command(config, plugin=plugin, results=results)
-        _say(progress, f"running Locust for {config.run_time}s: {' '.join(command)}")
+        command = locust_command(config, plugin=plugin, results=results, shape=plan.shape)
+        _say(progress, f"running Locust {plan.summary}: {' '.join(command)}")
         with guard.shielded():
             locust = process.start(
                 command,
@@ -188,7 +237,7 @@ def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO)
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 tee=progress,
             )
-        locust_code = _watch(config, locust, backend)
+        locust_code = _watch(config, locust, backend, deadline=plan.deadline)
         locust = None
         if locust_code != 0:
             raise HarnessError(
@@ -218,7 +267,6 @@ def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO)
         output_dir=out,
         results=results,
         csv_prefix=out / "locust",
-        html_report=out / "report.html",
         locust_log=locust_log,
         locust_exit_code=locust_code,
         seed_log=seed_log,
@@ -229,10 +277,17 @@ def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO)
     )
 
 
-def locust_command(config: RunConfig, *, plugin: Path, results: Path) -> list[str]:
-    """The Locust command line. Tags go last: `--tags a b` takes every word up to the next
-    option, so nothing positional may follow it."""
+def locust_command(
+    config: RunConfig, *, plugin: Path, results: Path, shape: Shape | None = None
+) -> list[str]:
+    """The Locust command line; no -u/-r/-t when `shape` drives the load. Tags go last:
+    `--tags a b` takes every word up to the next option, so nothing positional may follow."""
     out = config.output_dir
+    load = (
+        []
+        if shape is not None
+        else ["-u", str(config.users), "-r", f"{config.spawn_rate:g}", "-t", f"{config.run_time}s"]
+    )
     command = [
         sys.executable,
         "-m",
@@ -240,16 +295,9 @@ def locust_command(config: RunConfig, *, plugin: Path, results: Path) -> list[st
         "-f",
         f"{config.locustfile},{plugin}",
         "--headless",
-        "-u",
-        str(config.users),
-        "-r",
-        f"{config.spawn_rate:g}",
-        "-t",
-        f"{config.run_time}s",
+        *load,
         "--csv",
         str(out / "locust"),
-        "--html",
-        str(out / "report.html"),
         "--gate-results",
         str(results),
         "--exit-code-on-error",
@@ -368,9 +416,12 @@ def _wait_healthy(config: RunConfig, backend: process.Managed | None, progress: 
     _say(progress, f"healthy: {target}")
 
 
-def _watch(config: RunConfig, locust: process.Managed, backend: process.Managed | None) -> int:
-    """Wait for Locust to finish while watching the backend."""
-    deadline = time.monotonic() + config.run_time + LOCUST_OVERRUN
+def _watch(
+    config: RunConfig, locust: process.Managed, backend: process.Managed | None, *, deadline: float
+) -> int:
+    """Wait for Locust to finish while watching the backend; stop it after `deadline` s."""
+    limit = deadline
+    deadline = time.monotonic() + limit
     next_snapshot = 0.0
     while True:
         if time.monotonic() >= next_snapshot:
@@ -398,11 +449,11 @@ def _watch(config: RunConfig, locust: process.Managed, backend: process.Managed 
         if time.monotonic() > deadline:
             process.stop(locust, grace=STOP_GRACE)
             raise HarnessError(
-                f"Locust was still running {LOCUST_OVERRUN:g}s after its run time of "
-                f"{config.run_time}s and was stopped",
+                f"Locust was still running after {limit:g}s and was stopped",
                 stage="locust",
                 where=str(locust.log_path),
-                fix="see the Locust log; a user that never yields, or a large --stop-timeout",
+                fix="see the Locust log; a user that never yields, or a large --stop-timeout; "
+                "for a load shape that runs longer, raise max-run-time",
                 log_tail=process.tail(locust.log_path),
             )
         time.sleep(0.1)

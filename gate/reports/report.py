@@ -71,6 +71,10 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             "host": meta.host,
             "locust_version": meta.locust_version,
             "fingerprint": meta.fingerprint,
+            "shape": meta.shape,
+            "peak_users": meta.peak_users,
+            "completed": meta.completed,
+            "end_reason": meta.end_reason,
         },
         "totals": {
             "requests": verdict.totals.requests,
@@ -82,8 +86,20 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             "by_outcome": dict(verdict.totals.by_outcome),
         },
         "checks": [_check_dict(c) for c in verdict.checks],
-        "warnings": list(results.warnings),
+        "exceptions": None
+        if results.exceptions is None
+        else [
+            {"message": e.message, "count": e.count, "where": e.where}
+            for e in results.exceptions
+        ],
+        "warnings": _warnings(ctx),
     }
+
+
+def _warnings(ctx: ReportContext) -> list[str]:
+    """What the reader should know that did not change the verdict: about the source of
+    the numbers, and rules that checked nothing."""
+    return [*ctx.results.warnings, *ctx.verdict.warnings]
 
 
 def _check_dict(check: Check) -> dict[str, Any]:
@@ -155,7 +171,12 @@ def render_console(ctx: ReportContext) -> str:
     lines.extend(f"why: {escape.console(r, limit=200)}" for r in reasons[:MAX_CONSOLE_REASONS])
     if len(reasons) > MAX_CONSOLE_REASONS:
         lines.append(f"why: ...and {len(reasons) - MAX_CONSOLE_REASONS} more (see verdict.json)")
-    lines.extend(f"warning: {escape.console(w)}" for w in ctx.results.warnings)
+    lines.extend(
+        f"exception: {e.count:,} x {escape.console(e.message, limit=200)}"
+        + (f" (at {escape.console(e.where, limit=200)})" if e.where else "")
+        for e in (ctx.results.exceptions or ())[:MAX_CONSOLE_REASONS]
+    )
+    lines.extend(f"warning: {escape.console(w)}" for w in _warnings(ctx))
     lines.append(_summary_line(ctx))
     return "\n".join(lines) + "\n"
 
@@ -163,10 +184,13 @@ def render_console(ctx: ReportContext) -> str:
 def _summary_line(ctx: ReportContext) -> str:
     v = ctx.verdict
     against = sum(1 for c in v.checks if c.outcome.counts_against)
+    exceptions = ctx.results.exception_count
     return (
         f"locust-gate: {v.status.value.upper()} - {v.totals.checks} checks, "
         f"{against} not passed; {v.totals.requests:,} requests, "
-        f"{v.totals.failures:,} failures, {v.totals.endpoints} endpoints "
+        f"{v.totals.failures:,} failures, "
+        + (f"{exceptions:,} exceptions, " if exceptions else "")
+        + f"{v.totals.endpoints} endpoints "
         f"({ctx.results.source.value}{'' if ctx.results.exact else ', inexact'})"
     )
 
@@ -250,7 +274,19 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
             for f in failures[:MAX_PROBLEM_ROWS]
         ],
         "chart": _chart(results),
-        "warnings": [escape.markdown(w, limit=None) for w in results.warnings],
+        "exceptions": [
+            {
+                "message": escape.markdown(e.message, limit=300),
+                "where": escape.markdown(e.where or "-", limit=200),
+                "count": f"{e.count:,}",
+            }
+            for e in (results.exceptions or ())[:MAX_PROBLEM_ROWS]
+        ],
+        "exception_count": f"{results.exception_count or 0:,}",
+        "incomplete": escape.markdown(results.meta.end_reason or "", limit=300)
+        if results.meta.completed is False
+        else "",
+        "warnings": [escape.markdown(w, limit=None) for w in _warnings(ctx)],
         "thresholds": escape.markdown(ctx.thresholds_path, limit=200),
         "locust_version": escape.markdown(results.meta.locust_version or "unknown"),
         "version": __version__,
@@ -313,6 +349,19 @@ def _chart(results: Results) -> dict[str, str] | None:
     }
 
 
+def render_error_markdown(error: HarnessError) -> str:
+    """report.md for a run whose harness failed: the stage, what, where, fix, log tail."""
+    return _ENV.get_template("error.md.j2").render(
+        stage=escape.markdown(error.stage),
+        what=escape.markdown(error.what, limit=500),
+        where=escape.markdown(error.where or "", limit=500),
+        fix=escape.markdown(error.fix or "", limit=1000),
+        log_tail=[escape.markdown(line, limit=300) or "&#8203;"
+                  for line in (error.log_tail or "").splitlines()],
+        version=__version__,
+    )
+
+
 # --- junit.xml ----------------------------------------------------------------------------
 
 
@@ -347,6 +396,23 @@ def render_junit(ctx: ReportContext) -> str:
             ET.SubElement(case, "system-out").text = f"WARNING: {text}"
         else:
             ET.SubElement(case, "system-out").text = text
+    root = ET.Element("testsuites", name="locust-gate")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render_junit_error(error: HarnessError) -> str:
+    """junit.xml for a run whose harness failed: one test case in error, so a CI test tab
+    shows red rather than the previous run's green."""
+    suite = ET.Element(
+        "testsuite", name="locust-gate", tests="1", failures="0", errors="1", skipped="0",
+        timestamp=datetime.now(UTC).isoformat(),
+    )
+    case = ET.SubElement(suite, "testcase", classname="run", name=escape.xml(error.stage))
+    message = escape.xml(f"{error.stage}: {error.what}")
+    node = ET.SubElement(case, "error", message=message, type=error.stage)
+    node.text = escape.xml(error.render())
     root = ET.Element("testsuites", name="locust-gate")
     root.append(suite)
     ET.indent(root)

@@ -15,16 +15,20 @@ The format, in short (`thresholds/example.yml` shows every feature, and
         p95: 1500ms
     aggregate:                     # the whole run (Locust's Aggregated row)
       rps: 50
+      exceptions: 0                # the default; {warn: 0} to only warn, off to ignore
 
 Limits. A limit is a value (level fail) or a mapping `{warn: ..., fail: ...}` with either
 or both levels. Latencies (`p50` ... `p99.9`, `max`, `avg`) are upper limits in ms/s/m,
 `fail-ratio` an upper limit in %, `rps` a floor in requests per second; `{min: ...}` (for
 `rps`) and `{max: ...}` (for the others) are accepted as another way to write the fail
 level. `warn` must not be looser than `fail`. Inside an endpoint entry, `off` (or `false`)
-switches a default off for that endpoint.
+switches a default off for that endpoint. `aggregate.exceptions` limits the unhandled
+exceptions raised in the locustfile (a count; 0 at level fail when absent, `off` ignores
+them). A file with no rule at all is refused: a gate that checks nothing must not pass.
 
 Matching endpoints. Each entry has exactly one of
-- `match:` a glob when it contains `*`, `?` or `[`, else an exact name;
+- `match:` an exact name, or else a glob when it contains `*`, `?` or `[` (the exact name
+  is tried first, so Locust's grouped names such as `/ticket/[id]` match as written);
 - `regex:` a Python regular expression (searched, so anchor it with `^...$`);
 - `name:` an exact name, even when it contains glob characters.
 The pattern is tried against Locust's `NAME` and against `METHOD NAME` (see
@@ -48,6 +52,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,6 +66,7 @@ from gate.core.rules import (
     Metric,
     Rule,
     Thresholds,
+    default_exceptions_rule,
 )
 from gate.core.units import UnitError, format_limit, parse_count, parse_value
 from gate.errors import UserError, location
@@ -69,9 +75,11 @@ from gate.files.yamlfile import load as load_yaml
 
 SUPPORTED_VERSION = 1
 
-METRIC_KEYS: tuple[str, ...] = tuple(metric.value for metric in Metric)
+# Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only.
+METRIC_KEYS: tuple[str, ...] = tuple(m.value for m in Metric if m is not Metric.EXCEPTIONS)
 TOP_KEYS = ("version", "on-inconclusive", "defaults", "endpoints", "aggregate")
 SECTION_KEYS = (*METRIC_KEYS, "min-requests")
+AGGREGATE_KEYS = (*SECTION_KEYS, Metric.EXCEPTIONS.value)
 SELECTOR_KEYS = ("match", "regex", "name")
 ENDPOINT_KEYS = (*SELECTOR_KEYS, "method", "required", "min-requests", *METRIC_KEYS)
 GLOB_CHARACTERS = "*?["
@@ -88,6 +96,9 @@ _ALIASES = {
     "p999": "p99.9",
     "p99_9": "p99.9",
     "p100": "max",
+    "exception": "exceptions",
+    "crashes": "exceptions",
+    "errors-in-locustfile": "exceptions",
     "median": "p50",
     "mean": "avg",
     "average": "avg",
@@ -171,9 +182,23 @@ class _Parser:
         version = self.version(top)  # first: a newer file may use keys this one lacks
         self.check_keys(top, "", TOP_KEYS)
         on_inconclusive = self.on_inconclusive(top)
-        defaults, default_min = self.section(top, "defaults")
-        aggregate, aggregate_min = self.section(top, "aggregate")
+        defaults, default_min = self.section(top, "defaults", SECTION_KEYS)
+        aggregate, aggregate_min = self.section(top, "aggregate", AGGREGATE_KEYS)
         endpoints = self.endpoints(top)
+        exceptions = self.exceptions(top)
+        limits_exceptions = exceptions is not None and exceptions.rule is not None
+        if not defaults and not aggregate and not limits_exceptions and not any(
+            e.rules or e.required for e in endpoints
+        ):
+            raise self.error(
+                "the thresholds file has no rules, so the gate would check nothing (and a gate "
+                "that checks nothing must not pass)",
+                top.line,
+                "defaults",
+                "add at least one limit, e.g.\n"
+                + indent("defaults:\n  p95: 500ms\n  fail-ratio: 1%\naggregate:\n  rps: 10")
+                + "\nor let `locust-gate thresholds init RESULTS` write a file from a run",
+            )
         return Thresholds(
             path=self.path,
             version=version,
@@ -183,6 +208,7 @@ class _Parser:
             aggregate=aggregate,
             aggregate_min_requests=aggregate_min if aggregate_min is not None else 1,
             on_inconclusive=on_inconclusive,
+            exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
             source_text=text,
         )
 
@@ -195,6 +221,14 @@ class _Parser:
             line = mapping.key_lines[key]
             where = f"{prefix}.{key}" if prefix else key
             section = prefix or "the top level"
+            if key == Metric.EXCEPTIONS.value:
+                raise self.error(
+                    f"exceptions cannot be set in {section}: it counts the exceptions of the "
+                    "whole run, not of one endpoint",
+                    line,
+                    where,
+                    "move it to the aggregate section: aggregate:\n  exceptions: 0",
+                )
             suggestion = suggest(key, allowed, _ALIASES)
             hint = f"did you mean {suggestion!r}? " if suggestion else "remove it. "
             metrics = [name for name in allowed if name in METRIC_KEYS]
@@ -262,7 +296,10 @@ class _Parser:
 
     # defaults and aggregate
 
-    def section(self, top: Map, name: str) -> tuple[tuple[Rule, ...], int | None]:
+    def section(
+        self, top: Map, name: str, allowed: Sequence[str]
+    ) -> tuple[tuple[Rule, ...], int | None]:
+        """The rules of `defaults` or `aggregate` (without `exceptions`: see below)."""
         if name not in top or top[name] is None:
             return (), None
         mapping = top[name]
@@ -273,7 +310,7 @@ class _Parser:
                 name,
                 f"write for example:\n{indent(f'{name}:{chr(10)}  p95: 500ms')}",
             )
-        self.check_keys(mapping, name, SECTION_KEYS)
+        self.check_keys(mapping, name, allowed)
         rules: list[Rule] = []
         for key, value in mapping.items():
             if key in METRIC_KEYS:
@@ -286,6 +323,16 @@ class _Parser:
                     )
                 rules.append(self.rule(Metric(key), mapping, key, f"{name}.{key}"))
         return tuple(rules), self.min_requests(mapping, name)
+
+    def exceptions(self, top: Map) -> _Exceptions | None:
+        """`aggregate.exceptions` as written (None when absent: the default applies)."""
+        key = Metric.EXCEPTIONS.value
+        mapping = top.get("aggregate")
+        if not isinstance(mapping, Map) or key not in mapping:
+            return None
+        if _is_off(mapping[key]):
+            return _Exceptions(rule=None)
+        return _Exceptions(rule=self.rule(Metric.EXCEPTIONS, mapping, key, f"aggregate.{key}"))
 
     def min_requests(self, mapping: Map, prefix: str) -> int | None:
         key = "min-requests"
@@ -530,6 +577,13 @@ class _Parser:
             "write one method (Locust's Type column), e.g. method: POST; for several methods "
             'use one entry each or a regex such as regex: "^(GET|HEAD) /api/"',
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Exceptions:
+    """What `aggregate.exceptions` says: a rule, or None for `exceptions: off`."""
+
+    rule: Rule | None
 
 
 def _is_off(value: object) -> bool:
