@@ -11,6 +11,7 @@ import click
 from gate import __version__
 from gate.commands.check import check
 from gate.commands.run import run
+from gate.commands.thresholds import thresholds
 from gate.errors import EXIT_INTERNAL_ERROR, GateError
 
 
@@ -22,6 +23,7 @@ def cli() -> None:
 
 cli.add_command(check)
 cli.add_command(run)
+cli.add_command(thresholds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
