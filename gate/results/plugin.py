@@ -194,6 +194,7 @@ class _Collector:
         self.peak_users = 0
         self.test_stopped = False  # test_stop came: the load test ended on its own
         self.quit_seen = False
+        self.reported: tuple[int, int] | None = None  # (requests, failures) last printed
         self.end_reason: str | None = None
 
     # ---- options
@@ -274,6 +275,7 @@ class _Collector:
         self.written = False
         self.peak_users = 0
         self.test_stopped = self.quit_seen = False
+        self.reported = None
         self.end_reason = None
         self._greenlets.append(gevent.spawn(self._sampler))
         interval = float(self.option("gate_progress_interval", DEFAULT_PROGRESS_INTERVAL))
@@ -304,7 +306,7 @@ class _Collector:
         """On a master, workers' last reports arrive after test_stop: keep the file current."""
         if self.test_stopped and not self.quit_seen:
             self._final_sample()
-            self.write(quiet=True)
+            self.write()
 
     def on_quitting(self) -> None:
         self.quit_seen = True
@@ -342,7 +344,7 @@ class _Collector:
             t = max(t, self.samples[-1].t + 1)
         self._sample(t)
 
-    def write(self, *, quiet: bool = False) -> None:
+    def write(self) -> None:
         from gate.results import resultsfile  # noqa: PLC0415 (see _bootstrap)
 
         target = str(self.option("gate_results", DEFAULT_RESULTS))
@@ -356,11 +358,14 @@ class _Collector:
         )
         resultsfile.write(target, results)
         self.written = True
-        if quiet:
-            return
+        counts = (results.total.num_requests, results.total.num_failures)
+        if counts == self.reported:
+            return  # rewritten with the same numbers: say it once
+        verb = "wrote" if self.reported is None else "updated"
+        self.reported = counts
         exceptions = results.exception_count or 0
         _say(
-            f"[locust-gate] wrote {target}: {results.total.num_requests:,} requests, "
+            f"[locust-gate] {verb} {target}: {results.total.num_requests:,} requests, "
             f"{results.total.num_failures:,} failures, {len(results.endpoints)} endpoints"
             + (f", {exceptions:,} exceptions in the locustfile" if exceptions else "")
             + ("" if self.test_stopped else " (incomplete: interrupted)")

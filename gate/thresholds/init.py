@@ -130,10 +130,12 @@ def _aggregate(results: Results) -> list[str]:
             )
         )
     count = results.exception_count
-    note = "unhandled exceptions in the locustfile; " + (
-        "this source does not record them" if count is None else f"measured {count:,}"
-    )
-    lines.append(_line("  exceptions: 0", note))
+    if count is None:  # a rule the source cannot measure would only ever be no-data
+        lines.append(
+            _line("  # exceptions: 0", "this source does not record them; the plugin does")
+        )
+        return lines
+    lines.append(_line("  exceptions: 0", f"unhandled exceptions in the locustfile: {count:,}"))
     if count:
         lines.append("  # (fix the locustfile, or write {warn: 0} to only warn about them)")
     return lines
