@@ -100,8 +100,8 @@ def _completion_checks(results: Results, *, allow_incomplete: bool) -> list[Chec
         method="",
         metric="completed",
         outcome=Outcome.INCOMPLETE,
-        message=f"the run did not complete ({reason}); its numbers cannot pass the gate. "
-        f"Rerun it, or pass {ALLOW_INCOMPLETE_FLAG} to judge the partial run anyway",
+        message=f"the run did not complete, so it cannot pass (rerun it, or pass "
+        f"{ALLOW_INCOMPLETE_FLAG} to judge it anyway): {reason}",
     )
     return [replace(check, level=Level.WARN) if allow_incomplete else check]
 

@@ -28,6 +28,7 @@ RUN_FILES = (
     "locust_stats_history.csv",
     "locust_failures.csv",
     "locust_exceptions.csv",
+    "locust.json",
     "report.html",
     *REPORT_FILES,
 )

@@ -80,6 +80,7 @@ _OWNED_OPTIONS = {
     "--gate-results": "",
     "--exit-code-on-error": "",
     "--json": "",
+    "--json-file": "",
 }
 
 # Shown in the fix for a file that is not a mapping of keys.

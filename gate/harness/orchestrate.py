@@ -6,8 +6,9 @@
 4. health poll -> stage "health" on timeout, "start" if the backend exits meanwhile;
 5. Locust headless with the gate plugin, output in OUTPUT/locust.log and on stderr; with
    a LoadTestShape (`gate.harness.shape`) no -u/-r/-t, and the deadline comes from the
-   shape's stages or `max-run-time`. Locust's --html report is not asked for: its writer
-   can crash on a locustfile's own stats entries, and the plugin's results are the data;
+   shape's stages or `max-run-time`. Locust's --html report is not asked for, and
+   --json-file replaces its final console table: both sort the stats entries and raise
+   on a locustfile's own `stats.get(name, None)` entries; the plugin's results are the data;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
    failure, not a latency regression;
 7. Locust exiting non-zero, or without results.json -> stage "locust";
@@ -297,6 +298,10 @@ def locust_command(
         "--headless",
         *load,
         "--csv",
+        str(out / "locust"),
+        # Also keeps Locust from printing its final table, which sorts the stats entries
+        # and raises on a locustfile's `stats.get(name, None)` entries (exit code 1).
+        "--json-file",
         str(out / "locust"),
         "--gate-results",
         str(results),

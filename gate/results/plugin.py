@@ -315,8 +315,7 @@ class _Collector:
             return  # no test ever started (e.g. the locustfile failed to load)
         if not self.test_stopped:
             self.end_reason = (
-                "interrupted: Locust was shut down (SIGINT or SIGTERM) before the load test "
-                "ended, so the results cover only part of it"
+                "interrupted: Locust was shut down by a signal before the load test ended"
             )
         self._final_sample()
         self.write()
