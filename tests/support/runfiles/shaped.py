@@ -1,6 +1,8 @@
 """A locustfile with a LoadTestShape (tests only): 1 user for 1 s, then 3 users until 3 s.
 `run` must pass no -u/-r/-t and take its deadline from the stages."""
 
+from typing import ClassVar
+
 from locust import HttpUser, LoadTestShape, constant, task
 
 
@@ -13,7 +15,7 @@ class QuickUser(HttpUser):
 
 
 class Steps(LoadTestShape):
-    stages = [
+    stages: ClassVar[list[dict[str, int]]] = [
         {"duration": 1, "users": 1, "spawn_rate": 5},
         {"duration": 3, "users": 3, "spawn_rate": 5},
     ]
