@@ -51,7 +51,7 @@ def test_a_load_shape_runs_through_run(tmp_path: Path) -> None:
 def test_a_shape_without_a_known_duration_needs_max_run_time(tmp_path: Path) -> None:
     locustfile = tmp_path / "endless.py"
     locustfile.write_text(
-        (RUNFILES / "shaped.py").read_text().replace("    stages = [", "    steps = [")
+        (RUNFILES / "shaped.py").read_text().replace("    stages:", "    steps:")
     )
     config = write_config(tmp_path, port=backend.free_port(), locustfile=str(locustfile))
     gate_run, code = run_gate(config)
