@@ -79,10 +79,11 @@ def test_the_readme_commands_work_as_written(http_server: TestServer, tmp_path: 
         command("locust-gate check"),
     ]
     for step in steps:
-        step = step.replace("locust-gate ", f"{shlex.quote(sys.executable)} -m gate ", 1)
-        proc = subprocess.run(["bash", "-c", step], cwd=work, env=env, capture_output=True,
+        # `locust-gate` on PATH is the development install: run the installed copy instead.
+        line = step.replace("locust-gate ", f"{shlex.quote(sys.executable)} -m gate ", 1)
+        proc = subprocess.run(["bash", "-c", line], cwd=work, env=env, capture_output=True,
                               text=True, timeout=60, check=False)
-        assert proc.returncode == 0, f"{step}\n{proc.stdout}\n{proc.stderr}"
+        assert proc.returncode == 0, f"{line}\n{proc.stdout}\n{proc.stderr}"
     where = subprocess.run([sys.executable, "-m", "gate.plugin"], cwd=work, env=env,
                            capture_output=True, text=True, timeout=30, check=True).stdout
     assert where.strip() == str(target / "gate" / "plugin.py")  # the installed copy ran
