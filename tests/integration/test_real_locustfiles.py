@@ -112,3 +112,16 @@ def test_id_names_match_exactly_and_a_rule_for_nothing_is_a_warning(
     assert "did you mean '/support/ticket/[id]'" in proc.stdout
     report = (tmp_path / "r" / "report.md").read_text()
     assert "matched no endpoint of this run" in report
+
+
+def test_check_removes_its_old_reports_first(crashy_run: LocustRun, tmp_path: Path) -> None:
+    reports = tmp_path / "r"
+    thresholds = tmp_path / "t.yml"
+    thresholds.write_text(THRESHOLDS + "aggregate: {exceptions: off}\n")
+    assert gate("check", crashy_run.results, "--thresholds", thresholds,
+                "--report-dir", reports).returncode == 0
+    (reports / "notes.txt").write_text("mine")
+    thresholds.write_text("version: 1\n")  # now refused: no rules
+    proc = gate("check", crashy_run.results, "--thresholds", thresholds, "--report-dir", reports)
+    assert proc.returncode == 2 and "no rules" in proc.stderr
+    assert sorted(p.name for p in reports.iterdir()) == ["notes.txt"]  # no green report left

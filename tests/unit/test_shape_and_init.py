@@ -92,3 +92,42 @@ def test_init_quotes_hostile_names_and_keeps_them_out_of_comments() -> None:
     text = render(results(endpoint(name, [5.0] * 30)), source="r.json")
     assert all(name not in line for line in text.splitlines())
     assert parse(text, "t.yml").endpoints[0].matcher.pattern == f"GET {name}"
+
+
+# --- how `run` plans the load --------------------------------------------------------------
+
+
+def plan(tmp_path: Path, text: str, **fields: object):  # type: ignore[no-untyped-def]
+    from gate.harness.config import RunConfig
+    from gate.harness.orchestrate import plan_load
+
+    config = RunConfig(source=None, locustfile=write(tmp_path, text), workdir=tmp_path,
+                       output_dir=tmp_path / "out", **fields)  # type: ignore[arg-type]
+    return plan_load(config)
+
+
+def test_plan_without_a_shape_uses_the_run_time(tmp_path: Path) -> None:
+    plain = plan(tmp_path, "x = 1\n", run_time=30)
+    assert plain.shape is None and plain.deadline == 150.0
+    bounded = plan(tmp_path, "x = 1\n", run_time=30, max_run_time=45.0)
+    assert bounded.deadline == 45.0
+
+
+def test_plan_with_a_shape_takes_the_stages_and_drops_the_run_time(tmp_path: Path) -> None:
+    shaped = plan(tmp_path, STAGES, run_time=5)
+    assert shaped.shape is not None and shaped.deadline == 240.0 + 120.0
+    assert "load shape Steps" in shaped.summary
+    common = plan(tmp_path, STAGES.replace("use_common_options = False",
+                                           "use_common_options = True"), run_time=5)
+    assert common.shape is None and common.deadline == 125.0  # it reads -u/-r/-t
+    forced_off = plan(tmp_path, STAGES, run_time=5, shape=False)
+    assert forced_off.shape is None
+
+
+def test_plan_refuses_a_shape_it_cannot_bound(tmp_path: Path) -> None:
+    from gate.errors import UserError
+
+    with pytest.raises(UserError) as info:  # a shape imported from elsewhere
+        plan(tmp_path, "from shapes import Ramp  # noqa\n", shape=True)
+    assert "max-run-time" in (info.value.fix or "")
+    assert plan(tmp_path, "x = 1\n", shape=True, max_run_time=60.0).deadline == 60.0
