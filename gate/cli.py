@@ -22,6 +22,7 @@ COMMANDS = {
     "check": "gate.commands.check:check",
     "comment": "gate.commands.comment:comment",
     "run": "gate.commands.run:run",
+    "thresholds": "gate.commands.thresholds:thresholds",
 }
 
 

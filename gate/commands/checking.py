@@ -13,7 +13,7 @@ from gate.core.evaluate import evaluate
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
-from gate.files import atomic
+from gate.files import atomic, outputs
 from gate.github.publish import publish
 from gate.github.runner import Runner
 from gate.reports import report, review
@@ -22,26 +22,45 @@ from gate.thresholds.parser import load as load_thresholds
 
 
 def run_check(
-    *, results: Path, thresholds: Path, report_dir: Path | None, out: TextIO,
+    *,
+    results: Path,
+    thresholds: Path,
+    report_dir: Path | None,
+    out: TextIO,
     runner: Runner | None = None,
+    allow_incomplete: bool = False,
 ) -> Verdict:
     """Judge `results` (results.json, a directory holding one, a --csv prefix or a
     --json-file) against the thresholds file `thresholds`; print the table to `out`; write
-    verdict.json, report.md, junit.xml and comment.md into `report_dir` when given; in
-    GitHub Actions (`runner`) also the job summary, annotations and step outputs. Raises
-    UserError on bad input."""
+    verdict.json, report.md, junit.xml and comment.md into `report_dir` when given (the
+    previous ones are removed first, whatever happens next); in GitHub Actions (`runner`)
+    also the job summary, annotations and step outputs. Raises UserError on bad input."""
     if report_dir is not None:
-        _check_report_dir(report_dir)
-    return judge(results=results, rules=load_thresholds(thresholds), report_dir=report_dir,
-                 out=out, runner=runner)
+        outputs.ensure_directory(report_dir, what="report directory", option="--report-dir")
+        outputs.remove_stale(report_dir, outputs.REPORT_FILES)
+    return judge(
+        results=results,
+        rules=load_thresholds(thresholds),
+        report_dir=report_dir,
+        out=out,
+        runner=runner,
+        allow_incomplete=allow_incomplete,
+    )
 
 
-def judge(*, results: Path, rules: Thresholds, report_dir: Path | None, out: TextIO,
-          runner: Runner | None = None) -> Verdict:
+def judge(
+    *,
+    results: Path,
+    rules: Thresholds,
+    report_dir: Path | None,
+    out: TextIO,
+    runner: Runner | None = None,
+    allow_incomplete: bool = False,
+) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`."""
     measured = loader.load(results)
-    verdict = evaluate(measured, rules)
+    verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
     ctx = report.ReportContext(
         verdict=verdict,
         results=measured,
@@ -80,31 +99,21 @@ def _root(runner: Runner | None) -> str:
 COMMENT_HEAD_ROOM = 200  # the hidden marker and state `comment` puts above the body
 
 
-def write_error_verdict(report_dir: Path, error: HarnessError) -> None:
-    """Write verdict.json with status `error` and the failing stage, for harness failures."""
-    report_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(report_dir / "verdict.json", report.to_json(report.error_verdict_dict(error)))
+def write_error_reports(report_dir: Path, error: HarnessError) -> None:
+    """verdict.json (status `error`, the failing stage), report.md and junit.xml for a run
+    that failed before anything could be judged; all rendered before any is written."""
+    files = {
+        "verdict.json": report.to_json(report.error_verdict_dict(error)),
+        "report.md": report.render_error_markdown(error),
+        "junit.xml": report.render_junit_error(error),
+    }
+    outputs.ensure_directory(report_dir, what="directory", option="output-dir")
+    for name, text in files.items():
+        _write(report_dir / name, text)
 
 
 def exit_code_for(verdict: Verdict) -> int:
     return exit_code(verdict.status)
-
-
-def _check_report_dir(report_dir: Path) -> None:
-    if report_dir.exists() and not report_dir.is_dir():
-        raise UserError(
-            f"the report directory {report_dir} is a file",
-            where=str(report_dir),
-            fix="pass a directory to --report-dir (it is created if missing)",
-        )
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(
-            f"cannot create the report directory {report_dir}: {exc.strerror or exc}",
-            where=str(report_dir),
-            fix="pass --report-dir a directory you can write to (it is created if missing)",
-        ) from None
 
 
 def _write(path: Path, text: str) -> None:

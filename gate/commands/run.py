@@ -14,11 +14,13 @@ from pathlib import Path
 
 import click
 
-from gate.commands.checking import exit_code_for, judge, write_error_verdict
-from gate.errors import HarnessError, UserError
+from gate.commands.checking import exit_code_for, judge, write_error_reports
+from gate.errors import GateError, HarnessError, UserError
+from gate.files import outputs
 from gate.github.publish import publish_error
 from gate.github.runner import Runner
-from gate.harness.config import load_config
+from gate.harness import sweep
+from gate.harness.config import RunConfig, load_config
 from gate.harness.orchestrate import orchestrate
 from gate.harness.settings import SETTINGS
 from gate.thresholds.parser import load as load_thresholds
@@ -29,10 +31,13 @@ def _settings_options(command: Callable[..., int]) -> Callable[..., int]:
     for s in reversed(SETTINGS):
         default = f" [default: {s.default_text}]" if s.default_text else ""
         names = [s.flag, s.short] if s.short else [s.flag]
+        if s.flag_type is bool:  # on/off: --shape/--no-shape, None when neither is given
+            names = [f"{s.flag}/--no-{s.flag.removeprefix('--')}"]
         command = click.option(
             *names,
             s.field,
             type=s.flag_type,
+            default=None,
             multiple=s.repeatable,
             metavar=s.metavar,
             help=s.help + default,
@@ -63,34 +68,43 @@ def run(config_path: Path | None, **flags: object) -> int:
             where=str(config.source) if config.source else "command line",
             fix="set `thresholds: path/to/thresholds.yml` in locust-gate.yml or pass --thresholds",
         )
-    # Parse the thresholds now: a typo must not cost a whole load test before it shows.
-    rules = load_thresholds(config.thresholds)
-    runner = Runner.from_env(os.environ)
+    outputs.ensure_directory(config.output_dir, what="directory", option="output-dir")
+    with sweep.claimed(config.output_dir) as claim:
+        return _claimed_run(config, claim, Runner.from_env(os.environ))
+
+
+def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
+    """The run, holding the output directory's claim (which removed the previous run's
+    outputs): any failure before a verdict leaves `error` reports instead."""
+    assert config.thresholds is not None
     try:
-        result = orchestrate(config)
-    except HarnessError as error:
+        # Parse the thresholds now: a typo must not cost a whole load test before it shows.
+        rules = load_thresholds(config.thresholds)
+        result = orchestrate(config, claim=claim)
+    except GateError as error:
         _record(config.output_dir, error, runner)
         raise
     verdict = judge(
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
         runner=runner,
     )
-    click.echo(
-        f"locust-gate: Locust's HTML report: {result.html_report}; logs and results in "
-        f"{result.output_dir}",
-        err=True,
-    )
+    click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)
 
 
-def _record(output_dir: Path, error: HarnessError, runner: Runner) -> None:
-    """Write verdict.json with status "error" (and in Actions the summary, an annotation
-    and the outputs); never let that hide the harness error."""
+def _record(output_dir: Path, error: GateError, runner: Runner) -> None:
+    """Write the `error` reports (and in Actions the summary, an annotation and the
+    outputs); never let that hide the error itself. A UserError here (bad thresholds, a
+    busy port) is recorded at the stage `input`."""
+    failure = (
+        error
+        if isinstance(error, HarnessError)
+        else HarnessError(error.what, stage="input", where=error.where, fix=error.fix)
+    )
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        write_error_verdict(output_dir, error)
+        write_error_reports(output_dir, failure)
         if runner.in_actions:
-            publish_error(error, runner=runner, root=runner.workspace or str(Path.cwd()),
+            publish_error(failure, runner=runner, root=runner.workspace or str(Path.cwd()),
                           report_dir=output_dir, out=sys.stdout)
-    except Exception as exc:  # the harness error is what the user must see
-        click.echo(f"locust-gate: could not write verdict.json: {exc!r}", err=True)
+    except Exception as exc:  # the original error is what the user must see
+        click.echo(f"locust-gate: could not write the error reports: {exc!r}", err=True)

@@ -27,7 +27,7 @@ class Unit(StrEnum):
     MS = "ms"
     RATIO = "ratio"  # 0..1, written and shown as a percentage
     RPS = "req/s"
-    COUNT = "count"  # a whole number of things (requests made, endpoints present)
+    COUNT = "count"  # a whole number of things (requests made, endpoints, exceptions)
 
 
 class Metric(StrEnum):
@@ -44,6 +44,8 @@ class Metric(StrEnum):
     AVG = "avg"
     FAIL_RATIO = "fail-ratio"
     RPS = "rps"
+    # Unhandled exceptions raised in the locustfile, for the whole run (aggregate only).
+    EXCEPTIONS = "exceptions"
 
     @property
     def fraction(self) -> float | None:
@@ -56,6 +58,8 @@ class Metric(StrEnum):
             return Unit.RATIO
         if self is Metric.RPS:
             return Unit.RPS
+        if self is Metric.EXCEPTIONS:
+            return Unit.COUNT
         return Unit.MS
 
     @property
@@ -126,7 +130,9 @@ class Matcher:
         if self.kind is MatchKind.EXACT:
             return candidate == self.pattern
         if self.kind is MatchKind.GLOB:
-            return fnmatch.fnmatchcase(candidate, self.pattern)
+            # The exact name first: Locust names grouped URLs `/ticket/[id]`, which as a
+            # glob would be a character class matching nothing of the kind.
+            return candidate == self.pattern or fnmatch.fnmatchcase(candidate, self.pattern)
         return self._regex.search(candidate) is not None
 
     def describe(self) -> str:
@@ -147,6 +153,16 @@ class EndpointRules:
     where: str = ""
 
 
+def default_exceptions_rule() -> Rule:
+    """Unless the file says otherwise, any exception raised in the locustfile fails the
+    gate: a crashed user makes no requests, so it never shows up as a failure."""
+    return Rule(
+        metric=Metric.EXCEPTIONS,
+        limits=(Limit(value=0, level=Level.FAIL),),
+        where="default (aggregate.exceptions: 0; set it to change the limit or the level)",
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Thresholds:
     """A whole thresholds file. Endpoint overrides: first match wins."""
@@ -160,6 +176,9 @@ class Thresholds:
     aggregate_min_requests: int = 1
     # What an inconclusive or no-data check counts as; it never counts as a pass.
     on_inconclusive: Level = Level.WARN
+    # The limit on exceptions raised in the locustfile (`aggregate.exceptions`); None when
+    # the file switched it off (`exceptions: off`).
+    exceptions: Rule | None = field(default_factory=default_exceptions_rule)
     source_text: str = field(default="", repr=False, compare=False)
 
     def override_for(self, method: str, name: str) -> EndpointRules | None:

@@ -21,7 +21,7 @@ from gate.files import yamlfile
 from gate.harness.health import endpoint_of, is_url
 
 CONFIG_NAME = "locust-gate.yml"
-MAX_DURATION = 7 * 86400.0  # seconds: the longest run-time, health- or seed-timeout
+MAX_DURATION = 7 * 86400.0  # seconds: the longest run-time, max-run-time or timeout
 MAX_COUNT = 1_000_000  # users or processes: beyond any one machine
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -109,6 +109,15 @@ def duration(value: object, given: Given) -> float:
 def whole_seconds(value: object, given: Given) -> int:
     """A duration rounded up to whole seconds (Locust's -t takes whole seconds)."""
     return math.ceil(duration(value, given))
+
+
+def boolean(value: object, given: Given) -> bool:
+    key = given.key
+    if not isinstance(value, bool):
+        raise given.fail(
+            f"{key} must be true or false, got {yamlfile.kind(value)}", f"`{key}: true`"
+        )
+    return value
 
 
 # --- text -------------------------------------------------------------------------------
