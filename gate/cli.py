@@ -23,6 +23,7 @@ COMMANDS = {
     "check": "gate.commands.check:check",
     "comment": "gate.commands.comment:comment",
     "run": "gate.commands.run:run",
+    "thresholds": "gate.commands.thresholds:thresholds",
     "trend": "gate.commands.trend:trend",
 }
 

@@ -32,7 +32,8 @@ class RunInput:
 
     name: str  # the Action input
     key: str  # the locust-gate.yml key (and `--KEY` flag) it sets
-    kind: str = "value"  # value | list (split on spaces/commas) | args (shell words) | env
+    # value | list (split on spaces/commas) | args (shell words) | env | switch (true/false)
+    kind: str = "value"
 
 
 # Action input -> run key, in action.yml's order. `config` is `--config` (not a key).
@@ -42,6 +43,8 @@ RUN_INPUTS: tuple[RunInput, ...] = (
     RunInput("users", "users"),
     RunInput("spawn-rate", "spawn-rate"),
     RunInput("run-time", "run-time"),
+    RunInput("max-run-time", "max-run-time"),
+    RunInput("shape", "shape", "switch"),
     RunInput("processes", "processes"),
     RunInput("tags", "tags", "list"),
     RunInput("exclude-tags", "exclude-tags", "list"),
@@ -56,8 +59,13 @@ RUN_INPUTS: tuple[RunInput, ...] = (
     RunInput("thresholds", "thresholds"),
 )
 
-# Run keys the Action sets itself rather than through an input.
-ACTION_OWNED_KEYS = ("output-dir",)
+# Run keys the Action sets itself rather than through a run input: the output directory;
+# `baseline` and `save-baseline` come from the inputs of the same names through the
+# Action's own steps (save-when decides whether to save); the finer baseline options are
+# set in the `config` file.
+ACTION_OWNED_KEYS = (
+    "output-dir", "baseline", "save-baseline", "allow-mismatch", "baseline-branch", "keep",
+)
 
 # Inputs that drive the Action's own steps (not `locust-gate run` flags).
 OTHER_INPUTS = (
@@ -118,6 +126,8 @@ def run_arguments(environ: Mapping[str, str] | None = None) -> list[str]:
         flag = FLAG_FOR.get(item.key, "--" + item.key)
         if item.kind == "value":
             args.append(f"{flag}={raw}")
+        elif item.kind == "switch":
+            args.append(_switch(item, raw, flag))
         elif item.kind == "list":
             args += [f"{flag}={tag}" for tag in re.split(r"[\s,]+", raw) if tag]
         elif item.kind == "args":
@@ -135,6 +145,17 @@ def run_arguments(environ: Mapping[str, str] | None = None) -> list[str]:
                 if line.strip() and not line.lstrip().startswith("#"):
                     args.append(f"{flag}={line.strip()}")
     return args
+
+
+def _switch(item: RunInput, raw: str, flag: str) -> str:
+    value = raw.lower()
+    if value not in ("true", "false"):
+        raise UserError(
+            f"input {item.name!r} must be true or false, got {raw!r}",
+            where=f"the Action's `with: {item.name}:`",
+            fix=f"set `{item.name}: true`, or leave it out",
+        )
+    return flag if value == "true" else "--no-" + flag.removeprefix("--")
 
 
 def printable(args: list[str]) -> str:

@@ -35,6 +35,12 @@ from gate.github.runner import Runner
 @click.option("--baseline-branch", default=None, metavar="BRANCH",
               help="Whose runs are the baseline [default: GITHUB_BASE_REF, the current "
               "branch if stored, main, master].")
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Judge a run that was cut short (SIGINT, SIGTERM) anyway; its incompleteness "
+    "is then a warning instead of a failure.",
+)
 def check(
     *,
     results: Path,
@@ -43,11 +49,13 @@ def check(
     baseline_store: str | None,
     allow_mismatch: bool,
     baseline_branch: str | None,
+    allow_incomplete: bool,
 ) -> int:
     """Judge RESULTS against thresholds.
 
     RESULTS is a results.json written by the gate's Locust plugin, a directory holding
     one, a Locust --csv prefix (out/run for out/run_stats.csv) or a Locust --json-file.
+    A run that did not complete (interrupted) fails unless --allow-incomplete.
     Exit code: 0 pass (warnings allowed), 1 gate failed, 2 bad input, 3 internal error.
     In GitHub Actions it also writes the job summary, annotations and step outputs.
     """
@@ -58,8 +66,12 @@ def check(
         else None
     )
     verdict = run_check(
-        results=results, thresholds=thresholds_path, report_dir=report_dir, out=sys.stdout,
+        results=results,
+        thresholds=thresholds_path,
+        report_dir=report_dir,
+        out=sys.stdout,
         runner=Runner.from_env(os.environ),
         baseline=request,
+        allow_incomplete=allow_incomplete,
     )
     return exit_code_for(verdict)

@@ -19,7 +19,7 @@ from gate.core.model import Results
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
-from gate.files import atomic
+from gate.files import atomic, outputs
 from gate.github.publish import publish
 from gate.github.runner import Runner
 from gate.reports import report, review
@@ -44,16 +44,25 @@ def run_check(
     out: TextIO,
     runner: Runner | None = None,
     baseline: BaselineRequest | None = None,
+    allow_incomplete: bool = False,
 ) -> Verdict:
     """Judge `results` (results.json, a directory holding one, a --csv prefix or a
     --json-file) against the thresholds file `thresholds`; print the table to `out`; write
-    verdict.json, report.md, junit.xml and comment.md into `report_dir` when given; in
-    GitHub Actions (`runner`) also the job summary, annotations and step outputs. Raises
-    UserError on bad input."""
+    verdict.json, report.md, junit.xml and comment.md into `report_dir` when given (the
+    previous ones are removed first, whatever happens next); in GitHub Actions (`runner`)
+    also the job summary, annotations and step outputs. Raises UserError on bad input."""
     if report_dir is not None:
-        _check_report_dir(report_dir)
-    return judge(results=results, rules=load_thresholds(thresholds), report_dir=report_dir,
-                 out=out, runner=runner, baseline=baseline)
+        outputs.ensure_directory(report_dir, what="report directory", option="--report-dir")
+        outputs.remove_stale(report_dir, outputs.REPORT_FILES)
+    return judge(
+        results=results,
+        rules=load_thresholds(thresholds, with_baseline=baseline is not None),
+        report_dir=report_dir,
+        out=out,
+        runner=runner,
+        allow_incomplete=allow_incomplete,
+        baseline=baseline,
+    )
 
 
 def judge(
@@ -64,11 +73,13 @@ def judge(
     out: TextIO,
     runner: Runner | None = None,
     baseline: BaselineRequest | None = None,
+    allow_incomplete: bool = False,
 ) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`."""
+    require_checks(rules, with_baseline=baseline is not None)
     measured = loader.load(results)
-    verdict = evaluate(measured, rules)
+    verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
     # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
     if baseline is not None:
         verdict, measured = _with_baseline(verdict, measured, rules, baseline)
@@ -100,6 +111,17 @@ def judge(
     return verdict
 
 
+def require_checks(rules: Thresholds, *, with_baseline: bool) -> None:
+    """A file with only baseline-relative rules checks nothing without a baseline."""
+    if not with_baseline and not rules.has_absolute_rules and rules.baseline is not None:
+        raise UserError(
+            "the thresholds file has only baseline-relative rules, and no baseline was given: "
+            "the gate would check nothing",
+            where=rules.path,
+            fix="pass --baseline STORE, or add absolute limits (defaults:, aggregate:)",
+        )
+
+
 def _root(runner: Runner | None) -> str:
     """The repository root paths are shown relative to: the Actions workspace, else the
     working directory."""
@@ -128,31 +150,21 @@ def _with_baseline(
     return merge(verdict, result), replace(measured, warnings=(*measured.warnings, *notes))
 
 
-def write_error_verdict(report_dir: Path, error: HarnessError) -> None:
-    """Write verdict.json with status `error` and the failing stage, for harness failures."""
-    report_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(report_dir / "verdict.json", report.to_json(report.error_verdict_dict(error)))
+def write_error_reports(report_dir: Path, error: HarnessError) -> None:
+    """verdict.json (status `error`, the failing stage), report.md and junit.xml for a run
+    that failed before anything could be judged; all rendered before any is written."""
+    files = {
+        "verdict.json": report.to_json(report.error_verdict_dict(error)),
+        "report.md": report.render_error_markdown(error),
+        "junit.xml": report.render_junit_error(error),
+    }
+    outputs.ensure_directory(report_dir, what="directory", option="output-dir")
+    for name, text in files.items():
+        _write(report_dir / name, text)
 
 
 def exit_code_for(verdict: Verdict) -> int:
     return exit_code(verdict.status)
-
-
-def _check_report_dir(report_dir: Path) -> None:
-    if report_dir.exists() and not report_dir.is_dir():
-        raise UserError(
-            f"the report directory {report_dir} is a file",
-            where=str(report_dir),
-            fix="pass a directory to --report-dir (it is created if missing)",
-        )
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(
-            f"cannot create the report directory {report_dir}: {exc.strerror or exc}",
-            where=str(report_dir),
-            fix="pass --report-dir a directory you can write to (it is created if missing)",
-        ) from None
 
 
 def _write(path: Path, text: str) -> None:

@@ -15,12 +15,20 @@ from pathlib import Path
 import click
 
 from gate.baseline.ops import make_run, save
-from gate.baseline.store import DEFAULT_KEEP, parse_spec
-from gate.commands.checking import BaselineRequest, exit_code_for, judge, write_error_verdict
-from gate.errors import HarnessError, UserError
+from gate.baseline.store import parse_spec
+from gate.commands.checking import (
+    BaselineRequest,
+    exit_code_for,
+    judge,
+    require_checks,
+    write_error_reports,
+)
+from gate.errors import GateError, HarnessError, UserError
+from gate.files import outputs
 from gate.github.publish import publish_error
 from gate.github.runner import Runner
-from gate.harness.config import load_config
+from gate.harness import sweep
+from gate.harness.config import RunConfig, load_config
 from gate.harness.orchestrate import orchestrate
 from gate.harness.settings import SETTINGS
 from gate.results.loader import load as load_results
@@ -32,10 +40,13 @@ def _settings_options(command: Callable[..., int]) -> Callable[..., int]:
     for s in reversed(SETTINGS):
         default = f" [default: {s.default_text}]" if s.default_text else ""
         names = [s.flag, s.short] if s.short else [s.flag]
+        if s.flag_type is bool:  # on/off: --shape/--no-shape, None when neither is given
+            names = [f"{s.flag}/--no-{s.flag.removeprefix('--')}"]
         command = click.option(
             *names,
             s.field,
             type=s.flag_type,
+            default=None,
             multiple=s.repeatable,
             metavar=s.metavar,
             help=s.help + default,
@@ -51,26 +62,7 @@ def _settings_options(command: Callable[..., int]) -> Callable[..., int]:
     help="Config file [default: ./locust-gate.yml].",
 )
 @_settings_options
-@click.option("--baseline", "baseline_store", default=None, metavar="STORE",
-              help="Compare with a baseline store (see `check --baseline`).")
-@click.option("--allow-mismatch", is_flag=True,
-              help="Compare even with baseline runs of another locustfile or load options.")
-@click.option("--baseline-branch", default=None, metavar="BRANCH",
-              help="Whose runs are the baseline (see `check --baseline-branch`).")
-@click.option("--save-baseline", default=None, metavar="STORE",
-              help="After the check, save this run in a store (whatever the verdict).")
-@click.option("--keep", type=int, default=DEFAULT_KEEP, show_default=True,
-              help="With --save-baseline: runs kept per source branch.")
-def run(
-    config_path: Path | None,
-    *,
-    baseline_store: str | None,
-    allow_mismatch: bool,
-    baseline_branch: str | None,
-    save_baseline: str | None,
-    keep: int,
-    **flags: object,
-) -> int:
+def run(config_path: Path | None, **flags: object) -> int:
     """Seed, start the backend, wait for health, run Locust headless, check, clean up.
 
     Every option can also be set in locust-gate.yml under the same name without the
@@ -85,45 +77,57 @@ def run(
             where=str(config.source) if config.source else "command line",
             fix="set `thresholds: path/to/thresholds.yml` in locust-gate.yml or pass --thresholds",
         )
-    # Parse the thresholds now: a typo must not cost a whole load test before it shows.
-    rules = load_thresholds(config.thresholds)
-    runner = Runner.from_env(os.environ)
-    save_spec = parse_spec(save_baseline) if save_baseline else None  # typos fail early too
-    request = (
-        BaselineRequest(store=baseline_store, allow_mismatch=allow_mismatch,
-                        branch=baseline_branch)
-        if baseline_store
-        else None
-    )
+    outputs.ensure_directory(config.output_dir, what="directory", option="output-dir")
+    with sweep.claimed(config.output_dir) as claim:
+        return _claimed_run(config, claim, Runner.from_env(os.environ))
+
+
+def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
+    """The run, holding the output directory's claim (which removed the previous run's
+    outputs): any failure before a verdict leaves `error` reports instead."""
+    assert config.thresholds is not None
     try:
-        result = orchestrate(config)
-    except HarnessError as error:
+        # Parse the thresholds now: a typo must not cost a whole load test before it shows.
+        rules = load_thresholds(config.thresholds, with_baseline=config.baseline is not None)
+        require_checks(rules, with_baseline=config.baseline is not None)
+        result = orchestrate(config, claim=claim)
+    except GateError as error:
         _record(config.output_dir, error, runner)
         raise
     verdict = judge(
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
         runner=runner,
-        baseline=request,
+        baseline=_baseline_request(config),
     )
-    if save_spec is not None:
-        entry, _ = save(save_spec, make_run(load_results(result.results)), keep)
-        click.echo(f"locust-gate: saved this run as {entry.name} in {save_baseline}", err=True)
-    click.echo(
-        f"locust-gate: Locust's HTML report: {result.html_report}; logs and results in "
-        f"{result.output_dir}",
-        err=True,
-    )
+    if config.save_baseline is not None:
+        entry, _ = save(parse_spec(config.save_baseline),
+                        make_run(load_results(result.results)), config.keep)
+        click.echo(f"locust-gate: saved this run as {entry.name} in {config.save_baseline}",
+                   err=True)
+    click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)
 
 
-def _record(output_dir: Path, error: HarnessError, runner: Runner) -> None:
-    """Write verdict.json with status "error" (and in Actions the summary, an annotation
-    and the outputs); never let that hide the harness error."""
+def _baseline_request(config: RunConfig) -> BaselineRequest | None:
+    if config.baseline is None:
+        return None
+    return BaselineRequest(store=config.baseline, allow_mismatch=config.allow_mismatch,
+                           branch=config.baseline_branch)
+
+
+def _record(output_dir: Path, error: GateError, runner: Runner) -> None:
+    """Write the `error` reports (and in Actions the summary, an annotation and the
+    outputs); never let that hide the error itself. A UserError here (bad thresholds, a
+    busy port) is recorded at the stage `input`."""
+    failure = (
+        error
+        if isinstance(error, HarnessError)
+        else HarnessError(error.what, stage="input", where=error.where, fix=error.fix)
+    )
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        write_error_verdict(output_dir, error)
+        write_error_reports(output_dir, failure)
         if runner.in_actions:
-            publish_error(error, runner=runner, root=runner.workspace or str(Path.cwd()),
+            publish_error(failure, runner=runner, root=runner.workspace or str(Path.cwd()),
                           report_dir=output_dir, out=sys.stdout)
-    except Exception as exc:  # the harness error is what the user must see
-        click.echo(f"locust-gate: could not write verdict.json: {exc!r}", err=True)
+    except Exception as exc:  # the original error is what the user must see
+        click.echo(f"locust-gate: could not write the error reports: {exc!r}", err=True)

@@ -8,13 +8,28 @@ no-data at the file's `on-inconclusive` level.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from gate.core.measure import EndpointMeasurement, Measurement, Subject, measure
+from gate.core.measure import (
+    EndpointMeasurement,
+    ExceptionCount,
+    Measurement,
+    Subject,
+    measure,
+)
 from gate.core.model import Results
-from gate.core.rules import Level, Rule, Thresholds, Unit
+from gate.core.rules import (
+    EndpointRules,
+    Level,
+    Metric,
+    Rule,
+    Thresholds,
+    Unit,
+    default_exceptions_rule,
+)
 from gate.core.units import format_value
 from gate.core.verdict import (
     BaselineRef,
@@ -29,7 +44,9 @@ from gate.core.verdict import (
     problems,
 )
 
-__all__ = ["Baseline", "evaluate", "judge", "measure"]
+__all__ = ["Baseline", "evaluate", "judge", "measure", "unmatched_rules"]
+
+ALLOW_INCOMPLETE_FLAG = "--allow-incomplete"
 
 
 class Baseline(Protocol):
@@ -47,13 +64,21 @@ class Baseline(Protocol):
 
 
 def evaluate(
-    results: Results, thresholds: Thresholds, baseline: Baseline | None = None
+    results: Results,
+    thresholds: Thresholds,
+    baseline: Baseline | None = None,
+    *,
+    allow_incomplete: bool = False,
 ) -> Verdict:
+    """Judge `results`. A run that did not complete fails unless `allow_incomplete`, which
+    lowers that check to a warning (it is still shown)."""
     checks = [
         *_run_checks(results),
+        *_completion_checks(results, allow_incomplete=allow_incomplete),
         *_endpoint_checks(results, thresholds),
         *_required_checks(results, thresholds),
         *_aggregate_checks(results, thresholds),
+        *_exception_checks(results, thresholds),
         *(baseline.checks(results, thresholds) if baseline is not None else ()),
     ]
     total = results.total
@@ -69,6 +94,7 @@ def evaluate(
         checks=tuple(checks),
         totals=totals,
         reasons=tuple(_reasons(checks)),
+        warnings=tuple(unmatched_rules(results, thresholds)),
         baseline=baseline.ref if baseline is not None else None,
     )
 
@@ -86,6 +112,21 @@ def _run_checks(results: Results) -> list[Check]:
             "(check the host, the --tags and that the users' tasks run)",
         )
     ]
+
+
+def _completion_checks(results: Results, *, allow_incomplete: bool) -> list[Check]:
+    """A run cut short (SIGINT, SIGTERM, a crash) measured only part of the load."""
+    if results.meta.completed is not False:
+        return []
+    reason = results.meta.end_reason or "the load test did not run to its end"
+    check = _count_failure(
+        Subject(scope=Scope.RUN, label=""),
+        metric="completed",
+        outcome=Outcome.INCOMPLETE,
+        message=f"the run did not complete, so it cannot pass (rerun it, or pass "
+        f"{ALLOW_INCOMPLETE_FLAG} to judge it anyway): {reason}",
+    )
+    return [replace(check, level=Level.WARN) if allow_incomplete else check]
 
 
 def _endpoint_checks(results: Results, thresholds: Thresholds) -> list[Check]:
@@ -137,7 +178,66 @@ def _aggregate_checks(results: Results, thresholds: Thresholds) -> list[Check]:
     return [
         judge(total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive)
         for rule in thresholds.aggregate
+        if rule.metric is not Metric.EXCEPTIONS  # a count of the run: _exception_checks
     ]
+
+
+def _exception_checks(results: Results, thresholds: Thresholds) -> list[Check]:
+    """Exceptions raised in the locustfile, judged against `aggregate.exceptions` (0 at
+    level fail unless the file says otherwise). Sources that do not record exceptions
+    (Locust's --json-file) skip the implicit rule; a rule the user wrote is no-data there."""
+    rule = thresholds.exceptions
+    if rule is None:
+        return []
+    count = results.exception_count
+    if count is None and rule == default_exceptions_rule():
+        return []
+    check = judge(ExceptionCount(count=count), rule, 0, thresholds.on_inconclusive)
+    if check.outcome is Outcome.BREACHED and results.exceptions:
+        top = results.exceptions[0]
+        at = f" at {top.where}" if top.where else ""
+        more = len(results.exceptions) - 1
+        check = replace(
+            check,
+            message=f"{count:,} exceptions raised in the locustfile (users' tasks crashed; "
+            f"most often: {top.message}{at}"
+            + (f"; and {more} other kinds" if more else "")
+            + f"), limit {format_value(check.limit, rule.metric.unit)} ({check.level})",
+        )
+    return [check]
+
+
+def unmatched_rules(results: Results, thresholds: Thresholds) -> list[str]:
+    """One warning per endpoint rule that applies to no endpoint of this run, so checked
+    nothing (a mistyped name, or a glob that selects nothing). `required` rules are left
+    out: they already fail as missing."""
+    warnings = []
+    for index, override in enumerate(thresholds.endpoints):
+        if override.required:
+            continue
+        if any(
+            thresholds.override_for(e.method, e.name) is override for e in results.endpoints
+        ):
+            continue
+        warnings.append(_unmatched_message(results, index, override))
+    return warnings
+
+
+def _unmatched_message(results: Results, index: int, override: EndpointRules) -> str:
+    pattern = override.matcher.describe()
+    taken = [e for e in results.endpoints if override.matcher.matches(e.method, e.name)]
+    if taken:
+        return (
+            f"endpoints[{index}] {pattern!r} ({override.where}) checked nothing: every endpoint "
+            "it matches is taken by an earlier entry (the first match wins); move it up"
+        )
+    names = [e.key for e in results.endpoints] + [e.name for e in results.endpoints]
+    close = difflib.get_close_matches(override.matcher.pattern, names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"endpoints[{index}] {pattern!r} ({override.where}) matched no endpoint of this run, "
+        f"so its rules checked nothing{hint}"
+    )
 
 
 def _count_failure(
@@ -221,5 +321,15 @@ def _tightest(rule: Rule) -> float | None:
 
 
 def _reasons(checks: list[Check]) -> list[str]:
-    """One line per check that lowered the verdict, fail level first."""
-    return [f"{c.endpoint or 'run'}: {c.message or c.outcome.value}" for c in problems(checks)]
+    """One line per endpoint and cause that lowered the verdict, fail level first: the
+    checks of one endpoint that share a message (e.g. too few requests to judge any of
+    its metrics) make one line that names their metrics."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for c in problems(checks):
+        grouped.setdefault((c.endpoint or "run", c.message or c.outcome.value), []).append(
+            c.metric
+        )
+    return [
+        f"{endpoint}: {message}" + (f" ({', '.join(metrics)})" if len(metrics) > 1 else "")
+        for (endpoint, message), metrics in grouped.items()
+    ]

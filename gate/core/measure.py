@@ -3,7 +3,8 @@
 A rule is judged against a `Measurement`: something that names what was measured (its
 `Subject`: scope, label, how many samples back the value) and gives a metric's value.
 Today every measurement is an endpoint or the aggregate (`EndpointMeasurement`, over
-`EndpointStats`). A group of endpoints is an `EndpointMeasurement` of their
+`EndpointStats`), or the run's count of exceptions raised in the locustfile
+(`ExceptionCount`). A group of endpoints is an `EndpointMeasurement` of their
 `model.aggregate` with scope `group`; the backend's memory or a number read from a URL
 is a small class with `subject` and `value()`: `gate.core.evaluate.judge` turns any of
 them into a `Check` the same way, and the verdict model does not change.
@@ -60,6 +61,8 @@ def measure(entry: EndpointStats, metric: Metric) -> float | None:
         return entry.avg_response_time
     if metric is Metric.FAIL_RATIO:
         return entry.fail_ratio
+    if metric is Metric.EXCEPTIONS:
+        return None  # a count of the whole run, not of one endpoint: `ExceptionCount`
     return entry.rps
 
 
@@ -90,3 +93,21 @@ class EndpointMeasurement:
 
     def value(self, metric: Metric) -> float | None:
         return measure(self.entry, metric)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExceptionCount:
+    """The unhandled exceptions raised in the locustfile during the whole run, shown on
+    the aggregate's row. A count of events, not a sample of requests, so never too few
+    to judge; None when the source does not record exceptions (no data)."""
+
+    count: int | None
+
+    @property
+    def subject(self) -> Subject:
+        return Subject(scope=Scope.AGGREGATE, label=AGGREGATED, name=AGGREGATED)
+
+    def value(self, metric: Metric) -> float | None:
+        if metric is not Metric.EXCEPTIONS or self.count is None:
+            return None
+        return float(self.count)

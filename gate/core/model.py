@@ -33,6 +33,19 @@ class FailureGroup:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RaisedException:
+    """One distinct unhandled exception raised in the locustfile (a user's task crashed).
+
+    Locust logs these and keeps the user running the next task; they never show up as
+    failed requests, so they are kept apart and judged on their own (`exceptions`)."""
+
+    message: str
+    count: int
+    where: str  # the innermost frame of the traceback: `file:line in function`
+    traceback: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class EndpointStats:
     """Everything measured for one (method, name) pair, or for the aggregate.
 
@@ -131,6 +144,13 @@ class RunMeta:
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
     options: Mapping[str, str] = field(default_factory=dict)
+    shape: str | None = None  # the LoadTestShape class that drove the load, if any
+    peak_users: int | None = None  # the most users that ran at once
+    # Whether the load test stopped on its own (run time reached, the shape ended, or the
+    # locustfile stopped it) rather than being cut short by a signal: None when the source
+    # cannot tell (Locust's --csv and --json-file).
+    completed: bool | None = None
+    end_reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,6 +164,14 @@ class Results:
     failures: tuple[FailureGroup, ...] = ()
     series: tuple[SecondSample, ...] = ()
     warnings: tuple[str, ...] = ()
+    # Unhandled exceptions in the locustfile; None when the source does not record them.
+    exceptions: tuple[RaisedException, ...] | None = None
+
+    @property
+    def exception_count(self) -> int | None:
+        if self.exceptions is None:
+            return None
+        return sum(e.count for e in self.exceptions)
 
     @property
     def exact(self) -> bool:
@@ -157,6 +185,15 @@ class Results:
 
 
 AGGREGATED = "Aggregated"
+
+
+def with_requests(entries: Iterable[EndpointStats]) -> tuple[EndpointStats, ...]:
+    """The entries that made at least one request: the run's endpoints.
+
+    A locustfile that calls `environment.stats.get(name, None)` creates entries that
+    never made a request (method None); they are not endpoints, whichever file they were
+    read from, and would otherwise be judged as inconclusive."""
+    return tuple(entry for entry in entries if entry.num_requests > 0)
 
 
 def aggregate(entries: Iterable[EndpointStats], *, start_time: float) -> EndpointStats:

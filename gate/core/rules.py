@@ -31,7 +31,7 @@ class Unit(StrEnum):
     MS = "ms"
     RATIO = "ratio"  # 0..1, written and shown as a percentage
     RPS = "req/s"
-    COUNT = "count"  # a whole number of things (requests made, endpoints present)
+    COUNT = "count"  # a whole number of things (requests made, endpoints, exceptions)
 
 
 class Metric(StrEnum):
@@ -48,6 +48,8 @@ class Metric(StrEnum):
     AVG = "avg"
     FAIL_RATIO = "fail-ratio"
     RPS = "rps"
+    # Unhandled exceptions raised in the locustfile, for the whole run (aggregate only).
+    EXCEPTIONS = "exceptions"
 
     @property
     def fraction(self) -> float | None:
@@ -60,6 +62,8 @@ class Metric(StrEnum):
             return Unit.RATIO
         if self is Metric.RPS:
             return Unit.RPS
+        if self is Metric.EXCEPTIONS:
+            return Unit.COUNT
         return Unit.MS
 
     @property
@@ -130,7 +134,9 @@ class Matcher:
         if self.kind is MatchKind.EXACT:
             return candidate == self.pattern
         if self.kind is MatchKind.GLOB:
-            return fnmatch.fnmatchcase(candidate, self.pattern)
+            # The exact name first: Locust names grouped URLs `/ticket/[id]`, which as a
+            # glob would be a character class matching nothing of the kind.
+            return candidate == self.pattern or fnmatch.fnmatchcase(candidate, self.pattern)
         return self._regex.search(candidate) is not None
 
     def describe(self) -> str:
@@ -151,6 +157,16 @@ class EndpointRules:
     where: str = ""
 
 
+def default_exceptions_rule() -> Rule:
+    """Unless the file says otherwise, any exception raised in the locustfile fails the
+    gate: a crashed user makes no requests, so it never shows up as a failure."""
+    return Rule(
+        metric=Metric.EXCEPTIONS,
+        limits=(Limit(value=0, level=Level.FAIL),),
+        where="default (aggregate.exceptions: 0; set it to change the limit or the level)",
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Thresholds:
     """A whole thresholds file. Endpoint overrides: first match wins."""
@@ -164,8 +180,18 @@ class Thresholds:
     aggregate_min_requests: int = 1
     # What an inconclusive or no-data check counts as; it never counts as a pass.
     on_inconclusive: Level = Level.WARN
+    # The limit on exceptions raised in the locustfile (`aggregate.exceptions`); None when
+    # the file switched it off (`exceptions: off`).
+    exceptions: Rule | None = field(default_factory=default_exceptions_rule)
     baseline: BaselineRules | None = None  # the `baseline:` section, if the file has one
     source_text: str = field(default="", repr=False, compare=False)
+
+    @property
+    def has_absolute_rules(self) -> bool:
+        """Whether any limit applies without a baseline (the implicit exceptions limit
+        does not count: it is no decision of the file's)."""
+        return bool(self.defaults or self.aggregate
+                    or any(e.rules or e.required for e in self.endpoints))
 
     def override_for(self, method: str, name: str) -> EndpointRules | None:
         return next((o for o in self.endpoints if o.matcher.matches(method, name)), None)

@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     MISSING = "missing"
     NO_DATA = "no-data"
     INCONCLUSIVE = "inconclusive"
+    INCOMPLETE = "incomplete"  # the run was cut short: its numbers cover part of the load
 
     @property
     def counts_against(self) -> bool:
@@ -32,7 +33,14 @@ class Outcome(StrEnum):
 
 
 _AGAINST = frozenset(
-    {Outcome.BREACHED, Outcome.REGRESSED, Outcome.MISSING, Outcome.NO_DATA, Outcome.INCONCLUSIVE}
+    {
+        Outcome.BREACHED,
+        Outcome.REGRESSED,
+        Outcome.MISSING,
+        Outcome.NO_DATA,
+        Outcome.INCONCLUSIVE,
+        Outcome.INCOMPLETE,
+    }
 )
 
 
@@ -144,6 +152,9 @@ class Verdict:
     checks: tuple[Check, ...]
     totals: Totals
     reasons: tuple[str, ...] = ()
+    # Problems with the thresholds as applied to this run that do not change the verdict,
+    # e.g. an endpoint rule that matched no endpoint (so it checked nothing).
+    warnings: tuple[str, ...] = ()
     baseline: BaselineRef | None = None  # set when a baseline was compared with
 
 

@@ -1,14 +1,20 @@
 """The steps of `locust-gate run`, up to and including Locust; judging is `gate.commands.checking`.
 
-0. claim the output directory (`gate.harness.sweep`): stop and report what a killed
-   earlier run left there; start the guardian that sweeps this run's marked processes
-   even if the gate is killed;
+0. claim the output directory (`gate.harness.sweep.claimed`, unless the caller holds
+   it): one run at a time; stop and report what a killed earlier run left there; remove
+   the previous run's outputs; plan the load (`plan_load`: a LoadTestShape nobody can
+   bound -> UserError); start the guardian that sweeps this run's marked processes even
+   if the gate is killed;
 1. busy-port check (only when the gate starts the backend) -> UserError, nothing started;
 2. seed command -> HarnessError(stage="seed") with the tail of its output, also when it
    is still running after `seed-timeout`;
 3. start the backend in its own session, output in OUTPUT/backend.log -> stage "start";
 4. health poll -> stage "health" on timeout, "start" if the backend exits meanwhile;
-5. Locust headless with the gate plugin, output in OUTPUT/locust.log and on stderr;
+5. Locust headless with the gate plugin, output in OUTPUT/locust.log and on stderr; with
+   a LoadTestShape (`gate.harness.shape`) no -u/-r/-t, and the deadline comes from the
+   shape's stages or `max-run-time`. Locust's --html report is not asked for, and
+   --json-file replaces its final console table: both sort the stats entries and raise
+   on a locustfile's own `stats.get(name, None)` entries; the plugin's results are the data;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
    failure, not a latency regression;
 7. Locust exiting non-zero, or without results.json -> stage "locust";
@@ -42,13 +48,60 @@ from types import FrameType
 from typing import TextIO
 
 from gate.errors import HarnessError, Interrupted, UserError
+from gate.files import outputs
 from gate.harness import health, process, sweep
 from gate.harness.config import RunConfig
+from gate.harness.shape import Shape, detect
 from gate.results import plugin_path
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for Locust and the backend
-LOCUST_OVERRUN = 120.0  # seconds Locust may take beyond --run-time before it is killed
+LOCUST_OVERRUN = 120.0  # seconds Locust may take beyond its run time before it is killed
 _HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadPlan:
+    """How Locust is told the load, and how long it may take."""
+
+    shape: Shape | None  # a LoadTestShape that ignores -u/-r/-t drives the load
+    deadline: float  # seconds from Locust's start until it is stopped as hung
+    summary: str  # for the progress output
+
+
+def plan_load(config: RunConfig) -> LoadPlan:
+    """Decide from the config and the locustfile's source; UserError, before anything
+    starts, when a shape runs and nothing bounds how long it may take."""
+    found = detect(config.locustfile) if config.shape is not False else None
+    if config.shape and found is None:  # defined elsewhere and imported: Locust still uses it
+        found = Shape(name="LoadTestShape", duration=None, common_options=False)
+    shape = found if found is not None and not found.common_options else None
+    if config.max_run_time is not None:
+        deadline = config.max_run_time
+        bound = f"stopped after max-run-time {config.max_run_time:g}s"
+    elif shape is None:
+        deadline = config.run_time + LOCUST_OVERRUN
+        bound = f"stopped if still running {LOCUST_OVERRUN:g}s later"
+    elif shape.duration is not None:
+        deadline = shape.duration + LOCUST_OVERRUN
+        bound = f"stopped if still running {LOCUST_OVERRUN:g}s after the last stage"
+    else:
+        raise UserError(
+            f"the locustfile's load shape {shape.name} decides how long the run lasts, and "
+            "the gate cannot tell how long that is, so it could not stop a run that hangs",
+            where=f"{config.locustfile} (class {shape.name})",
+            fix="set `max-run-time: 10m` (the longest the run may take) in locust-gate.yml "
+            "or pass --max-run-time; or give the shape literal `stages` with a `duration` "
+            "each, or a `time_limit` in seconds",
+        )
+    if shape is None:
+        summary = f"for {config.run_time}s ({bound})"
+    else:
+        length = f"about {shape.duration:g}s" if shape.duration is not None else "its own time"
+        summary = (
+            f"with the load shape {shape.name} for {length} (users, spawn-rate and run-time "
+            f"do not apply; {bound})"
+        )
+    return LoadPlan(shape=shape, deadline=deadline, summary=summary)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +111,6 @@ class RunResult:
     output_dir: Path
     results: Path  # exact results written by the gate plugin
     csv_prefix: Path  # Locust --csv prefix (OUTPUT/locust_stats.csv, ...)
-    html_report: Path
     locust_log: Path
     locust_exit_code: int
     seed_log: Path | None
@@ -118,50 +170,44 @@ class _SignalGuard:
 
 
 def orchestrate(
-    config: RunConfig, *, plugin: Path | None = None, progress: TextIO | None = None
+    config: RunConfig,
+    *,
+    plugin: Path | None = None,
+    progress: TextIO | None = None,
+    claim: sweep.Claim | None = None,
 ) -> RunResult:
     """Seed, start, health-check, run Locust, stop. UserError before anything started,
     HarnessError (with `stage`) for harness failures, Interrupted on a signal; in every
-    case nothing started here is left running."""
+    case nothing started here is left running. `claim` is the output directory's, when
+    the caller holds it (`run` does, to write the reports under it); else it is taken
+    here for the run."""
     guard = _SignalGuard()
     guard.install()
     try:
-        return _run(config, guard, plugin or plugin_path(), progress or sys.stderr)
+        plugin, progress = plugin or plugin_path(), progress or sys.stderr
+        if claim is not None:
+            return _run(config, claim, guard, plugin, progress)
+        outputs.ensure_directory(config.output_dir, what="directory", option="output-dir")
+        with sweep.claimed(config.output_dir) as own:
+            return _run(config, own, guard, plugin, progress)
     finally:
         guard.restore()
 
 
-def _run(config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO) -> RunResult:
-    out = config.output_dir
-    if out.exists() and not out.is_dir():
-        raise UserError(
-            f"the output directory {out} is a file",
-            where="output-dir",
-            fix="point output-dir (or --output-dir) at a directory; it is created if missing",
-        )
-    make_dir(out, "output-dir")
-    mark = sweep.new_mark()
-    try:
-        leftovers = sweep.claim(out, mark)
-    except sweep.RunInProgress as exc:
-        raise UserError(
-            f"another locust-gate run (pid {exc.pid}) is using the output directory {out}",
-            where="output-dir",
-            fix="wait for it to finish, or give this run its own output-dir",
-        ) from None
-    if leftovers is not None:
-        _say(progress, leftovers.message())
-    try:
-        if config.start:
-            _check_ports(config)  # after the sweep: a dead run's backend no longer holds it
-        with sweep.guarded(mark):
-            try:
-                return _run_marked(config, guard, plugin, progress, mark)
-            finally:
-                with guard.shielded():
-                    _sweep(mark, progress)
-    finally:
-        sweep.release(out)
+def _run(
+    config: RunConfig, claim: sweep.Claim, guard: _SignalGuard, plugin: Path, progress: TextIO
+) -> RunResult:
+    if claim.leftovers is not None:
+        _say(progress, claim.leftovers.message())
+    plan = plan_load(config)
+    if config.start:
+        _check_ports(config)  # after the claim's sweep: a dead run's backend no longer holds it
+    with sweep.guarded(claim.mark):
+        try:
+            return _run_marked(config, guard, plugin, progress, mark=claim.mark, plan=plan)
+        finally:
+            with guard.shielded():
+                _sweep(claim.mark, progress)
 
 
 def _sweep(mark: str, progress: TextIO) -> None:
@@ -172,27 +218,19 @@ def _sweep(mark: str, progress: TextIO) -> None:
              "seed or start command: " + "; ".join(stopped))
 
 
-def make_dir(path: Path, key: str) -> None:
-    """Create a directory the gate writes to; UserError when it cannot be created."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(
-            f"cannot create the directory {path}: {exc.strerror or exc}",
-            where=key,
-            fix=f"point {key} at a directory you can write to (it is created if missing)",
-        ) from None
-
-
 def _run_marked(
-    config: RunConfig, guard: _SignalGuard, plugin: Path, progress: TextIO, mark: str
+    config: RunConfig,
+    guard: _SignalGuard,
+    plugin: Path,
+    progress: TextIO,
+    *,
+    mark: str,
+    plan: LoadPlan,
 ) -> RunResult:
     began = time.monotonic()
     out = config.output_dir
-    results = out / "results.json"
-    for stale in (results, out / "verdict.json"):
-        stale.unlink(missing_ok=True)  # never judge, or show, a previous run's outcome
-    make_dir(config.workdir, "workdir")
+    results = out / "results.json"  # the claim removed the previous run's
+    outputs.ensure_directory(config.workdir, what="directory", option="workdir")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env, sweep.MARK_VARIABLE: mark}
 
     seed_log = out / "seed.log" if config.seed else None
@@ -216,8 +254,8 @@ def _run_marked(
         elif config.health:
             _wait_healthy(config, None, progress)
 
-        command = locust_command(config, plugin=plugin, results=results)
-        _say(progress, f"running Locust for {config.run_time}s: {' '.join(command)}")
+        command = locust_command(config, plugin=plugin, results=results, shape=plan.shape)
+        _say(progress, f"running Locust {plan.summary}: {' '.join(command)}")
         with guard.shielded():
             locust = process.start(
                 command,
@@ -227,7 +265,7 @@ def _run_marked(
                 env={**os.environ, "PYTHONUNBUFFERED": "1", sweep.MARK_VARIABLE: mark},
                 tee=progress,
             )
-        locust_code = _watch(config, locust, backend)
+        locust_code = _watch(config, locust, backend, deadline=plan.deadline)
         locust = None
         if locust_code != 0:
             raise HarnessError(
@@ -257,7 +295,6 @@ def _run_marked(
         output_dir=out,
         results=results,
         csv_prefix=out / "locust",
-        html_report=out / "report.html",
         locust_log=locust_log,
         locust_exit_code=locust_code,
         seed_log=seed_log,
@@ -268,10 +305,17 @@ def _run_marked(
     )
 
 
-def locust_command(config: RunConfig, *, plugin: Path, results: Path) -> list[str]:
-    """The Locust command line. Tags go last: `--tags a b` takes every word up to the next
-    option, so nothing positional may follow it."""
+def locust_command(
+    config: RunConfig, *, plugin: Path, results: Path, shape: Shape | None = None
+) -> list[str]:
+    """The Locust command line; no -u/-r/-t when `shape` drives the load. Tags go last:
+    `--tags a b` takes every word up to the next option, so nothing positional may follow."""
     out = config.output_dir
+    load = (
+        []
+        if shape is not None
+        else ["-u", str(config.users), "-r", f"{config.spawn_rate:g}", "-t", f"{config.run_time}s"]
+    )
     command = [
         sys.executable,
         "-m",
@@ -279,16 +323,13 @@ def locust_command(config: RunConfig, *, plugin: Path, results: Path) -> list[st
         "-f",
         f"{config.locustfile},{plugin}",
         "--headless",
-        "-u",
-        str(config.users),
-        "-r",
-        f"{config.spawn_rate:g}",
-        "-t",
-        f"{config.run_time}s",
+        *load,
         "--csv",
         str(out / "locust"),
-        "--html",
-        str(out / "report.html"),
+        # Also keeps Locust from printing its final table, which sorts the stats entries
+        # and raises on a locustfile's `stats.get(name, None)` entries (exit code 1).
+        "--json-file",
+        str(out / "locust"),
         "--gate-results",
         str(results),
         "--exit-code-on-error",
@@ -435,9 +476,12 @@ def _wait_healthy(config: RunConfig, backend: process.Managed | None, progress: 
     _say(progress, f"healthy: {target}")
 
 
-def _watch(config: RunConfig, locust: process.Managed, backend: process.Managed | None) -> int:
-    """Wait for Locust to finish while watching the backend."""
-    deadline = time.monotonic() + config.run_time + LOCUST_OVERRUN
+def _watch(
+    config: RunConfig, locust: process.Managed, backend: process.Managed | None, *, deadline: float
+) -> int:
+    """Wait for Locust to finish while watching the backend; stop it after `deadline` s."""
+    limit = deadline
+    deadline = time.monotonic() + limit
     next_snapshot = 0.0
     while True:
         if time.monotonic() >= next_snapshot:
@@ -466,11 +510,11 @@ def _watch(config: RunConfig, locust: process.Managed, backend: process.Managed 
         if time.monotonic() > deadline:
             process.stop(locust, grace=STOP_GRACE)
             raise HarnessError(
-                f"Locust was still running {LOCUST_OVERRUN:g}s after its run time of "
-                f"{config.run_time}s and was stopped",
+                f"Locust was still running after {limit:g}s and was stopped",
                 stage="locust",
                 where=str(locust.log_path),
-                fix="see the Locust log; a user that never yields, or a large --stop-timeout",
+                fix="see the Locust log; a user that never yields, or a large --stop-timeout; "
+                "for a load shape that runs longer, raise max-run-time",
                 log_tail=process.tail(locust.log_path),
             )
         time.sleep(0.1)

@@ -20,8 +20,10 @@ from gate.harness import validators as v
 DEFAULT_OUTPUT_DIR = "locust-gate-out"
 
 # Options the gate itself passes to Locust: not settings, never allowed in locust-args.
+# --html is no longer passed, but stays refused: Locust's HTML writer sorts the stats
+# entries and raises on a locustfile's own `stats.get(name, None)` entries.
 GATE_OWNED_OPTIONS = ("--headless", "--csv", "--html", "--gate-results",
-                      "--exit-code-on-error", "--json")  # fmt: skip
+                      "--exit-code-on-error", "--json", "--json-file")  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +40,7 @@ class Setting:
     flag: str  # --spawn-rate
     short: str | None  # -r
     repeatable: bool  # a flag given several times (tags, env, locust-arg)
-    flag_type: type | None  # click's type for the flag (int, float); None: text
+    flag_type: type | None  # click's type (int, float); bool: a --KEY/--no-KEY pair; None: text
     metavar: str | None
     owns: tuple[str, ...]  # Locust options this setting replaces
     merge: bool  # the file's value and the flag's are merged (env), not replaced
@@ -101,6 +103,19 @@ class RunConfig:
         default=30, validate=v.whole_seconds, short="-t", owns=("-t", "--run-time"),
         help="How long the load runs: 30s, 1m, 1m30s.",
     )  # fmt: skip
+    # Seconds Locust may run before the gate stops it as hung (a harness failure); None:
+    # the run time, or a LoadTestShape's stated stages, plus a margin.
+    max_run_time: float | None = setting(
+        default=None, validate=v.duration,
+        help="Stop Locust (harness failure) if it runs longer than this: 10m. Needed for a "
+        "LoadTestShape whose duration the gate cannot read from its stages.",
+    )  # fmt: skip
+    # Whether the locustfile's LoadTestShape drives the load (then no -u/-r/-t are
+    # passed); None: detected from the locustfile's source (`gate.harness.shape`).
+    shape: bool | None = setting(
+        default=None, validate=v.boolean, flag_type=bool, default_text="detected",
+        help="The locustfile's LoadTestShape drives the load (no -u/-r/-t).",
+    )  # fmt: skip
     processes: int | None = setting(
         default=None, validate=v.processes, flag_type=int, owns=("--processes",),
         help="Locust worker processes (-1: one per core).",
@@ -145,6 +160,28 @@ class RunConfig:
     thresholds: Path | None = setting(
         default=None, validate=v.existing_file("the thresholds file"),
         help="The thresholds file.",
+    )  # fmt: skip
+    baseline: str | None = setting(
+        default=None, validate=v.store, metavar="STORE",
+        help="Compare with a baseline store: path/baseline.json, path/dir/ or "
+        "git:BRANCH[@REMOTE].",
+    )  # fmt: skip
+    baseline_branch: str | None = setting(
+        default=None, validate=v.string, metavar="BRANCH",
+        help="Whose runs are the baseline [default: GITHUB_BASE_REF, the current branch if "
+        "stored, main, master].",
+    )  # fmt: skip
+    allow_mismatch: bool = setting(
+        default=False, validate=v.boolean, flag_type=bool,
+        help="Compare even with baseline runs of another locustfile or load options.",
+    )  # fmt: skip
+    save_baseline: str | None = setting(
+        default=None, validate=v.store, metavar="STORE",
+        help="After the check, save this run in a store (whatever the verdict).",
+    )  # fmt: skip
+    keep: int = setting(
+        default=20, validate=v.positive_int, flag_type=int,
+        help="With save-baseline: runs kept per source branch.",
     )  # fmt: skip
     output_dir: Path = setting(
         validate=v.path, raw_default=DEFAULT_OUTPUT_DIR, default_text=DEFAULT_OUTPUT_DIR,

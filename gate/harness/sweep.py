@@ -10,10 +10,10 @@ inherit whatever they do to their parentage, and three things sweep by that mark
 - a guardian process (`gate.harness.guardian`) started with each run in its own session:
   it waits for the gate's pipe to close, which happens however the gate ends (even by
   SIGKILL), and then stops whatever still carries the mark;
-- the next run in the same output directory: the run's state file
-  (`OUTPUT/.locust-gate-run.json`: the mark and the gate's pid) is removed at a normal
-  end, so one still there names a run that died; whatever still carries its mark is
-  stopped and reported (`Leftovers`).
+- the next run in the same output directory (`claimed`): the run's state file
+  (`OUTPUT/.locust-gate-run.json`: the mark and the gate's pid, under an flock that only
+  a live run holds) is emptied at a normal end, so a record still there names a run
+  that died; whatever still carries its mark is stopped and reported (`Leftovers`).
 
 A process that clears its environment escapes the mark; nothing else does.
 """
@@ -21,6 +21,8 @@ A process that clears its environment escapes the mark; nothing else does.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import os
 import secrets
@@ -31,6 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from gate.errors import UserError
+from gate.files import outputs
 
 MARK_VARIABLE = "LOCUST_GATE_RUN"
 STATE_NAME = ".locust-gate-run.json"
@@ -106,7 +111,7 @@ def guarded(mark: str) -> Iterator[None]:
             guardian.wait()
 
 
-# --- what a dead run left -----------------------------------------------------------------
+# --- the output directory's claim -----------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,55 +129,83 @@ class Leftovers:
         )
 
 
-class RunInProgress(Exception):
-    """Another live gate uses this output directory."""
+@dataclass(frozen=True, kw_only=True)
+class Claim:
+    """This run's hold on its output directory."""
 
-    def __init__(self, pid: int) -> None:
-        super().__init__(pid)
-        self.pid = pid
+    mark: str  # the environment mark of every process the run starts
+    leftovers: Leftovers | None  # what a dead earlier run left, stopped when claiming
 
 
-def claim(output_dir: Path, mark: str) -> Leftovers | None:
-    """Record this run in `output_dir` after sweeping what a dead earlier run left there.
-    Raises RunInProgress when the earlier run is still alive."""
+@contextlib.contextmanager
+def claimed(output_dir: Path) -> Iterator[Claim]:
+    """Own the existing `output_dir` for the block: one run at a time (UserError at once
+    when another live run owns it), what a dead earlier run left there stopped, and that
+    run's outputs removed, so nothing of it is judged or shown as this run's.
+
+    The state file is both the lock and the record: an exclusive `flock` on it, which
+    the kernel drops however its holder ends (even SIGKILL), so it never goes stale; and
+    the mark and pid of the run holding it, emptied at a normal end. A record found
+    under a free lock therefore names a run that died without cleaning up."""
     state = output_dir / STATE_NAME
-    leftovers = None
-    previous = _read_state(state)
-    if previous is not None:
-        old_mark, pid = previous
-        if _guardian_alive(old_mark):
-            raise RunInProgress(pid)
-        stopped = stop_marked(old_mark)
-        if stopped:
-            leftovers = Leftovers(gate_pid=pid, stopped=tuple(stopped))
-    output_dir.mkdir(parents=True, exist_ok=True)
-    state.write_text(json.dumps({"mark": mark, "pid": os.getpid()}) + "\n", encoding="utf-8")
-    return leftovers
-
-
-def release(output_dir: Path) -> None:
-    """The run ended and cleaned up: nothing for the next one to sweep."""
-    with contextlib.suppress(OSError):
-        (output_dir / STATE_NAME).unlink()
-
-
-def _read_state(state: Path) -> tuple[str, int] | None:
     try:
-        data = json.loads(state.read_text(encoding="utf-8"))
+        fd = os.open(state, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write to the output directory {output_dir}: {exc.strerror or exc}",
+            where=str(state),
+            fix="point --output-dir at a directory you can write to",
+        ) from None
+    try:
+        _lock(fd, output_dir)
+        leftovers = _stop_leftovers(_read_state(fd))
+        outputs.remove_stale(output_dir, outputs.RUN_FILES)  # after the sweep: none writes
+        mark = new_mark()
+        _write_state(fd, json.dumps({"mark": mark, "pid": os.getpid()}) + "\n")
+        try:
+            yield Claim(mark=mark, leftovers=leftovers)
+        finally:
+            _write_state(fd, "")  # ended and cleaned up: nothing for the next run to sweep
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _lock(fd: int, output_dir: Path) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise
+        holder = _read_state(fd)
+        pid = holder[1] if holder is not None else "?"
+        raise UserError(
+            f"another locust-gate run (pid {pid}) is writing to the output directory "
+            f"{output_dir}; this run would overwrite its logs and results, so it did not start",
+            where=str(output_dir / STATE_NAME),
+            fix="wait for that run to finish, or give this one its own output directory "
+            "(--output-dir)",
+        ) from None
+
+
+def _stop_leftovers(previous: tuple[str, int] | None) -> Leftovers | None:
+    if previous is None:
+        return None
+    old_mark, pid = previous
+    stopped = stop_marked(old_mark)
+    return Leftovers(gate_pid=pid, stopped=tuple(stopped)) if stopped else None
+
+
+def _write_state(fd: int, text: str) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, text.encode("utf-8"), 0)
+
+
+def _read_state(fd: int) -> tuple[str, int] | None:
+    try:
+        data = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
         mark, pid = data["mark"], data["pid"]
     except (OSError, ValueError, TypeError, KeyError):
         return None
     if not isinstance(mark, str) or not mark or isinstance(pid, bool) or not isinstance(pid, int):
         return None
     return mark, pid
-
-
-def _guardian_alive(mark: str) -> bool:
-    """The run of `mark` is live while its guardian is (it outlives the gate only for the
-    moment of its sweep)."""
-    wanted = ["-m", "gate.harness.guardian", mark]
-    for proc in psutil.process_iter():
-        with contextlib.suppress(psutil.Error):
-            if proc.cmdline()[-3:] == wanted:
-                return True
-    return False

@@ -21,7 +21,7 @@ from gate.files import yamlfile
 from gate.harness.health import endpoint_of, is_url
 
 CONFIG_NAME = "locust-gate.yml"
-MAX_DURATION = 7 * 86400.0  # seconds: the longest run-time, health- or seed-timeout
+MAX_DURATION = 7 * 86400.0  # seconds: the longest run-time, max-run-time or timeout
 MAX_COUNT = 1_000_000  # users or processes: beyond any one machine
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -111,6 +111,15 @@ def whole_seconds(value: object, given: Given) -> int:
     return math.ceil(duration(value, given))
 
 
+def boolean(value: object, given: Given) -> bool:
+    key = given.key
+    if not isinstance(value, bool):
+        raise given.fail(
+            f"{key} must be true or false, got {yamlfile.kind(value)}", f"`{key}: true`"
+        )
+    return value
+
+
 # --- text -------------------------------------------------------------------------------
 
 
@@ -122,6 +131,19 @@ def string(value: object, given: Given) -> str:
             f'quote it: `{key}: "..."`',
         )
     return value.strip()
+
+
+def store(value: object, given: Given) -> str:
+    """A baseline store string (`gate.baseline.store`), checked now: a typo must not cost
+    a whole load test before it shows."""
+    from gate.baseline.store import parse_spec  # noqa: PLC0415 (only runs with a store)
+
+    text = string(value, given)
+    try:
+        parse_spec(text)
+    except UserError as error:
+        raise given.fail(error.what, error.fix or "see `locust-gate baseline --help`") from None
+    return text
 
 
 def command(value: object, given: Given) -> str:

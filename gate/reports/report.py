@@ -47,7 +47,7 @@ MAX_CONSOLE_WARNINGS = 10
 MAX_MARKDOWN_CHARS = 60_000  # under GitHub's 65,536 for a comment, with room to spare
 MAX_WARNINGS = 20
 # The tables of report.md in the order they give up rows when it is too long.
-_CUT_ORDER = ("checks", "endpoints", "warnings", "failure_groups", "problems")
+_CUT_ORDER = ("checks", "endpoints", "warnings", "failure_groups", "exceptions", "problems")
 CHART_POINTS = 60
 _ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
 # By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
@@ -89,6 +89,10 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             "host": meta.host,
             "locust_version": meta.locust_version,
             "fingerprint": meta.fingerprint,
+            "shape": meta.shape,
+            "peak_users": meta.peak_users,
+            "completed": meta.completed,
+            "end_reason": meta.end_reason,
         },
         "totals": {
             "requests": verdict.totals.requests,
@@ -100,9 +104,21 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             "by_outcome": dict(verdict.totals.by_outcome),
         },
         "checks": [_check_dict(c) for c in verdict.checks],
+        "exceptions": None
+        if results.exceptions is None
+        else [
+            {"message": e.message, "count": e.count, "where": e.where}
+            for e in results.exceptions
+        ],
         "baseline": _baseline_dict(verdict.baseline),
-        "warnings": list(results.warnings),
+        "warnings": _warnings(ctx),
     }
+
+
+def _warnings(ctx: ReportContext) -> list[str]:
+    """What the reader should know that did not change the verdict: about the source of
+    the numbers, and rules that checked nothing."""
+    return [*ctx.results.warnings, *ctx.verdict.warnings]
 
 
 def _baseline_dict(ref: BaselineRef | None) -> dict[str, Any] | None:
@@ -200,13 +216,28 @@ def render_console(ctx: ReportContext, *, report_dir: object = None) -> str:
     lines.extend(f"why: {escape.console(r, limit=200)}" for r in reasons[:MAX_CONSOLE_REASONS])
     if len(reasons) > MAX_CONSOLE_REASONS:
         lines.append(f"why: ...and {len(reasons) - MAX_CONSOLE_REASONS} more (see verdict.json)")
-    warnings = ctx.results.warnings
+    lines.extend(_exception_lines(ctx.results))
+    warnings = _warnings(ctx)
     shown = warnings[:MAX_CONSOLE_WARNINGS]
     lines.extend(f"warning: {escape.console(w, limit=500)}" for w in shown)
     if len(warnings) > len(shown):
         lines.append(f"warning: ...and {len(warnings) - len(shown)} more (see verdict.json)")
     lines.append(_summary_line(ctx))
     return "\n".join(lines) + "\n"
+
+
+def _exception_lines(results: Results) -> list[str]:
+    """One line per kind of exception raised in the locustfile, most frequent first."""
+    raised = results.exceptions or ()
+    lines = [
+        f"exception: {e.count:,} x {escape.console(e.message, limit=200)}"
+        + (f" (at {escape.console(e.where, limit=200)})" if e.where else "")
+        for e in raised[:MAX_CONSOLE_REASONS]
+    ]
+    if len(raised) > MAX_CONSOLE_REASONS:
+        lines.append(f"exception: ...and {len(raised) - MAX_CONSOLE_REASONS} more kinds "
+                     "(see verdict.json)")
+    return lines
 
 
 def _rows_cut(hidden: Sequence[Check], report_dir: object) -> str:
@@ -222,10 +253,13 @@ def _rows_cut(hidden: Sequence[Check], report_dir: object) -> str:
 def _summary_line(ctx: ReportContext) -> str:
     v = ctx.verdict
     against = len(problems(v.checks))
+    exceptions = ctx.results.exception_count
     return (
         f"locust-gate: {v.status.value.upper()} - {v.totals.checks} checks, "
         f"{against} not passed; {v.totals.requests:,} requests, "
-        f"{v.totals.failures:,} failures, {v.totals.endpoints} endpoints "
+        f"{v.totals.failures:,} failures, "
+        + (f"{exceptions:,} exceptions, " if exceptions else "")
+        + f"{v.totals.endpoints} endpoints "
         f"({ctx.results.source.value}{'' if ctx.results.exact else ', inexact'})"
     )
 
@@ -292,6 +326,8 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
     needs_attention = problems(verdict.checks)
     endpoints = sorted(results.endpoints, key=lambda e: (e.name, e.method))
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
+    raised = results.exceptions or ()
+    warnings = _warnings(ctx)
     total = results.total
     return {
         "icon": _ICONS[verdict.status],
@@ -322,8 +358,21 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         "failure_groups_cut": max(0, len(failures) - MAX_PROBLEM_ROWS),
         **_baseline_view(verdict),
         "chart": chart(results),
-        "warnings": [escape.markdown(w, limit=1000) for w in results.warnings[:MAX_WARNINGS]],
-        "warnings_cut": max(0, len(results.warnings) - MAX_WARNINGS),
+        "exceptions": [
+            {
+                "message": escape.markdown(e.message, limit=300),
+                "where": escape.markdown(e.where or "-", limit=200),
+                "count": f"{e.count:,}",
+            }
+            for e in raised[:MAX_PROBLEM_ROWS]
+        ],
+        "exceptions_cut": max(0, len(raised) - MAX_PROBLEM_ROWS),
+        "exception_count": f"{results.exception_count:,}" if raised else "",
+        "incomplete": escape.markdown(results.meta.end_reason or "", limit=300)
+        if results.meta.completed is False
+        else "",
+        "warnings": [escape.markdown(w, limit=1000) for w in warnings[:MAX_WARNINGS]],
+        "warnings_cut": max(0, len(warnings) - MAX_WARNINGS),
         "thresholds": escape.markdown(ctx.thresholds_path, limit=200),
         "locust_version": escape.markdown(results.meta.locust_version or "unknown"),
         "version": __version__,
@@ -418,6 +467,19 @@ def chart(results: Results) -> dict[str, str] | None:
     }
 
 
+def render_error_markdown(error: HarnessError) -> str:
+    """report.md for a run whose harness failed: the stage, what, where, fix, log tail."""
+    return template("error.md.j2").render(
+        stage=escape.markdown(error.stage),
+        what=escape.markdown(error.what, limit=500),
+        where=escape.markdown(error.where or "", limit=500),
+        fix=escape.markdown(error.fix or "", limit=1000),
+        log_tail=[escape.markdown(line, limit=300) or "&#8203;"
+                  for line in (error.log_tail or "").splitlines()],
+        version=__version__,
+    )
+
+
 # --- junit.xml ----------------------------------------------------------------------------
 
 
@@ -452,6 +514,23 @@ def render_junit(ctx: ReportContext) -> str:
             ET.SubElement(case, "system-out").text = f"WARNING: {text}"
         else:
             ET.SubElement(case, "system-out").text = text
+    root = ET.Element("testsuites", name="locust-gate")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render_junit_error(error: HarnessError) -> str:
+    """junit.xml for a run whose harness failed: one test case in error, so a CI test tab
+    shows red rather than the previous run's green."""
+    suite = ET.Element(
+        "testsuite", name="locust-gate", tests="1", failures="0", errors="1", skipped="0",
+        timestamp=datetime.now(UTC).isoformat(),
+    )
+    case = ET.SubElement(suite, "testcase", classname="run", name=escape.xml(error.stage))
+    message = escape.xml(f"{error.stage}: {error.what}")
+    node = ET.SubElement(case, "error", message=message, type=error.stage)
+    node.text = escape.xml(error.render())
     root = ET.Element("testsuites", name="locust-gate")
     root.append(suite)
     ET.indent(root)

@@ -1,7 +1,8 @@
 """Read Locust's `--csv PREFIX` output into `Results` (source CSV, no histograms).
 
 Files: `PREFIX_stats.csv` (required), `PREFIX_failures.csv` (required),
-`PREFIX_stats_history.csv` (optional: run span and the per-second series).
+`PREFIX_stats_history.csv` (optional: run span and the per-second series),
+`PREFIX_exceptions.csv` (optional: exceptions raised in the locustfile).
 Columns are found by header name, never by position (the percentile columns are
 configurable in Locust). Cells are read as strings (`keep_default_na=False`) so that
 endpoints named `NA` or `null`, and the empty Type of the Aggregated row, survive.
@@ -21,13 +22,16 @@ from gate.core.model import (
     AGGREGATED,
     EndpointStats,
     FailureGroup,
+    RaisedException,
     Results,
     RunMeta,
     SecondSample,
     Source,
+    with_requests,
 )
 from gate.errors import UserError, location
 from gate.files import jsontext
+from gate.results import crashes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,11 +217,23 @@ def read(prefix: str | Path) -> Results:
     return Results(
         source=Source.CSV,
         meta=RunMeta(start_time=start_time, end_time=end_time),
-        endpoints=tuple(endpoints),
+        endpoints=with_requests(endpoints),
+        exceptions=_exceptions(Path(f"{base}_exceptions.csv")),
         total=total,
         failures=failures,
         series=series,
         warnings=(STALE_WARNING,),
+    )
+
+
+def _exceptions(path: Path) -> tuple[RaisedException, ...] | None:
+    """The exceptions file, or None when there is none (then they are unknown)."""
+    if not path.is_file():
+        return None
+    rows = _records(_read(path, ("Count", "Message", "Traceback")))
+    return crashes.group(
+        (row["Message"], _count(path, i, "Count", row["Count"]), row["Traceback"])
+        for i, row in enumerate(rows)
     )
 
 

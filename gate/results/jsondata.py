@@ -78,6 +78,14 @@ class JsonReader:
             )
         return value
 
+    def opt_bool(self, data: dict[str, Any], name: str, key: str) -> bool | None:
+        value = data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.fail(f"`{key}.{name}` must be true, false or null", f"{key}.{name}")
+        return value
+
     def opt_integer(self, data: dict[str, Any], name: str, key: str) -> int | None:
         if data.get(name) is None:
             return None

@@ -15,14 +15,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gate.core.model import EndpointStats, Results, RunMeta, Source, aggregate
+from gate.core.model import EndpointStats, Results, RunMeta, Source, aggregate, with_requests
 from gate.errors import UserError, location
 from gate.files import jsontext
 from gate.results.jsondata import JsonReader
 
 NO_MESSAGES_WARNING = (
     "numbers read from Locust's --json-file output: counts and percentiles are exact, but "
-    "it holds no failure messages and no time series; load gate.plugin for those"
+    "it holds no failure messages, no exceptions raised in the locustfile and no time "
+    "series; load gate.plugin for those"
 )
 
 _REQUIRED = (
@@ -74,7 +75,7 @@ def from_list(data: Any, *, file: str = "<json-file>") -> Results:
     start_time = min(starts) if starts else 0.0
     last = max(lasts) if lasts else None
     endpoints = sorted(
-        (_entry(r, e, f"[{i}]", start_time, last) for i, e in enumerate(entries)),
+        with_requests(_entry(r, e, f"[{i}]", start_time, last) for i, e in enumerate(entries)),
         key=lambda s: (s.name, s.method),
     )
     return Results(

@@ -14,12 +14,20 @@ harmless: the listeners are registered once, by the module `gate.plugin`.
 Options: `--gate-results PATH` (default results.json) and `--gate-progress-interval
 SECONDS` (default 5, 0 turns the progress line off).
 
-On the `quitting` event, on the local or master runner only, it reads the final stats
-(`environment.stats`; on a master they are the merged worker stats) and writes them with
-`gate.results.resultsfile.write`, atomically. While the test runs it samples the aggregate once a
-second (users, requests, failures and the histogram of that second) and prints a progress
-line to stderr. In distributed mode the master only learns of requests when workers report
-(every 3 s), so the per-second series lags by up to 3 s there; the totals are exact.
+On the local or master runner only, it writes the stats (`environment.stats`; on a master
+the merged worker stats) with `gate.results.resultsfile.write`, atomically, three times:
+when the test stops (`test_stop`), again whenever a worker's final report arrives after
+that, and at `quitting`. Locust writes its own reports (--html) between `test_stop` and
+`quitting`, and when one of them raises (e.g. a locustfile called
+`environment.stats.get(name, None)`, and the --html writer cannot sort the entry it made)
+`quitting` never comes: the copy written at `test_stop` keeps the run. The results say
+whether the run completed: `quitting` before `test_stop` means Locust was shut down by a
+signal (SIGINT, SIGTERM) in the middle of the load, and `check` will not pass that.
+
+While the test runs it samples the aggregate once a second (users, requests, failures
+and the histogram of that second) and prints a progress line to stderr. In distributed
+mode the master only learns of requests when workers report (every 3 s), so the
+per-second series lags by up to 3 s there; the totals are exact.
 
 No listener lets an exception escape (Locust would exit with code 2): errors are logged.
 """
@@ -76,12 +84,18 @@ def progress_line(
     rps: float,
     requests: int,
     failures: int,
+    shape: str | None = None,
 ) -> str:
-    """`[locust-gate] 00:12 elapsed, 00:48 left | users 10/10 | 153.2 req/s | ...`."""
+    """`[locust-gate] 00:12 elapsed, 00:48 left | users 10/10 | 153.2 req/s | ...`.
+
+    With a LoadTestShape there is no run time to count down (the shape decides when the
+    run ends) and the target is the shape's current stage."""
     when = f"{_clock(elapsed)} elapsed"
-    if run_time:
+    if run_time and not shape:
         when += f", {_clock(math.ceil(max(0.0, run_time - elapsed)))} left"
     who = f"users {users}/{target_users}" if target_users is not None else f"users {users}"
+    if shape:
+        who += f" (shape {shape})"
     ratio = f" ({failures / requests:.2%})" if requests else ""
     return (
         f"[locust-gate] {when} | {who} | {rps:,.1f} req/s | {requests:,} requests"
@@ -113,15 +127,29 @@ def _locustfile_paths(spec: str | None) -> list[Path]:
     return found
 
 
-def load_options(options: Any) -> dict[str, Any]:
-    """The options that change the load, normalised so equal load compares equal."""
+def shape_name(environment: Any) -> str | None:
+    """The class name of the LoadTestShape driving the run, or None."""
+    shape = getattr(environment, "shape_class", None)
+    return type(shape).__name__ if shape is not None else None
+
+
+def _ignores_common_options(environment: Any) -> bool:
+    """True when a LoadTestShape runs that does not read -u/-r/-t (Locust ignores them)."""
+    shape = getattr(environment, "shape_class", None)
+    return shape is not None and not getattr(shape, "use_common_options", False)
+
+
+def load_options(options: Any, *, shape: str | None = None) -> dict[str, Any]:
+    """The options that change the load, normalised so equal load compares equal. With a
+    shape that ignores -u/-r/-t (`shape` given), those are None and the shape counts."""
 
     def tags(value: Any) -> list[str]:
         return sorted(str(v) for v in value) if value else []
 
-    users = getattr(options, "num_users", None)
-    spawn_rate = getattr(options, "spawn_rate", None)
-    run_time = getattr(options, "run_time", None)
+    ignored = shape is not None
+    users = None if ignored else getattr(options, "num_users", None)
+    spawn_rate = None if ignored else getattr(options, "spawn_rate", None)
+    run_time = None if ignored else getattr(options, "run_time", None)
     host = getattr(options, "host", None)
     processes = getattr(options, "processes", None)
     return {
@@ -132,6 +160,7 @@ def load_options(options: Any) -> dict[str, Any]:
         "tags": tags(getattr(options, "tags", None)),
         "exclude_tags": tags(getattr(options, "exclude_tags", None)),
         "processes": int(processes) if processes else None,
+        **({"shape": shape} if shape is not None else {}),
     }
 
 
@@ -162,6 +191,11 @@ class _Collector:
         self._prev_failures = 0
         self._greenlets: list[Any] = []
         self.written = False
+        self.peak_users = 0
+        self.test_stopped = False  # test_stop came: the load test ended on its own
+        self.quit_seen = False
+        self.reported: tuple[int, int] | None = None  # (requests, failures) last printed
+        self.end_reason: str | None = None
 
     # ---- options
     def option(self, name: str, default: Any) -> Any:
@@ -180,10 +214,12 @@ class _Collector:
             self._prev_hist, self._prev_requests, self._prev_failures = {}, 0, 0
         delta = {k: v - self._prev_hist.get(k, 0) for k, v in hist.items()}
         runner = self.env.runner
+        users = int(runner.user_count) if runner is not None else 0
+        self.peak_users = max(self.peak_users, users)
         self.samples.append(
             SecondSample(
                 t=t,
-                users=int(runner.user_count) if runner is not None else 0,
+                users=users,
                 requests=requests - self._prev_requests,
                 failures=max(0, failures - self._prev_failures),
                 histogram={k: v for k, v in sorted(delta.items()) if v > 0},
@@ -225,6 +261,7 @@ class _Collector:
                     rps=rps,
                     requests=requests,
                     failures=int(total.num_failures),
+                    shape=shape_name(self.env) if _ignores_common_options(self.env) else None,
                 )
                 _say(line)
             except Exception:
@@ -236,6 +273,10 @@ class _Collector:
         self.samples = []
         self._prev_hist, self._prev_requests, self._prev_failures = {}, 0, 0
         self.written = False
+        self.peak_users = 0
+        self.test_stopped = self.quit_seen = False
+        self.reported = None
+        self.end_reason = None
         self._greenlets.append(gevent.spawn(self._sampler))
         interval = float(self.option("gate_progress_interval", DEFAULT_PROGRESS_INTERVAL))
         if interval > 0:
@@ -247,25 +288,97 @@ class _Collector:
         self._greenlets = []
 
     # ---- results
-    def finish(self) -> None:
+    def note_users(self, count: int) -> None:
+        self.peak_users = max(self.peak_users, int(count))
+
+    def on_test_stop(self) -> None:
+        """The load test ended on its own: write the results now, before Locust's own
+        report writers run (they may raise, and then `quitting` never comes)."""
+        if self.quit_seen or self.started_at is None:
+            return  # test_stop after quitting: a signal shut Locust down mid-run
+        self.test_stopped = True
+        self.end_reason = self._why_stopped()
+        self.stop()
+        self._final_sample()
+        self.write()
+
+    def on_worker_report(self) -> None:
+        """On a master, workers' last reports arrive after test_stop: keep the file current."""
+        if self.test_stopped and not self.quit_seen:
+            self._final_sample()
+            self.write()
+
+    def on_quitting(self) -> None:
+        self.quit_seen = True
+        self.stop()
+        if self.started_at is None:
+            return  # no test ever started (e.g. the locustfile failed to load)
+        if not self.test_stopped:
+            self.end_reason = (
+                "interrupted: Locust was shut down by a signal before the load test ended"
+            )
+        self._final_sample()
+        self.write()
+
+    def _why_stopped(self) -> str:
+        runner = self.env.runner
+        if shape_name(self.env) is not None and gevent.getcurrent() is getattr(
+            runner, "shape_greenlet", None
+        ):
+            return f"the load shape {shape_name(self.env)} ended"
+        run_time = self.option("run_time", None)
+        assert self.started_at is not None
+        if run_time and time.time() - self.started_at >= float(run_time) - 1:
+            return f"the run time of {float(run_time):g}s was reached"
+        return "the load test was stopped (by the locustfile or the runner)"
+
+    def _final_sample(self) -> None:
+        """One last sample of what came in since the sampler's last one, if anything."""
+        assert self.started_at is not None
+        total = self.env.stats.total
+        if self.samples and int(total.num_requests) == self._prev_requests:
+            return
+        t = int(time.time() - self.started_at)
+        if self.samples:
+            t = max(t, self.samples[-1].t + 1)
+        self._sample(t)
+
+    def write(self) -> None:
         from gate.results import resultsfile  # noqa: PLC0415 (see _bootstrap)
 
-        self.stop()
-        ended_at = time.time()
-        if self.started_at is not None:
-            self._sample(int(ended_at - self.started_at))
         target = str(self.option("gate_results", DEFAULT_RESULTS))
-        results = build_results(self.env, series=self.samples, end_time=ended_at)
+        results = build_results(
+            self.env,
+            series=self.samples,
+            end_time=time.time(),
+            peak_users=self.peak_users,
+            completed=self.test_stopped,
+            end_reason=self.end_reason,
+        )
         resultsfile.write(target, results)
         self.written = True
+        counts = (results.total.num_requests, results.total.num_failures)
+        if counts == self.reported:
+            return  # rewritten with the same numbers: say it once
+        verb = "wrote" if self.reported is None else "updated"
+        self.reported = counts
+        exceptions = results.exception_count or 0
         _say(
-            f"[locust-gate] wrote {target}: {results.total.num_requests:,} requests, "
+            f"[locust-gate] {verb} {target}: {results.total.num_requests:,} requests, "
             f"{results.total.num_failures:,} failures, {len(results.endpoints)} endpoints"
+            + (f", {exceptions:,} exceptions in the locustfile" if exceptions else "")
+            + ("" if self.test_stopped else " (incomplete: interrupted)")
         )
 
 
 def build_results(
-    environment: Any, *, series: Iterable[SecondSample] = (), end_time: float | None = None
+    environment: Any,
+    *,
+    series: Iterable[SecondSample] = (),
+    end_time: float | None = None,
+    peak_users: int | None = None,
+    completed: bool | None = None,
+    end_reason: str | None = None,
 ) -> Results:
     """A `gate.core.model.Results` from a Locust environment's (final) stats."""
     from gate.core.model import (  # noqa: PLC0415 (see _bootstrap)
@@ -274,7 +387,9 @@ def build_results(
         Results,
         RunMeta,
         Source,
+        with_requests,
     )
+    from gate.results import crashes  # noqa: PLC0415 (see _bootstrap)
 
     stats = environment.stats
     start_time = float(stats.total.start_time)
@@ -302,7 +417,7 @@ def build_results(
         )
 
     entries = sorted(stats.entries.values(), key=lambda e: (e.name, e.method or ""))
-    endpoints = tuple(convert(e, e.method or "", e.name) for e in entries)
+    endpoints = with_requests(convert(e, e.method or "", e.name) for e in entries)
     total = convert(stats.total, "", "Aggregated")
     failures = tuple(
         FailureGroup(
@@ -314,7 +429,15 @@ def build_results(
         for err in sorted(stats.errors.values(), key=lambda e: (e.name, e.method or ""))
     )
     options = getattr(environment, "parsed_options", None)
-    normalised = load_options(options)
+    shape = shape_name(environment)
+    ignored = _ignores_common_options(environment)
+    normalised = load_options(options, shape=shape if ignored else None)
+    runner = getattr(environment, "runner", None)
+    raised = getattr(runner, "exceptions", None) or {}
+    exceptions = crashes.group(
+        (str(row.get("msg", "")), int(row.get("count", 0)), str(row.get("traceback", "")))
+        for row in raised.values()
+    )
     files = _locustfile_paths(getattr(options, "locustfile", None))
     host = environment.host or normalised["host"]
     meta = RunMeta(
@@ -331,6 +454,10 @@ def build_results(
         tags=tuple(normalised["tags"]),
         exclude_tags=tuple(normalised["exclude_tags"]),
         options={k: json.dumps(v) for k, v in normalised.items()},
+        shape=shape,
+        peak_users=peak_users,
+        completed=completed,
+        end_reason=end_reason,
     )
     return Results(
         source=Source.PLUGIN,
@@ -339,6 +466,7 @@ def build_results(
         total=total,
         failures=failures,
         series=tuple(series),
+        exceptions=exceptions,
     )
 
 
@@ -403,15 +531,39 @@ def _on_test_start(environment: Any, **_kwargs: Any) -> None:
         collector.start()
 
 
-def _on_quitting(environment: Any, **_kwargs: Any) -> None:
+def _writing_collector(environment: Any) -> _Collector | None:
+    """The collector, when this process writes results (local or master, command line)."""
     collector = _collector(environment)
     if collector is None:
-        return
+        return None
     if getattr(environment, "parsed_options", None) is None:
         logger.debug("locust-gate: no parsed options (library use); not writing results")
         collector.stop()
-        return
-    collector.finish()
+        return None
+    return collector
+
+
+def _on_test_stop(environment: Any, **_kwargs: Any) -> None:
+    collector = _writing_collector(environment)
+    if collector is not None:
+        collector.on_test_stop()
+
+
+def _on_worker_report(environment: Any | None = None, **_kwargs: Any) -> None:
+    for collector in list(_COLLECTORS.values()):
+        if environment is None or collector.env is environment:
+            collector.on_worker_report()
+
+
+def _on_spawning_complete(user_count: int, **_kwargs: Any) -> None:
+    for collector in list(_COLLECTORS.values()):
+        collector.note_users(user_count)
+
+
+def _on_quitting(environment: Any, **_kwargs: Any) -> None:
+    collector = _writing_collector(environment)
+    if collector is not None:
+        collector.on_quitting()
 
 
 def register(events: Any) -> None:
@@ -419,4 +571,7 @@ def register(events: Any) -> None:
     events.init_command_line_parser.add_listener(_guarded("adding options", _add_arguments))
     events.init.add_listener(_guarded("init", _on_init))
     events.test_start.add_listener(_guarded("test start", _on_test_start))
+    events.test_stop.add_listener(_guarded("writing results at test stop", _on_test_stop))
+    events.worker_report.add_listener(_guarded("updating results", _on_worker_report))
+    events.spawning_complete.add_listener(_guarded("counting users", _on_spawning_complete))
     events.quitting.add_listener(_guarded("writing results", _on_quitting))

@@ -10,10 +10,12 @@ Layout (schema `locust-gate/results`, version 1)::
       "last_request_timestamp": 1700000003.0,   # run-wide, or null
       "meta": {"start_time", "end_time", "users", "spawn_rate", "host", "locust_version",
                "locustfile", "fingerprint", "run_time", "processes", "tags",
-               "exclude_tags", "options"},
+               "exclude_tags", "options", "shape", "peak_users", "completed",
+               "end_reason"},
       "endpoints": [ENDPOINT, ...],       # one per (method, name)
       "total": ENDPOINT,                  # Locust's Aggregated row (method "")
       "failures": [{"method", "name", "error", "occurrences"}, ...],
+      "exceptions": [{"message", "count", "where", "traceback"}, ...] or null,
       "series": [{"t", "users", "requests", "failures", "response_times"}, ...],
       "warnings": ["...", ...]
     }
@@ -28,6 +30,10 @@ Layout (schema `locust-gate/results`, version 1)::
 `series[].t` is whole seconds since `meta.start_time`; `series[].response_times` is the
 bucketed histogram of the requests that completed in that second. JSON object keys are
 strings; they become ints (floats for `csv_percentiles`) again on reading.
+
+`meta.completed` is false when the load test was cut short (a signal, a crash): `check`
+refuses to pass such a run. `exceptions` is null when the source did not record them;
+files written before these keys existed read as "unknown" (null).
 """
 
 from __future__ import annotations
@@ -38,7 +44,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gate.core.model import EndpointStats, FailureGroup, Results, RunMeta, SecondSample, Source
+from gate.core.model import (
+    EndpointStats,
+    FailureGroup,
+    RaisedException,
+    Results,
+    RunMeta,
+    SecondSample,
+    Source,
+    with_requests,
+)
 from gate.errors import UserError, location
 from gate.files import atomic, jsontext
 from gate.results.jsondata import JsonReader
@@ -110,12 +125,22 @@ def to_dict(results: Results) -> dict[str, Any]:
             "tags": list(meta.tags),
             "exclude_tags": list(meta.exclude_tags),
             "options": dict(meta.options),
+            "shape": meta.shape,
+            "peak_users": meta.peak_users,
+            "completed": meta.completed,
+            "end_reason": meta.end_reason,
         },
         "endpoints": [_endpoint_out(e) for e in results.endpoints],
         "total": _endpoint_out(results.total),
         "failures": [
             {"method": f.method, "name": f.name, "error": f.error, "occurrences": f.occurrences}
             for f in results.failures
+        ],
+        "exceptions": None
+        if results.exceptions is None
+        else [
+            {"message": e.message, "count": e.count, "where": e.where, "traceback": e.traceback}
+            for e in results.exceptions
         ],
         "series": [
             {
@@ -183,7 +208,29 @@ def _meta_in(r: JsonReader, value: Any) -> RunMeta:
         tags=r.str_list(data, "tags", "meta"),
         exclude_tags=r.str_list(data, "exclude_tags", "meta"),
         options={str(k): str(v) for k, v in options.items()},
+        shape=r.opt_string(data, "shape", "meta"),
+        peak_users=r.opt_integer(data, "peak_users", "meta"),
+        completed=r.opt_bool(data, "completed", "meta"),
+        end_reason=r.opt_string(data, "end_reason", "meta"),
     )
+
+
+def _exceptions_in(r: JsonReader, value: Any) -> tuple[RaisedException, ...] | None:
+    if value is None:
+        return None
+    found = []
+    for i, item in enumerate(r.lst(value, "exceptions")):
+        key = f"exceptions[{i}]"
+        e = r.obj(item, key)
+        found.append(
+            RaisedException(
+                message=r.string(e, "message", key),
+                count=r.count(e, "count", key),
+                where=r.string(e, "where", key, default=""),
+                traceback=r.string(e, "traceback", key, default=""),
+            )
+        )
+    return tuple(found)
 
 
 def from_dict(data: Any, *, file: str = "<results>") -> Results:
@@ -213,7 +260,7 @@ def from_dict(data: Any, *, file: str = "<results>") -> Results:
         source = Source(source_raw)
     except ValueError:
         r.fail(f"unknown `source` {source_raw!r}", "source")
-    endpoints = tuple(
+    endpoints = with_requests(  # files from older plugins may hold 0-request entries
         _endpoint_in(r, item, f"endpoints[{i}]")
         for i, item in enumerate(r.lst(r.field(top, "endpoints", "(top level)"), "endpoints"))
     )
@@ -252,6 +299,7 @@ def from_dict(data: Any, *, file: str = "<results>") -> Results:
         failures=tuple(failures),
         series=tuple(series),
         warnings=tuple(str(w) for w in warnings),
+        exceptions=_exceptions_in(r, top.get("exceptions")),
     )
 
 

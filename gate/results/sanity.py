@@ -49,6 +49,9 @@ def _problems(results: Results) -> Iterator[tuple[str, str]]:
     for index, group in enumerate(results.failures):
         if not 0 <= group.occurrences <= MAX_COUNT:
             yield f"failures[{index}]", f"{group.occurrences} occurrences of a failure"
+    for index, raised in enumerate(results.exceptions or ()):
+        if not 0 <= raised.count <= MAX_COUNT:
+            yield f"exceptions[{index}]", f"an exception raised {raised.count} times"
     for index, sample in enumerate(results.series):
         counts = (sample.users, sample.requests, sample.failures)
         if not all(0 <= count <= MAX_COUNT for count in counts):

@@ -17,9 +17,11 @@ from gate.files.yamlfile import Map, suggest
 
 SUPPORTED_VERSION = 1
 
-METRIC_KEYS: tuple[str, ...] = tuple(metric.value for metric in Metric)
+# Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only.
+METRIC_KEYS: tuple[str, ...] = tuple(m.value for m in Metric if m is not Metric.EXCEPTIONS)
 TOP_KEYS = ("version", "on-inconclusive", "defaults", "endpoints", "aggregate", "baseline")
 SECTION_KEYS = (*METRIC_KEYS, "min-requests")
+AGGREGATE_KEYS = (*SECTION_KEYS, Metric.EXCEPTIONS.value)
 SELECTOR_KEYS = ("match", "regex", "name")
 ENDPOINT_KEYS = (*SELECTOR_KEYS, "method", "required", "min-requests", *METRIC_KEYS)
 GLOB_CHARACTERS = "*?["
@@ -36,6 +38,9 @@ ALIASES = {
     "p999": "p99.9",
     "p99_9": "p99.9",
     "p100": "max",
+    "exception": "exceptions",
+    "crashes": "exceptions",
+    "errors-in-locustfile": "exceptions",
     "median": "p50",
     "mean": "avg",
     "average": "avg",
@@ -74,6 +79,14 @@ class Context:
             line = mapping.key_lines[key]
             where = f"{prefix}.{key}" if prefix else key
             section = prefix or "the top level"
+            if key == Metric.EXCEPTIONS.value:
+                raise self.error(
+                    f"exceptions cannot be set in {section}: it counts the exceptions of the "
+                    "whole run, not of one endpoint",
+                    line,
+                    where,
+                    "move it to the aggregate section: aggregate:\n  exceptions: 0",
+                )
             suggestion = suggest(key, allowed, ALIASES)
             hint = f"did you mean {suggestion!r}? " if suggestion else "remove it. "
             metrics = [name for name in allowed if name in METRIC_KEYS]

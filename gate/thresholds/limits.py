@@ -124,4 +124,6 @@ def _example_value(metric: Metric) -> float:
         return 0.01
     if metric is Metric.RPS:
         return 50
+    if metric is Metric.EXCEPTIONS:
+        return 0
     return 500

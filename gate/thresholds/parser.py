@@ -15,16 +15,20 @@ The format, in short (`thresholds/example.yml` shows every feature, and
         p95: 1500ms
     aggregate:                     # the whole run (Locust's Aggregated row)
       rps: 50
+      exceptions: 0                # the default; {warn: 0} to only warn, off to ignore
 
 Limits. A limit is a value (level fail) or a mapping `{warn: ..., fail: ...}` with either
 or both levels. Latencies (`p50` ... `p99.9`, `max`, `avg`) are upper limits in ms/s/m,
 `fail-ratio` an upper limit in %, `rps` a floor in requests per second; `{min: ...}` (for
 `rps`) and `{max: ...}` (for the others) are accepted as another way to write the fail
 level. `warn` must not be looser than `fail`. Inside an endpoint entry, `off` (or `false`)
-switches a default off for that endpoint.
+switches a default off for that endpoint. `aggregate.exceptions` limits the unhandled
+exceptions raised in the locustfile (a count; 0 at level fail when absent, `off` ignores
+them). A file with no rule at all is refused: a gate that checks nothing must not pass.
 
 Matching endpoints. Each entry has exactly one of
-- `match:` a glob when it contains `*`, `?` or `[`, else an exact name;
+- `match:` an exact name, or else a glob when it contains `*`, `?` or `[` (the exact name
+  is tried first, so Locust's grouped names such as `/ticket/[id]` match as written);
 - `regex:` a regular expression in RE2 syntax, run in linear time (searched, so anchor it
   with `^...$`); backreferences and lookaround are refused (see `gate.core.userregex`);
 - `name:` an exact name, even when it contains glob characters.
@@ -47,16 +51,18 @@ define anchors (`x-fast: &fast {p95: 200ms}`). `gate.files.yamlfile` does the li
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gate.baseline import section as baseline_section
-from gate.core.rules import Level, Metric, Rule, Thresholds
+from gate.core.rules import Level, Metric, Rule, Thresholds, default_exceptions_rule
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind
 from gate.files.yamlfile import load as load_yaml
 from gate.thresholds import endpoints, limits
 from gate.thresholds.keys import (
+    AGGREGATE_KEYS,
     ENDPOINT_KEYS,
     METRIC_KEYS,
     SECTION_KEYS,
@@ -66,13 +72,17 @@ from gate.thresholds.keys import (
     is_off,
 )
 
-__all__ = ["ENDPOINT_KEYS", "SECTION_KEYS", "TOP_KEYS", "json_schema", "load", "parse"]
+__all__ = [
+    "AGGREGATE_KEYS", "ENDPOINT_KEYS", "SECTION_KEYS", "TOP_KEYS", "json_schema", "load", "parse",
+]
 
 _EXAMPLE_FILE = "version: 1\ndefaults:\n  p95: 500ms"
 
 
-def load(path: Path) -> Thresholds:
-    """Read and validate a thresholds file; every problem is a `UserError`."""
+def load(path: Path, *, with_baseline: bool = False) -> Thresholds:
+    """Read and validate a thresholds file; every problem is a `UserError`.
+    `with_baseline`: a baseline is compared with, so a file without rules is fine (the
+    default relative rules apply)."""
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -100,13 +110,16 @@ def load(path: Path) -> Thresholds:
             where=shown,
             fix="check that the file exists and is readable",
         ) from None
-    return parse(text, shown)
+    return parse(text, shown, with_baseline=with_baseline)
 
 
-def parse(text: str, path: str) -> Thresholds:
+def parse(text: str, path: str, *, with_baseline: bool = False) -> Thresholds:
     """Validate the text of a thresholds file; `path` is only used in messages."""
     top = load_yaml(text, path, what="the thresholds file", example=_EXAMPLE_FILE)
-    return _thresholds(Context(path), top, text)
+    thresholds, exceptions = _thresholds(Context(path), top, text)
+    if not with_baseline:
+        _require_a_rule(Context(path), top, thresholds, exceptions)
+    return thresholds
 
 
 def json_schema() -> dict[str, Any]:
@@ -121,14 +134,15 @@ def json_schema() -> dict[str, Any]:
 # --- the top level, defaults and aggregate ----------------------------------------------
 
 
-def _thresholds(ctx: Context, top: Map, text: str) -> Thresholds:
+def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Exceptions | None]:
     version = _version(ctx, top)  # first: a newer file may use keys this one lacks
     ctx.check_keys(top, "", TOP_KEYS)
     on_inconclusive = _on_inconclusive(ctx, top)
-    defaults, default_min = _section(ctx, top, "defaults")
-    aggregate, aggregate_min = _section(ctx, top, "aggregate")
+    defaults, default_min = _section(ctx, top, "defaults", SECTION_KEYS)
+    aggregate, aggregate_min = _section(ctx, top, "aggregate", AGGREGATE_KEYS)
     overrides = endpoints.endpoints(ctx, top)
-    return Thresholds(
+    exceptions = _exceptions(ctx, top)
+    thresholds = Thresholds(
         path=ctx.path,
         version=version,
         defaults=defaults,
@@ -137,9 +151,30 @@ def _thresholds(ctx: Context, top: Map, text: str) -> Thresholds:
         aggregate=aggregate,
         aggregate_min_requests=aggregate_min if aggregate_min is not None else 1,
         on_inconclusive=on_inconclusive,
+        exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
         source_text=text,
         # Hook: the `baseline:` section lives in gate.baseline.section.
         baseline=baseline_section.parse(ctx, top),
+    )
+    return thresholds, exceptions
+
+
+def _require_a_rule(
+    ctx: Context, top: Map, thresholds: Thresholds, exceptions: _Exceptions | None
+) -> None:
+    """A file whose rules check nothing would let every run pass: refuse it. A file with
+    only a `baseline:` section is a relative gate: `check` then requires --baseline."""
+    limits_exceptions = exceptions is not None and exceptions.rule is not None
+    if thresholds.has_absolute_rules or limits_exceptions or thresholds.baseline is not None:
+        return
+    raise ctx.error(
+        "the thresholds file has no rules, so the gate would check nothing (and a gate "
+        "that checks nothing must not pass)",
+        top.line,
+        "defaults",
+        "add at least one limit, e.g.\n"
+        + indent("defaults:\n  p95: 500ms\n  fail-ratio: 1%\naggregate:\n  rps: 10")
+        + "\nor let `locust-gate thresholds init RESULTS` write a file from a run",
     )
 
 
@@ -191,7 +226,10 @@ def _on_inconclusive(ctx: Context, top: Map) -> Level:
     )
 
 
-def _section(ctx: Context, top: Map, name: str) -> tuple[tuple[Rule, ...], int | None]:
+def _section(
+    ctx: Context, top: Map, name: str, allowed: tuple[str, ...]
+) -> tuple[tuple[Rule, ...], int | None]:
+    """The rules of `defaults` or `aggregate` (without `exceptions`: see `_exceptions`)."""
     if name not in top or top[name] is None:
         return (), None
     mapping = top[name]
@@ -202,7 +240,7 @@ def _section(ctx: Context, top: Map, name: str) -> tuple[tuple[Rule, ...], int |
             name,
             f"write for example:\n{indent(f'{name}:{chr(10)}  p95: 500ms')}",
         )
-    ctx.check_keys(mapping, name, SECTION_KEYS)
+    ctx.check_keys(mapping, name, allowed)
     rules: list[Rule] = []
     for key, value in mapping.items():
         if key in METRIC_KEYS:
@@ -215,3 +253,21 @@ def _section(ctx: Context, top: Map, name: str) -> tuple[tuple[Rule, ...], int |
                 )
             rules.append(limits.rule(ctx, Metric(key), mapping, key, f"{name}.{key}"))
     return tuple(rules), limits.min_requests(ctx, mapping, name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Exceptions:
+    """What `aggregate.exceptions` says: a rule, or None for `exceptions: off`."""
+
+    rule: Rule | None
+
+
+def _exceptions(ctx: Context, top: Map) -> _Exceptions | None:
+    """`aggregate.exceptions` as written (None when absent: the default applies)."""
+    key = Metric.EXCEPTIONS.value
+    mapping = top.get("aggregate")
+    if not isinstance(mapping, Map) or key not in mapping:
+        return None
+    if is_off(mapping[key]):
+        return _Exceptions(rule=None)
+    return _Exceptions(rule=limits.rule(ctx, Metric.EXCEPTIONS, mapping, key, f"aggregate.{key}"))

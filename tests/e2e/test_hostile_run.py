@@ -50,7 +50,7 @@ def test_hostile_names_and_messages_stay_inert_and_judged(tmp_path: Path) -> Non
     assert_inert(gate_run)
     # the hostile text did reach the console (escaped), so the test tested something
     assert "injected-by-name" in gate_run.stdout + gate_run.stderr
-    assert "injected-by-message" in gate_run.stderr  # Locust's error report, copied
+    assert "injected-by-message" in gate_run.stderr  # Locust's output, copied
     out = tmp_path / "out"
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "\u202e" not in report and "www.example" not in report and "\ud800" not in report

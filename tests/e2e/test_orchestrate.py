@@ -102,7 +102,7 @@ def test_a_passing_run_exits_0_and_stops_the_backend(tmp_path: Path) -> None:
     assert code == 0, gate_run.stderr + gate_run.stdout
     assert marker.read_text() == "seeded\n"
     out = tmp_path / "out"
-    for name in ("results.json", "report.html", "locust.log", "backend.log", "verdict.json"):
+    for name in ("results.json", "locust.json", "locust.log", "backend.log", "verdict.json"):
         assert (out / name).is_file(), name
     assert gate_run.verdict()["verdict"] == "pass"
     assert len(gate_run.backend_pids()) == 2  # the backend and its grandchild, both gone

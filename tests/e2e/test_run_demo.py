@@ -54,7 +54,7 @@ def test_the_demo_passes_and_leaves_every_output(tmp_path: Path) -> None:
     gate_run, code = demo_run(tmp_path)
     assert code == 0, gate_run.stdout + gate_run.stderr
     out = tmp_path / "out"
-    for name in ("results.json", "locust_stats.csv", "report.html", "backend.log",
+    for name in ("results.json", "locust_stats.csv", "locust.json", "backend.log",
                  "locust.log", "verdict.json", "report.md", "junit.xml"):
         assert (out / name).is_file(), name
     verdict = json.loads((out / "verdict.json").read_text())

@@ -143,7 +143,7 @@ def test_baseline_section_values() -> None:
     p95, rps = rules.defaults
     assert p95.min_delta == 20 and p95.tolerance[next(iter(p95.tolerance))] in (0.1, 0.2)
     assert rps.decrease and rps.where == "t.yml:6 (at baseline.rps)"
-    assert parse("version: 1\n", "t.yml").baseline is None
+    assert parse("version: 1\n", "t.yml", with_baseline=True).baseline is None
 
 
 def test_check_with_a_baseline_file_on_a_real_run(mixed_run: LocustRun, tmp_path: Path) -> None:

@@ -52,8 +52,10 @@ def test_plugin_writes_results(mixed_run: LocustRun) -> None:
     assert raw["schema"] == "locust-gate/results" and raw["version"] == 1
     assert set(raw) == {
         "schema", "version", "source", "start_time", "last_request_timestamp", "meta",
-        "endpoints", "total", "failures", "series", "warnings",
+        "endpoints", "total", "failures", "exceptions", "series", "warnings",
     }  # fmt: skip
+    assert raw["exceptions"] == [] and meta.completed is True
+    assert meta.end_reason == "the run time of 3s was reached" and meta.peak_users == 4
 
 
 def test_percentiles_and_counts_equal_locust_html_report(mixed_run: LocustRun) -> None:

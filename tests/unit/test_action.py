@@ -141,3 +141,12 @@ def test_outputs_from_verdict_json(tmp_path: Path) -> None:
 def test_annotations_are_escaped(capsys: pytest.CaptureFixture[str]) -> None:
     steps.annotate("error", "50% of\nrequests", title="a: b, c")
     assert capsys.readouterr().out == "::error title=a%3A b%2C c::50%25 of%0Arequests\n"
+
+
+def test_the_shape_input_is_a_switch() -> None:
+    assert "--shape" in inputs.run_arguments(env(shape="true"))
+    assert "--no-shape" in inputs.run_arguments(env(shape="False"))
+    assert not any("shape" in a for a in inputs.run_arguments(env()))
+    with pytest.raises(UserError) as info:
+        inputs.run_arguments(env(shape="yes"))
+    assert "true or false" in info.value.what

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from gate.core.evaluate import evaluate
-from gate.core.model import FailureGroup, SecondSample
+from gate.core.model import FailureGroup, RaisedException, SecondSample
 from gate.core.verdict import Status
 from gate.errors import exit_code
 from gate.reports import report
@@ -30,6 +31,8 @@ endpoints:
   - match: /login
     method: POST
     required: true
+  - match: /api/itemz
+    p95: 1s
 aggregate:
   rps: 5
   p99: 1s
@@ -52,7 +55,11 @@ def _context() -> report.ReportContext:
         SecondSample(t=i, users=5, requests=20 + i, failures=i % 2)
         for i in range(10)
     ]
-    run = results(*entries, failures=failures, series=series)
+    crashed = (
+        RaisedException(message="'NoneType' <b>x</b> | @octocat", count=3,
+                        where="locustfile.py:14 in checkout"),
+    )
+    run = replace(results(*entries, failures=failures, series=series), exceptions=crashed)
     verdict = evaluate(run, parse(THRESHOLDS, "thresholds/t.yml"))
     return report.ReportContext(
         verdict=verdict, results=run, results_path="out/results.json",

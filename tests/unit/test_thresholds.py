@@ -11,10 +11,20 @@ import jsonschema
 import pytest
 import yaml
 
-from gate.core.rules import Level, Limit, Matcher, MatchKind, Metric, Rule, Thresholds
+from gate.core.rules import (
+    Level,
+    Limit,
+    Matcher,
+    MatchKind,
+    Metric,
+    Rule,
+    Thresholds,
+    default_exceptions_rule,
+)
 from gate.core.units import DURATION_PATTERN, PERCENT_PATTERN, RATE_PATTERN
 from gate.errors import EXIT_USER_ERROR, UserError
 from gate.thresholds.parser import (
+    AGGREGATE_KEYS,
     ENDPOINT_KEYS,
     SECTION_KEYS,
     TOP_KEYS,
@@ -182,16 +192,41 @@ endpoints:
     assert limits(thresholds.rules_for("GET", "/health")[0][0]) == {Level.FAIL: 500.0}
 
 
-def test_valid_minimal_file_has_no_rules() -> None:
-    thresholds = load(DATA / "valid-minimal.yml")
+@pytest.mark.parametrize("name", ["bad-no-rules.yml", "bad-no-rules-empty-sections.yml"])
+def test_a_file_with_no_rules_is_refused(name: str) -> None:
+    # A gate that checks nothing must not pass: "PASS - 0 checks" on 17 % failures.
+    error = load_error(name)
+    assert "no rules" in error.what and "check nothing" in error.what
+    assert error.fix is not None and "p95: 500ms" in error.fix and "thresholds init" in error.fix
+
+
+def test_one_rule_is_enough_and_defaults_apply() -> None:
+    thresholds = parse("version: 1\naggregate:\n  exceptions: {warn: 0}\n", "t.yml")
     assert thresholds.defaults == () and thresholds.endpoints == () and thresholds.aggregate == ()
     assert thresholds.min_requests == 1 and thresholds.aggregate_min_requests == 1
     assert thresholds.on_inconclusive is Level.WARN
+    assert thresholds.exceptions is not None
+    assert limits(thresholds.exceptions) == {Level.WARN: 0.0}
+    required_only = parse("version: 1\nendpoints:\n  - {match: /a, required: true}\n", "t.yml")
+    assert required_only.endpoints[0].required
 
 
-def test_valid_empty_sections_are_allowed() -> None:
-    thresholds = load(DATA / "valid-empty-sections.yml")
-    assert thresholds.defaults == () and thresholds.endpoints == () and thresholds.aggregate == ()
+def test_exceptions_default_to_zero_at_fail_and_can_be_switched_off() -> None:
+    assert parse("version: 1\ndefaults: {p95: 1s}\n", "t.yml").exceptions == (
+        default_exceptions_rule()
+    )
+    off = parse("version: 1\ndefaults: {p95: 1s}\naggregate: {exceptions: off}\n", "t.yml")
+    assert off.exceptions is None
+    with pytest.raises(UserError) as info:  # switching it off is not a rule
+        parse("version: 1\naggregate: {exceptions: off}\n", "t.yml")
+    assert "no rules" in info.value.what
+
+
+def test_exceptions_belong_to_the_aggregate() -> None:
+    with pytest.raises(UserError) as info:
+        parse("version: 1\ndefaults:\n  exceptions: 0\n", "t.yml")
+    assert "whole run" in info.value.what and "aggregate" in (info.value.fix or "")
+    assert info.value.where == "t.yml:3 (at defaults.exceptions)"
 
 
 def test_valid_variants() -> None:
@@ -217,7 +252,9 @@ def test_valid_variants() -> None:
 
 def test_match_without_glob_characters_is_exact() -> None:
     thresholds = parse(
-        'version: 1\nendpoints:\n  - match: "/api/items"\n  - match: "/api/item?"\n', "t.yml"
+        'version: 1\nendpoints:\n  - {match: "/api/items", p95: 1s}\n'
+        '  - {match: "/api/item?", p95: 1s}\n',
+        "t.yml",
     )
     assert [o.matcher.kind for o in thresholds.endpoints] == [MatchKind.EXACT, MatchKind.GLOB]
 
@@ -599,7 +636,8 @@ def test_unreachable_endpoint_entry() -> None:
 
 def test_same_pattern_for_two_methods_is_fine() -> None:
     thresholds = parse(
-        "version: 1\nendpoints:\n  - {match: /a, method: GET}\n  - {match: /a, method: POST}\n",
+        "version: 1\nendpoints:\n  - {match: /a, method: GET, p95: 1s}\n"
+        "  - {match: /a, method: POST, p95: 1s}\n",
         "t.yml",
     )
     assert [o.matcher.method for o in thresholds.endpoints] == ["GET", "POST"]
@@ -686,7 +724,13 @@ def test_schema_rejects_bad_files(validator: jsonschema.Draft202012Validator, na
 
 
 def test_every_bad_file_is_covered() -> None:
-    parser_only = {"bad-syntax.yml", "bad-regex.yml", "bad-warn-looser.yml"}
+    parser_only = {
+        "bad-syntax.yml",
+        "bad-regex.yml",
+        "bad-warn-looser.yml",
+        "bad-no-rules.yml",
+        "bad-no-rules-empty-sections.yml",
+    }
     assert {path.name for path in DATA.glob("bad-*.yml")} == set(SCHEMA_REJECTS) | parser_only
 
 
@@ -699,11 +743,15 @@ def test_every_bad_file_is_covered() -> None:
         ("version: 1\ndefaults: {p95: {max: 1s, fail: 1s}}\n", False),
         ("version: 1\ndefaults: {p95: {}}\n", False),
         ("version: 1\ndefaults: {p95: off}\n", False),
-        ("version: 1\nendpoints: [{match: /a, p95: off}]\n", True),
-        ("version: 1\nendpoints: [{match: /a, p95: 'off'}]\n", True),  # YAML 1.2 editors
+        ("version: 1\ndefaults: {p95: 1s}\nendpoints: [{match: /a, p95: off}]\n", True),
+        ("version: 1\ndefaults: {p95: 1s}\nendpoints: [{match: /a, p95: 'off'}]\n", True),
+        ("version: 1\naggregate: {exceptions: 3}\n", True),
+        ("version: 1\naggregate: {exceptions: {warn: 0, fail: 5}}\n", True),
+        ("version: 1\naggregate: {exceptions: -1}\n", False),
+        ("version: 1\naggregate: {exceptions: 1%}\n", False),
         ("version: 1\naggregate: {rps: {min: 5}}\n", True),
         ("version: 1\naggregate: {rps: -1}\n", False),
-        ("version: 1\nx-anchors: {a: 1}\n", True),
+        ("version: 1\nx-anchors: {a: 1}\ndefaults: {p95: 1s}\n", True),
     ],
 )
 def test_schema_and_parser_agree(
@@ -729,9 +777,10 @@ def test_schema_keys_match_the_parser() -> None:
     schema = json_schema()
     assert _properties(schema) == set(TOP_KEYS)
     assert _properties(schema, "properties", "defaults") == set(SECTION_KEYS)
-    assert _properties(schema, "properties", "aggregate") == set(SECTION_KEYS)
+    assert _properties(schema, "properties", "aggregate") == set(AGGREGATE_KEYS)
     assert _properties(schema, "properties", "endpoints", "items") == set(ENDPOINT_KEYS)
-    assert set(SECTION_KEYS) == {metric.value for metric in Metric} | {"min-requests"}
+    assert set(AGGREGATE_KEYS) == {metric.value for metric in Metric} | {"min-requests"}
+    assert set(AGGREGATE_KEYS) - set(SECTION_KEYS) == {"exceptions"}
 
 
 def test_schema_patterns_are_the_parser_patterns() -> None:

@@ -1,0 +1,104 @@
+"""The README's commands, run as written where a test can: install from the repository,
+load the plugin, write thresholds from the run, check it; and its YAML examples parse."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gate.harness.config import KEYS
+from gate.thresholds.parser import parse
+from tests.support.server import TestServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+REPO = Path(__file__).resolve().parents[2]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+LOCUSTFILE = """from locust import HttpUser, constant, task
+
+
+class Reader(HttpUser):
+    wait_time = constant(0.05)
+
+    @task
+    def items(self) -> None:
+        self.client.get("/fast")
+"""
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
+def command(prefix: str) -> str:
+    """The one README command line that starts with `prefix`."""
+    found = [
+        line.split("  #")[0].strip()
+        for block in blocks("bash")
+        for line in block.splitlines()
+        if line.startswith(prefix)
+    ]
+    assert len(found) == 1, (prefix, found)
+    return found[0]
+
+
+def test_the_readme_commands_work_as_written(http_server: TestServer, tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    env.pop("LOCUST_SKIP_MONKEY_PATCH", None)
+
+    # 0. Install from a clone (here: the repository itself), into a folder of its own so the
+    # installed copy, not the source tree, is what runs next. --no-deps: they are in .venv.
+    (tmp_path / "locust-gate").symlink_to(REPO)
+    install = command("python -m pip install ./locust-gate")
+    target = tmp_path / "site"
+    proc = subprocess.run(
+        [*shlex.split(install), "--no-deps", "--quiet", "--target", str(target)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=150, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (target / "gate" / "reports" / "templates" / "report.md.j2").is_file()
+    assert (target / "gate" / "thresholds" / "schema" / "thresholds.schema.json").is_file()
+    env["PYTHONPATH"] = str(target)
+    work = tmp_path / "project"
+    work.mkdir()
+    (work / "locustfile.py").write_text(LOCUSTFILE)
+
+    # 1. The plugin line, shortened to 2 s against a local server.
+    plugin = command("locust -f locustfile.py,$(python -m gate.plugin)")
+    plugin = plugin.replace("-t 1m", "-t 2s").replace("https://staging.example", http_server.url)
+    steps = [
+        plugin,
+        command("locust-gate thresholds init"),
+        command("locust-gate check out/results.json --thresholds thresholds.yml"),
+    ]
+    for step in steps:
+        # `locust-gate` on PATH is the development install: run the installed copy instead.
+        line = step.replace("locust-gate ", f"{shlex.quote(sys.executable)} -m gate ", 1)
+        proc = subprocess.run(["bash", "-c", line], cwd=work, env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert proc.returncode == 0, f"{line}\n{proc.stdout}\n{proc.stderr}"
+    where = subprocess.run([sys.executable, "-m", "gate.plugin"], cwd=work, env=env,
+                           capture_output=True, text=True, timeout=30, check=True).stdout
+    assert where.strip() == str(target / "gate" / "plugin.py")  # the installed copy ran
+    assert "PASS" in proc.stdout
+    assert (work / "thresholds.schema.json").is_file()
+    assert (work / "out" / "report.md").is_file()
+
+
+def test_the_readme_yaml_examples_are_valid() -> None:
+    # The copyable config, the every-key reference (tests/unit/test_settings.py), thresholds.
+    config, _every_key, thresholds = [
+        b for b in blocks("yaml") if "locustfile:" in b or "version: 1" in b
+    ]
+    data = yaml.safe_load(config)
+    assert set(data) <= set(KEYS)
+    assert set(data) == {"locustfile", "thresholds", "host", "users", "spawn-rate", "run-time"}
+    assert "tags" not in data  # a tags filter would drop every task of an untagged locustfile
+    parse(thresholds, "README.md")
