@@ -225,12 +225,14 @@ def _comparison_arguments(environ: Mapping[str, str]) -> list[str]:
             annotate("warning", "input 'baseline' is ignored: this version of locust-gate "
                      "cannot compare with a baseline yet", title="locust-gate")
     compare = inputs.get("compare", environ)
-    if compare:
+    if compare and compare != "auto":
         if has_option("run", "--compare"):
             args.append(f"--compare={compare}")
         else:
-            annotate("warning", "input 'compare' is ignored: this version of locust-gate "
-                     "has no comparison modes yet", title="locust-gate")
+            # One mode today: the history's noise band with 3 or more stored runs, the
+            # rule's tolerance with fewer (same-runner rounds are a later mode).
+            annotate("warning", f"input 'compare: {compare}' is ignored: this version of "
+                     "locust-gate compares in one mode, `auto`", title="locust-gate")
     return args
 
 

@@ -86,3 +86,13 @@ def _write(path: Path, text: str) -> None:
             where=str(path),
             fix="write into a folder you can write to, with -o",
         ) from None
+
+
+def _attach_suggest() -> None:
+    # `suggest` reads a baseline store (gate.baseline); it lives with the baseline commands.
+    from gate.commands.suggest import suggest  # noqa: PLC0415
+
+    thresholds.add_command(suggest)
+
+
+_attach_suggest()
