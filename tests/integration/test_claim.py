@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import psutil
@@ -45,6 +46,12 @@ def test_a_record_left_by_a_dead_run_is_swept(tmp_path: Path) -> None:
         ["sleep", "60"], env={**os.environ, sweep.MARK_VARIABLE: mark}, start_new_session=True
     )
     try:
+        # /proc shows the child's new environment only once it has exec'd: wait for that
+        # (bounded), so the sweep below is tested, not the start-up of `sleep`.
+        deadline = time.monotonic() + 10
+        while not any(p.pid == left.pid for p in sweep.marked(mark)):
+            assert time.monotonic() < deadline, "the marked process never showed up"
+            time.sleep(0.05)
         (tmp_path / sweep.STATE_NAME).write_text(json.dumps({"mark": mark, "pid": 4242}))
         with sweep.claimed(tmp_path) as claim:
             assert claim.leftovers is not None and claim.leftovers.gate_pid == 4242
