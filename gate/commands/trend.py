@@ -19,9 +19,14 @@ from gate.errors import UserError
 @click.option("--last", type=int, default=20, show_default=True, help="How many runs.")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Also write a Markdown trend section (Mermaid charts) to this file.")
-def trend(*, store: str, branch: str | None, last: int, output: Path | None) -> int:
+@click.option("--fail-on-step", is_flag=True,
+              help="Exit 1 when a step change is flagged (for a nightly job).")
+def trend(
+    *, store: str, branch: str | None, last: int, output: Path | None, fail_on_step: bool
+) -> int:
     """Print p50, p95, rps and fail ratio of the last runs per endpoint and flag step
-    changes (the last 3 runs all beyond the noise band of the runs before)."""
+    changes (the last 3 runs all beyond the noise band of the runs before). Exit 0, or 1
+    with --fail-on-step when a step change was flagged."""
     loaded = load_baseline(parse_spec(store), branch=branch, limit=max(1, last))
     if not loaded.runs:
         raise UserError(f"the store {store} holds no runs", where=f"store {store}",
@@ -32,4 +37,4 @@ def trend(*, store: str, branch: str | None, last: int, output: Path | None) -> 
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(trends.render_markdown(loaded.runs, title), encoding="utf-8")
         click.echo(f"locust-gate: trend section written to {output}")
-    return 0
+    return 1 if fail_on_step and trends.steps(loaded.runs) else 0

@@ -207,3 +207,28 @@ def test_concurrent_saves_into_one_directory_all_land(tmp_path: Path) -> None:
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, outs
     assert len(list((tmp_path / "h" / "runs" / "main").glob("*.json"))) == 4
+
+
+def test_trend_fails_on_a_step_change_only_when_asked(tmp_path: Path) -> None:
+    from gate.commands.trend import trend
+
+    root = str(tmp_path) + "/"
+    store = DirStore(parse_spec(root).path, parse_spec(root))  # type: ignore[arg-type]
+    for run in trend_history([50, 51, 49, 50, 52, 50, 60, 61, 60]):
+        store.save(run, keep=20)
+    chart = tmp_path / "trend.md"
+    plain = CliRunner().invoke(trend, ["--store", root], standalone_mode=False)
+    assert plain.exception is None and plain.return_value == 0
+    assert "step change" in plain.output
+    strict = CliRunner().invoke(
+        trend, ["--store", root, "--fail-on-step", "--output", str(chart)], standalone_mode=False
+    )
+    assert strict.exception is None and strict.return_value == 1
+    assert "```mermaid" in chart.read_text()
+    steady = tmp_path / "steady"
+    flat = DirStore(parse_spec(f"{steady}/").path, parse_spec(f"{steady}/"))  # type: ignore[arg-type]
+    for run in trend_history([50, 51, 49, 50, 52, 50, 51, 50, 49]):
+        flat.save(run, keep=20)
+    calm = CliRunner().invoke(trend, ["--store", f"{steady}/", "--fail-on-step"],
+                              standalone_mode=False)
+    assert calm.exception is None and calm.return_value == 0
