@@ -10,10 +10,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from gate.baseline.compare import compare, merge
-from gate.baseline.ops import load_baseline
-from gate.baseline.rules import default_rules
-from gate.baseline.store import parse_spec
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
 from gate.core.rules import Thresholds
@@ -136,6 +132,13 @@ def _with_baseline(
     verdict: Verdict, measured: Results, rules: Thresholds, request: BaselineRequest
 ) -> tuple[Verdict, Results]:
     """Load the baseline, compare (pure), and add its checks and warnings."""
+    # Imported here: only `--baseline` pays for the stores (git, tar) and the statistics
+    # of the comparison, about 30 ms of every `check` otherwise.
+    from gate.baseline.compare import compare, merge  # noqa: PLC0415
+    from gate.baseline.ops import load_baseline  # noqa: PLC0415
+    from gate.baseline.rules import default_rules  # noqa: PLC0415
+    from gate.baseline.store import parse_spec  # noqa: PLC0415
+
     relative = rules.baseline or default_rules()
     spec = parse_spec(request.store)
     loaded = load_baseline(spec, branch=request.branch, limit=relative.history)

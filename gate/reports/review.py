@@ -139,8 +139,11 @@ def _split(checks: Sequence[Check]) -> tuple[list[Check], list[Check]]:
             return base + (0 if check.outcome is Outcome.REGRESSED else 1)
         return 4 if check.outcome is Outcome.REGRESSED else 5
 
-    problems = [c for c in checks if c.counts_at is not None or c.outcome is Outcome.REGRESSED]
-    others = [c for c in checks if c not in problems]
+    problems: list[Check] = []
+    others: list[Check] = []
+    for check in checks:  # one pass: a membership test per check would be quadratic
+        needs_review = check.counts_at is not None or check.outcome is Outcome.REGRESSED
+        (problems if needs_review else others).append(check)
     return sorted(problems, key=rank), others
 
 
