@@ -16,7 +16,6 @@ from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
 from gate.files import atomic, outputs
-from gate.github.publish import publish
 from gate.github.runner import Runner
 from gate.reports import report, review
 from gate.results import loader
@@ -103,6 +102,9 @@ def judge(
             _write(report_dir / name, text)
         out.write(f"reports: {report_dir / 'report.md'} (and verdict.json, junit.xml)\n")
     if runner is not None and runner.in_actions:
+        # Imported here: outside Actions nothing of it runs (the event payload's model).
+        from gate.github.publish import publish  # noqa: PLC0415
+
         publish(ctx, runner=runner, root=_root(runner), report_dir=report_dir, out=out)
     return verdict
 
