@@ -7,7 +7,7 @@ the wall time of `python -c "import gate.cli"` against `python -c "pass"`.
 Part 2: one real 3 s Locust run (4 users, tests/support/locustfiles/mixed.py against a
 local server) with the gate's plugin and Locust's `--csv`. Then, interleaved so that
 machine noise hits both alike, as new processes:
-- `locust-gate check results.json --thresholds T --report-dir D` (all three reports);
+- `locust-gate check results.json --thresholds T --report-dir D` (all four reports);
 - the same without `--report-dir` (the console table only: no Jinja2, no files);
 - `locust-gate check PREFIX` (the same run through Locust's CSV, which loads pandas);
 - `loco --config C analyze --storage S --run-id R`: locomotive's analysis of the run's

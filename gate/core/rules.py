@@ -15,9 +15,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gate.baseline.rules import BaselineRules
+    import re2
 
-import re2
+    from gate.baseline.rules import BaselineRules
 
 from gate.core import userregex
 

@@ -8,10 +8,11 @@ quantifiers): such a pattern is refused with a message saying so.
 
 from __future__ import annotations
 
-import re2
+import functools
+from typing import TYPE_CHECKING
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # RE2 would otherwise print its own message on stderr
+if TYPE_CHECKING:
+    import re2
 
 _UNSUPPORTED = (
     "regexes run in linear time (RE2), which has no backreferences (\\1), lookahead or "
@@ -25,13 +26,25 @@ class RegexError(ValueError):
 
 def compile_pattern(pattern: str) -> re2._Regexp[str]:
     """Compile `pattern` for `search`; RegexError with a readable reason otherwise."""
+    # Imported here: only thresholds with a regex pay for RE2 (about 5 ms of start-up).
+    import re2  # noqa: PLC0415
+
     try:
-        return re2.compile(pattern, _OPTIONS)
+        return re2.compile(pattern, _options())
     except re2.error as exc:
         raw = exc.args[0] if exc.args else exc
         reason = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         hint = f" ({_UNSUPPORTED})" if _needs_backtracking(reason) else ""
         raise RegexError(f"{reason}{hint}") from None
+
+
+@functools.cache
+def _options() -> re2.Options:
+    import re2  # noqa: PLC0415 (see compile_pattern)
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would otherwise print its own message on stderr
+    return options
 
 
 def _needs_backtracking(reason: str) -> bool:

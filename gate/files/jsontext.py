@@ -37,38 +37,56 @@ def loads(text: str) -> Any:
         raise
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise JsonProblem(str(exc)) from None
-    return _clean(data)
+    # A decoded string can hold a lone surrogate only from a `\u` escape or from one in
+    # the text itself: without either (the usual case), no string needs repairing.
+    repair = "\\u" in text or (not text.isascii() and _SURROGATE.search(text) is not None)
+    return _clean(data, repair=repair)
 
 
 def _refuse_constant(name: str) -> Any:
     raise JsonProblem(f"it holds {name}, which is not a JSON number")
 
 
-def _clean(data: Any) -> Any:
-    """Check numbers and repair strings, iteratively (the nesting is bounded already)."""
+def _clean(data: Any, *, repair: bool) -> Any:
+    """Check numbers and (if `repair`) repair strings, iteratively (the nesting is bounded
+    already). Scalars are checked in place and only containers go on the stack: a key path
+    is spelled out for a container or a bad value, never for each of a million numbers."""
     root: list[Any] = [data]
-    stack: list[tuple[Any, Any, str]] = [(root, 0, "(top level)")]
+    stack: list[tuple[Any, str | None]] = [(root, None)]  # (a list or a dict, its path)
     while stack:
-        holder, slot, key = stack.pop()
-        value = holder[slot]
-        if isinstance(value, str):
-            holder[slot] = _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", value)
-        elif isinstance(value, bool):
-            continue
-        elif isinstance(value, int | float) and not abs(value) <= MAX_NUMBER:
-            raise JsonProblem(
-                f"`{key}` is {_shown(value)}, beyond any plausible value", key=key
-            )
-        elif isinstance(value, list):
-            prefix = "" if key == "(top level)" else key
-            stack.extend((value, i, f"{prefix}[{i}]") for i in range(len(value)))
-        elif isinstance(value, dict):
-            for name in list(value):
+        container, key = stack.pop()
+        if isinstance(container, dict) and repair:
+            for name in list(container):
                 clean = _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", name)
                 if clean != name:
-                    value[clean] = value.pop(name)
-                stack.append((value, clean, clean if key == "(top level)" else f"{key}.{clean}"))
+                    container[clean] = container.pop(name)
+        slots = range(len(container)) if isinstance(container, list) else list(container)
+        for slot in slots:
+            value = container[slot]
+            if isinstance(value, str):
+                if repair:
+                    container[slot] = _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", value)
+            elif isinstance(value, bool):
+                continue
+            elif isinstance(value, int | float):
+                if not abs(value) <= MAX_NUMBER:
+                    path = _path(key, slot)
+                    raise JsonProblem(
+                        f"`{path}` is {_shown(value)}, beyond any plausible value", key=path
+                    )
+            elif isinstance(value, list | dict):
+                stack.append((value, _path(key, slot)))
     return root[0]
+
+
+def _path(parent: str | None, slot: int | str) -> str:
+    """The key path of `slot` in the container at `parent` (None: the wrapper of the
+    document itself): `(top level)`, `endpoints[3]`, `meta.users`."""
+    if parent is None:
+        return "(top level)"
+    if isinstance(slot, int):
+        return f"{'' if parent == '(top level)' else parent}[{slot}]"
+    return slot if parent == "(top level)" else f"{parent}.{slot}"
 
 
 def _shown(value: float) -> str:

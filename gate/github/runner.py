@@ -6,8 +6,8 @@ Pure formatting (`annotations`, `output_block`) is apart from the two writes
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -151,7 +151,8 @@ def output_block(name: str, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
         raise ValueError(f"not an output name: {name!r}")
     while True:
-        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        # os.urandom is what secrets.token_hex reads, without importing hmac and OpenSSL
+        delimiter = f"ghadelimiter_{os.urandom(16).hex()}"
         if delimiter not in value:
             break
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"

@@ -77,7 +77,11 @@ def relative(path: str, root: str | None) -> str:
 
 def render(ctx: ReportContext, *, links: Links | None, root: str | None,
            budget: Budget = Budget(), limit_name: str = "") -> str:
-    return template("review.md.j2").render(**_view(ctx, links, root, budget, limit_name))
+    return _render(_parts(ctx, links, root), budget, limit_name)
+
+
+def _render(parts: _Parts, budget: Budget, limit_name: str) -> str:
+    return template("review.md.j2").render(**_view(parts, budget, limit_name))
 
 
 def fit(ctx: ReportContext, *, links: Links | None, root: str | None, limit: int,
@@ -86,20 +90,21 @@ def fit(ctx: ReportContext, *, links: Links | None, root: str | None, limit: int
     then failure messages, then (last) failing rows beyond the first ones; the text says
     what was cut. The headline is always kept."""
 
+    parts = _parts(ctx, links, root)  # once: an attempt only slices rows and renders
+
     def attempt(budget: Budget) -> str:
-        return render(ctx, links=links, root=root, budget=budget, limit_name=limit_name)
+        return _render(parts, budget, limit_name)
 
     text = attempt(Budget())
     if size(text) <= limit:
         return text
-    problems, others = _split(ctx.verdict.checks)
     budget = Budget(chart=False)
     if size(attempt(budget)) <= limit:
         return attempt(budget)
     steps: Sequence[tuple[str, int]] = (
-        ("others", len(others)),
-        ("failure_groups", min(MAX_FAILURE_GROUPS, len(ctx.results.failures))),
-        ("problems", len(problems)),
+        ("others", len(parts.others)),
+        ("failure_groups", len(parts.failure_groups)),
+        ("problems", len(parts.problems)),
     )
     for name, count in steps:
         without = _with(budget, name, 0)
@@ -139,29 +144,32 @@ def _split(checks: Sequence[Check]) -> tuple[list[Check], list[Check]]:
             return base + (0 if check.outcome is Outcome.REGRESSED else 1)
         return 4 if check.outcome is Outcome.REGRESSED else 5
 
-    problems = [c for c in checks if c.counts_at is not None or c.outcome is Outcome.REGRESSED]
-    others = [c for c in checks if c not in problems]
+    problems: list[Check] = []
+    others: list[Check] = []
+    for check in checks:  # one pass: a membership test per check would be quadratic
+        needs_review = check.counts_at is not None or check.outcome is Outcome.REGRESSED
+        (problems if needs_review else others).append(check)
     return sorted(problems, key=rank), others
 
 
-def _view(ctx: ReportContext, links: Links | None, root: str | None, budget: Budget,
-          limit_name: str) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class _Parts:
+    """The view before any cut: rows escaped and formatted once, so that `fit`'s attempts
+    (a binary search, up to ~30 renders) only slice them."""
+
+    common: dict[str, Any]  # what no budget changes
+    problems: list[dict[str, str]]  # most important first
+    others: list[dict[str, str]]
+    failure_groups: list[dict[str, str]]  # the MAX_FAILURE_GROUPS most frequent
+    chart: dict[str, str] | None
+
+
+def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
     verdict, results = ctx.verdict, ctx.results
     problems, others = _split(verdict.checks)
-    shown_problems = problems if budget.problems is None else problems[: budget.problems]
-    shown_others = others if budget.others is None else others[: budget.others]
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
-    shown_failures = failures[: budget.failure_groups]
-    with_baseline = any(c.comparison is not None for c in verdict.checks)
-    mermaid = chart(results) if budget.chart else None
-    cut = {
-        "rows": (len(problems) - len(shown_problems)) + (len(others) - len(shown_others)),
-        "failing_rows": len(problems) - len(shown_problems),
-        "failure_groups": min(len(failures), MAX_FAILURE_GROUPS) - len(shown_failures),
-        "chart": budget.chart is False and chart(results) is not None,
-    }
     total = results.total
-    return {
+    common = {
         "icon": _ICONS[verdict.status],
         "status": verdict.status.value.upper(),
         "endpoints": _endpoint_counts(verdict.checks),
@@ -174,25 +182,47 @@ def _view(ctx: ReportContext, links: Links | None, root: str | None, budget: Bud
         "exact": results.exact,
         "source": results.source.value,
         "baseline": _baseline(ctx) if verdict.baseline else None,
-        "with_baseline": with_baseline,
-        "problems": [_row(c) for c in shown_problems],
-        "others": [_row(c) for c in shown_others],
+        "with_baseline": any(c.comparison is not None for c in verdict.checks),
         "fold": len(problems) + len(others) > FOLD_AT,
-        "failure_groups": [
+        "failure_groups_total": len(failures),
+        "links": links,
+        "thresholds": escape.markdown(relative(ctx.thresholds_path, root), limit=200),
+        "warnings": [escape.markdown(w, limit=500) for w in results.warnings],
+    }
+    return _Parts(
+        common=common,
+        problems=[_row(c) for c in problems],
+        others=[_row(c) for c in others],
+        failure_groups=[
             {
                 "endpoint": escape.markdown(f"{f.method} {f.name}".strip(), limit=120),
                 "error": escape.markdown(f.error, limit=300),
                 "count": f"{f.occurrences:,}",
             }
-            for f in shown_failures
+            for f in failures[:MAX_FAILURE_GROUPS]
         ],
-        "failure_groups_total": len(failures),
-        "chart": mermaid,
-        "links": links,
-        "thresholds": escape.markdown(relative(ctx.thresholds_path, root), limit=200),
+        chart=chart(results),
+    )
+
+
+def _view(parts: _Parts, budget: Budget, limit_name: str) -> dict[str, Any]:
+    problems = parts.problems if budget.problems is None else parts.problems[: budget.problems]
+    others = parts.others if budget.others is None else parts.others[: budget.others]
+    failure_groups = parts.failure_groups[: budget.failure_groups]
+    cut = {
+        "rows": (len(parts.problems) - len(problems)) + (len(parts.others) - len(others)),
+        "failing_rows": len(parts.problems) - len(problems),
+        "failure_groups": len(parts.failure_groups) - len(failure_groups),
+        "chart": budget.chart is False and parts.chart is not None,
+    }
+    return {
+        **parts.common,
+        "problems": problems,
+        "others": others,
+        "failure_groups": failure_groups,
+        "chart": parts.chart if budget.chart else None,
         "cut": cut if any(cut.values()) else None,
         "limit_name": limit_name,
-        "warnings": [escape.markdown(w, limit=500) for w in results.warnings],
     }
 
 
