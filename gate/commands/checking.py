@@ -173,13 +173,5 @@ def exit_code_for(verdict: Verdict) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a report."""
-    try:
-        atomic.write_text(path, text)
-    except OSError as exc:
-        raise UserError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            where=str(path),
-            fix="make the report directory writable, or pass another one",
-        ) from None
+    atomic.write_for_user(path, text, fix="make the report directory writable, or pass another one")
 

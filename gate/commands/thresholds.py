@@ -78,14 +78,7 @@ def _write_schema(path: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        atomic.write_text(path, text)
-    except OSError as exc:
-        raise UserError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            where=str(path),
-            fix="write into a folder you can write to, with -o",
-        ) from None
+    atomic.write_for_user(path, text, fix="write into a folder you can write to, with -o")
 
 
 def _attach_suggest() -> None:

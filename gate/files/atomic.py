@@ -33,6 +33,19 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
+def write_for_user(path: Path, text: str, *, fix: str) -> None:
+    """`write_text` where the file is one the user asked for: a failure (permissions, a
+    full disk) is a UserError naming the file, with `fix`, not a traceback."""
+    from gate.errors import UserError  # noqa: PLC0415 (this module stays import-light)
+
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write {path}: {exc.strerror or exc}", where=str(path), fix=fix
+        ) from None
+
+
 def _create_temporary(target: Path) -> tuple[Path, int]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
