@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
 import statistics
 import sys
 import tempfile
@@ -32,25 +31,8 @@ def seconds(value: str, unit: str) -> float:
 
 
 def one_run(root: Path, action: Path, cache: Path, n: int) -> dict[str, float]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     repo = Consumer(root=root / f"run{n}", action_dir=action, cache_dir=cache)
-    for name in ("__init__.py", "app.py", "seed.py"):
-        repo.copy(REPO / "demo" / name, f"demo/{name}")
-    repo.copy(REPO / "locustfiles" / "demo.py", "loadtests/locustfile.py")
-    repo.copy(REPO / "thresholds" / "demo.yml", "loadtests/thresholds.yml")
-    repo.write("requirements.txt", "fastapi\nuvicorn\naiosqlite\n")
-    repo.write("locust-gate.yml", f"""locustfile: loadtests/locustfile.py
-thresholds: loadtests/thresholds.yml
-host: http://127.0.0.1:{port}
-users: 4
-spawn-rate: 4
-run-time: 3s
-seed: python -m demo.seed --db {{output}}/demo.sqlite3
-start: python -m demo.app --host 127.0.0.1 --port {port} --db {{output}}/demo.sqlite3
-health: http://127.0.0.1:{port}/health
-""")
+    repo.with_demo()
     repo.copy(REPO / "docs" / "examples" / "pr-gate.yml", ".github/workflows/load-test.yml")
     result = repo.act("pull_request", EVENT)
     if result.code != 0:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,11 +55,6 @@ endpoints:
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture(scope="session")
 def action_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -78,23 +72,8 @@ def consumer(tmp_path: Path, action_dir: Path, venv_cache: Path) -> Iterator[Con
     """A repository with the demo as its own backend, locustfile and thresholds, and a
     locust-gate.yml that seeds, starts and health-checks it on a free port."""
     repo = Consumer(root=tmp_path, action_dir=action_dir, cache_dir=venv_cache)
-    for name in ("__init__.py", "app.py", "seed.py"):
-        repo.copy(REPO / "demo" / name, f"demo/{name}")
-    repo.copy(REPO / "locustfiles" / "demo.py", "loadtests/locustfile.py")
-    repo.copy(REPO / "thresholds" / "demo.yml", "loadtests/thresholds.yml")
+    repo.with_demo()
     repo.write("loadtests/tight.yml", TIGHT)
-    repo.write("requirements.txt", "fastapi\nuvicorn\naiosqlite\n")
-    port = free_port()
-    repo.write("locust-gate.yml", f"""locustfile: loadtests/locustfile.py
-thresholds: loadtests/thresholds.yml
-host: http://127.0.0.1:{port}
-users: 4
-spawn-rate: 4
-run-time: 3s
-seed: python -m demo.seed --db {{output}}/demo.sqlite3
-start: python -m demo.app --host 127.0.0.1 --port {port} --db {{output}}/demo.sqlite3
-health: http://127.0.0.1:{port}/health
-""")
     yield repo
 
 

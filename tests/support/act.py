@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -88,6 +89,13 @@ class ActResult:
         return "\n".join(str(e.get("msg", "")) for e in self.steps)
 
 
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class Consumer:
     """A consumer repository in `root`, its act cache, stub cache and artifact dirs."""
@@ -110,6 +118,26 @@ class Consumer:
     @property
     def artifacts(self) -> Path:
         return self.root / "artifacts"
+
+    def with_demo(self) -> None:
+        """The demo as the repository's own backend, locustfile and thresholds, and a
+        locust-gate.yml that seeds, starts and health-checks it on a free port."""
+        for name in ("__init__.py", "app.py", "seed.py"):
+            self.copy(REPO / "demo" / name, f"demo/{name}")
+        self.copy(REPO / "locustfiles" / "demo.py", "loadtests/locustfile.py")
+        self.copy(REPO / "thresholds" / "demo.yml", "loadtests/thresholds.yml")
+        self.write("requirements.txt", "fastapi\nuvicorn\naiosqlite\n")
+        port = free_port()
+        self.write("locust-gate.yml", f"""locustfile: loadtests/locustfile.py
+thresholds: loadtests/thresholds.yml
+host: http://127.0.0.1:{port}
+users: 4
+spawn-rate: 4
+run-time: 3s
+seed: python -m demo.seed --db {{output}}/demo.sqlite3
+start: python -m demo.app --host 127.0.0.1 --port {port} --db {{output}}/demo.sqlite3
+health: http://127.0.0.1:{port}/health
+""")
 
     def act(
         self,
