@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from gate.baseline.rules import (
@@ -32,6 +32,7 @@ from gate.baseline.rules import (
     BaselineRules,
     RelativeRule,
 )
+from gate.baseline.shift import RunShift, centers, run_shift
 from gate.baseline.stored import StoredRun
 from gate.core.evaluate import measure
 from gate.core.model import AGGREGATED, EndpointStats, Results
@@ -69,6 +70,9 @@ class _Context:
     rules: BaselineRules
     on_inconclusive: Level
     runs: int
+    current: Results
+    # A metric's shared shifts: [the current run, then each compared run in order].
+    shifts: Callable[[Metric], Sequence[RunShift]]
 
 
 def compare(
@@ -106,13 +110,16 @@ def compare(
             ref=ref,
             warnings=tuple(warnings),
         )
-    ctx = _Context(rules=rules, on_inconclusive=on_inconclusive, runs=len(usable))
+    ctx = _Context(rules=rules, on_inconclusive=on_inconclusive, runs=len(usable),
+                   current=current, shifts=_shift_table(current, usable, rules.min_requests))
     checks: list[Check] = []
     for entry in [*sorted(current.endpoints, key=lambda e: (e.name, e.method)), current.total]:
         if entry.num_requests == 0:
             continue
-        base = [e for run in usable if (e := _find(run.results, entry)) is not None]
-        base = [e for e in base if e.num_requests > 0]
+        base = [
+            _Base(stats=e, run=i) for i, run in enumerate(usable)
+            if (e := _find(run.results, entry)) is not None and e.num_requests > 0
+        ]
         if not base:
             checks.append(_new(entry))
             continue
@@ -194,6 +201,27 @@ def _find(results: Results, entry: EndpointStats) -> EndpointStats | None:
     return results.endpoint(entry.method, entry.name)
 
 
+def _shift_table(
+    current: Results, usable: Sequence[StoredRun], min_requests: int
+) -> Callable[[Metric], Sequence[RunShift]]:
+    """The shared shifts of every run for a metric, computed once per metric on demand."""
+    table: dict[Metric, Sequence[RunShift]] = {}
+    history = [run.results for run in usable]
+
+    def shifts(metric: Metric) -> Sequence[RunShift]:
+        if metric not in table:
+            need = needed_requests(metric, min_requests)
+
+            def value(entry: EndpointStats) -> float | None:
+                return fine(entry, metric) if _count(entry, metric) >= need else None
+
+            center = centers(history, value)
+            table[metric] = [run_shift(r, center, value) for r in (current, *history)]
+        return table[metric]
+
+    return shifts
+
+
 def _ref(store: str, run: StoredRun, runs: int) -> BaselineRef:
     return BaselineRef(
         store=store, commit=run.git.commit, branch=run.git.branch, time=run.time, runs=runs
@@ -265,69 +293,165 @@ def _spread(values: Sequence[float], metric: Metric) -> float:
 
 
 def judge(
-    entry: EndpointStats, base: Sequence[EndpointStats], rule: RelativeRule, ctx: _Context
+    entry: EndpointStats, base: Sequence[_Base], rule: RelativeRule, ctx: _Context
 ) -> Check:
     metric = rule.metric
-    unit = metric.unit
     need = needed_requests(metric, ctx.rules.min_requests)
     check = _check(entry, rule)
     if _count(entry, metric) < need:
         return _inconclusive(check, ctx, f"{entry.num_requests} requests in this run: too few "
                              f"to compare {metric.value} (needs {need})")
     measured = measure(entry, metric)
-    values = [
-        v for e in base
-        if _count(e, metric) >= need and (v := measure(e, metric)) is not None
-    ]
+    usable = [b for b in base if _count(b.stats, metric) >= need]
+    values = [v for b in usable if (v := measure(b.stats, metric)) is not None]
     if measured is None or not values:
         return _inconclusive(check, ctx, f"the baseline has too few requests for {metric.value} "
                              f"(needs {need} per run)")
-    center = statistics.median(values)
     # The noise band is computed on percentiles interpolated within Locust's buckets: on
     # bucket values the run-to-run spread is a whole number of buckets, so the MAD jumps
     # from 0 to 1 bucket and a band is either too narrow or too wide.
-    fine_values = [
-        v for e in base if _count(e, metric) >= need and (v := fine(e, metric)) is not None
-    ]
+    fine_values = [v for b in usable if (v := fine(b.stats, metric)) is not None]
     fine_now = fine(entry, metric)
+    now = measured if fine_now is None else fine_now
+    raw = _read(measured, now, values, fine_values, rule)
+    shifted = _shifted(entry, usable, now, rule, ctx)
+    reading = _chosen(raw, shifted)
+    comparison = Comparison(
+        baseline=raw.center,
+        change=measured - raw.center,
+        change_ratio=(measured - raw.center) / raw.center if raw.center else None,
+        band=_moved(reading.noise, reading.shift),
+        shift=reading.shift,
+    )
+    check = replace(check, measured=measured, comparison=comparison,
+                    limits={level.value: value for level, value in reading.limits.items()},
+                    limit=reading.limits[min(reading.allowed, key=reading.allowed.__getitem__)])
+    text = _describe(measured=measured, reading=reading, raw=raw, metric=metric, runs=ctx.runs)
+    if reading.outcome is Outcome.INCONCLUSIVE:
+        return _inconclusive(
+            check, ctx,
+            f"{text}: too noisy to judge: the run-to-run noise (+-"
+            f"{reading.spread / reading.center * 100:.0f} %) is wider than the allowed "
+            f"{_allowed(rule, None)}",
+        )
+    if reading.outcome is Outcome.REGRESSED:
+        assert reading.level is not None
+        return replace(check, outcome=Outcome.REGRESSED, level=reading.level,
+                       limit=reading.limits[reading.level],
+                       message=f"{text}: more than the allowed {_allowed(rule, reading.level)}")
+    return replace(check, outcome=reading.outcome, message=text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Base:
+    """An endpoint's entry in one baseline run, with that run's shared shifts."""
+
+    stats: EndpointStats
+    run: int  # index into the compared runs
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Reading:
+    """A value read against its history: as measured, or with the shared shift removed."""
+
+    center: float  # the history's median (shift removed when `shift` is set)
+    noise: tuple[float, float] | None  # the history's band, same terms as `center`
+    allowed: dict[Level, float]  # the change each level allows
+    limits: dict[Level, float]  # in measured terms: the value beyond which a level breaks
+    spread: float  # the band's half-width before tails
+    value: float  # the value read, same terms as `center`
+    outcome: Outcome  # regressed, improved, pass, or inconclusive (too noisy)
+    level: Level | None = None
+    shift: float | None = None  # this run's shared shift, removed before reading
+    # Whether that shift is one the history has shown (inside the band of its runs' shifts):
+    # a larger one may be the whole service changing, which the shift would hide.
+    ordinary: bool = True
+
+
+def _read(
+    value: float, fine_value: float, values: Sequence[float], fine_values: Sequence[float],
+    rule: RelativeRule, *, shift: float | None = None,
+) -> _Reading:
+    """Judge `value` (bucketed) and `fine_value` (within-bucket) against the history."""
+    metric = rule.metric
+    center = statistics.median(values)
     noise = band(fine_values, metric)
     sign = -1.0 if rule.decrease else 1.0
-    bad = sign * (measured - center)  # > 0: worse
-    floor = max(rule.min_delta, resolution(metric, max(center, measured)))
+    bad = sign * (value - center)  # > 0: worse
+    floor = max(rule.min_delta, resolution(metric, max(center, value)))
     allowed = {level: max(tol * center, floor) for level, tol in rule.tolerance.items()}
-    limits = {level: _limit(center, sign, allowed[level], noise) for level in allowed}
-    comparison = Comparison(
-        baseline=center,
-        change=measured - center,
-        change_ratio=(measured - center) / center if center else None,
-        band=noise,
-    )
-    check = replace(
-        check, measured=measured, comparison=comparison,
-        limits={level.value: value for level, value in limits.items()},
-        limit=limits[min(allowed, key=lambda lv: allowed[lv])],
-    )
-    now = measured if fine_now is None else fine_now
-    outside_bad = noise is None or sign * now > sign * (noise[1] if sign > 0 else noise[0])
-    outside_good = noise is None or sign * now < sign * (noise[0] if sign > 0 else noise[1])
-    text = _describe(
-        measured=measured, center=center, unit=unit, metric=metric, runs=ctx.runs, noise=noise
-    )
-    if noise is not None and outside_bad and bad > min(allowed.values()):
-        spread = _spread(fine_values, metric)
-        if center and spread / center > max(rule.tolerance.values()):
-            return _inconclusive(
-                check, ctx,
-                f"{text}: too noisy to judge: the run-to-run noise (+-"
-                f"{spread / center * 100:.0f} %) is wider than the allowed {_allowed(rule, None)}",
-            )
+    limits = {lv: _limit(center, sign, allowed[lv], noise) + (shift or 0.0) for lv in allowed}
+    spread = _spread(fine_values, metric) if noise is not None else 0.0
+    reading = _Reading(center=center, noise=noise, allowed=allowed, limits=limits,
+                       spread=spread, value=fine_value, outcome=Outcome.PASS, shift=shift)
+    outside_bad = noise is None or sign * fine_value > sign * (noise[1] if sign > 0 else noise[0])
+    outside_good = noise is None or sign * fine_value < sign * (noise[0] if sign > 0 else noise[1])
+    too_noisy = bool(center) and spread / center > max(rule.tolerance.values())
+    if noise is not None and outside_bad and bad > min(allowed.values()) and too_noisy:
+        return replace(reading, outcome=Outcome.INCONCLUSIVE)
     for level in (Level.FAIL, Level.WARN):
         if level in allowed and bad > allowed[level] and outside_bad:
-            return replace(check, outcome=Outcome.REGRESSED, level=level, limit=limits[level],
-                           message=f"{text}: more than the allowed {_allowed(rule, level)}")
+            return replace(reading, outcome=Outcome.REGRESSED, level=level)
     if -bad > min(allowed.values()) and outside_good:
-        return replace(check, outcome=Outcome.IMPROVED, message=text)
-    return replace(check, message=text)
+        return replace(reading, outcome=Outcome.IMPROVED)
+    return reading
+
+
+def _shifted(
+    entry: EndpointStats, usable: Sequence[_Base], now: float, rule: RelativeRule,
+    ctx: _Context,
+) -> _Reading | None:
+    """The reading with each run's shared shift removed (gate.baseline.shift), for
+    latencies compared with a history; None when the runs have too few other endpoints to
+    estimate it. Against one or two runs there is no band to hold the shifted value's own
+    noise, and the shift (estimated from other endpoints just as noisy) would add to it."""
+    if (rule.metric.unit is not Unit.MS or entry is ctx.current.total
+            or len(usable) < MIN_HISTORY_FOR_BAND):
+        return None
+    runs = ctx.shifts(rule.metric)
+    key = (entry.method, entry.name)
+    shift_now = runs[0].seen_by(key)
+    if shift_now is None:
+        return None
+    pairs = [
+        (v, s) for b in usable
+        if (v := fine(b.stats, rule.metric)) is not None
+        and (s := runs[b.run + 1].seen_by(key)) is not None
+    ]
+    if len(pairs) < MIN_HISTORY_FOR_BAND:
+        return None  # too few baseline runs have a shift: compare as measured
+    values = [v - s for v, s in pairs]
+    shifts = band([s for _, s in pairs], rule.metric)
+    ordinary = shifts is not None and shifts[0] <= shift_now <= shifts[1]
+    reading = _read(now - shift_now, now - shift_now, values, values, rule, shift=shift_now)
+    return replace(reading, ordinary=ordinary)
+
+
+def _chosen(raw: _Reading, shifted: _Reading | None) -> _Reading:
+    """The reading that decides. The shifted one, unless: the reading as measured regressed
+    at least as badly (a change shared by every endpoint, the whole service slower, is
+    removed by the shift, so the measured reading guards against it), or the measured one
+    could not judge and this run's shift is larger than the history has shown (then the
+    shifted pass could hide a change of the whole service)."""
+    if shifted is None:
+        return raw
+    if raw.outcome is Outcome.REGRESSED and (
+        shifted.outcome is not Outcome.REGRESSED
+        or raw.level is Level.FAIL
+        or shifted.level is not Level.FAIL
+    ):
+        return raw
+    if (raw.outcome is Outcome.INCONCLUSIVE and shifted.outcome is not Outcome.REGRESSED
+            and not shifted.ordinary):
+        return raw
+    return shifted
+
+
+def _moved(noise: tuple[float, float] | None, shift: float | None) -> tuple[float, float] | None:
+    """The band in measured terms: with the shift, where this run's value was expected."""
+    if noise is None or shift is None:
+        return noise
+    return (noise[0] + shift, noise[1] + shift)
 
 
 def _count(entry: EndpointStats, metric: Metric) -> int:
@@ -345,22 +469,30 @@ def _limit(
     return max(edge, noise[1]) if sign > 0 else min(edge, noise[0])
 
 
-def _describe(
-    *,
-    measured: float, center: float, unit: Unit, metric: Metric, runs: int,
-    noise: tuple[float, float] | None,
-) -> str:
+def _describe(*, measured: float, reading: _Reading, raw: _Reading, metric: Metric,
+              runs: int) -> str:
+    unit = metric.unit
+    center = raw.center
     delta = measured - center
     pct = f"{delta / center * 100:+.1f} %" if center else "n/a"
     what = "median of " + str(runs) + " runs" if runs > 1 else "baseline"
     text = (
         f"{metric.value} {format_value(measured, unit)} vs {what} "
-        f"{format_value(center, unit)} ({pct}, {'+' if delta >= 0 else '-'}"
-        f"{format_value(abs(delta), unit)})"
+        f"{format_value(center, unit)} ({pct}, {_signed(delta, unit)})"
     )
+    if reading.shift is not None:
+        own = reading.value - reading.center
+        own_pct = f" ({own / reading.center * 100:+.1f} %)" if reading.center else ""
+        text += (f"; the other endpoints moved {_signed(reading.shift, unit)} in this run, so "
+                 f"its own change is {_signed(own, unit)}{own_pct}")
+    noise = _moved(reading.noise, reading.shift)
     if noise is not None:
         text += f", noise band {format_value(noise[0], unit)}-{format_value(noise[1], unit)}"
     return text
+
+
+def _signed(value: float, unit: Unit) -> str:
+    return f"{'+' if value >= 0 else '-'}{format_value(abs(value), unit)}"
 
 
 def _allowed(rule: RelativeRule, level: Level | None) -> str:

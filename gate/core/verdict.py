@@ -97,6 +97,9 @@ class Comparison:
     change: float  # measured - baseline
     change_ratio: float | None  # change / baseline; None when the baseline is 0
     band: tuple[float, float] | None = None  # the history's noise band (low, high), if any
+    # The run's shared shift (gate.baseline.shift) removed before judging; `band` is then
+    # where this run's value was expected, the shift included.
+    shift: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

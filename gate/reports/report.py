@@ -139,6 +139,7 @@ def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:
         "change_ratio": ratio,
         "change_percent": None if ratio is None else round(ratio * 100, 2),
         "band": list(comparison.band) if comparison.band is not None else None,
+        "shift": comparison.shift,
     }
 
 
