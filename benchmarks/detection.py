@@ -7,7 +7,9 @@ slowdowns (A/B, one endpoint +20 % via DEMO_SLOWDOWN), single-baseline vs histor
 2. `evaluate`: many baseline/candidate combinations drawn from the pool, judged with the
    default relative rules (`gate.baseline.rules.DEFAULT_RULES`) by the pure comparison:
    - single mode: the candidate against one other A run;
-   - history mode: the candidate against `--history` other A runs (median + noise band).
+   - history mode: the candidate against `--history` other A runs (median + noise band),
+     with the defaults (the shared shift on) and with `shared-shift: false` side by side;
+   - history with three runs pooled per side (runs three times as long).
    A false alarm is an A candidate with any `regressed` check at level fail; a catch is a
    B candidate with a fail-level `regressed` check on `GET /api/search`.
 
@@ -33,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gate.baseline.compare import compare  # noqa: E402
-from gate.baseline.rules import default_rules  # noqa: E402
+from gate.baseline.rules import BaselineRules, default_rules  # noqa: E402
 from gate.baseline.stored import GitInfo, StoredRun  # noqa: E402
 from gate.core.evaluate import measure  # noqa: E402
 from gate.core.model import Results, aggregate  # noqa: E402
@@ -94,12 +96,13 @@ def _stored(path: Path) -> StoredRun:
     return StoredRun(results=results, git=GitInfo(branch="main"), saved_at=0.0)
 
 
-def _judge(candidate: Results, history: list[StoredRun]) -> tuple[bool, bool, bool, bool]:
+def _judge(candidate: Results, history: list[StoredRun],
+           rules: BaselineRules) -> tuple[bool, bool, bool, bool]:
     """(any fail-level regression, fail-level regression on the slowed endpoint,
     any warn-level regression, the slowed endpoint inconclusive)."""
     # Each run's demo listens on its own free port, so the fingerprints differ by the host
     # alone; everything else (locustfile, users, run time) is the same: compare anyway.
-    result = compare(candidate, history, default_rules(), store="pool",
+    result = compare(candidate, history, rules, store="pool",
                      on_inconclusive=Level.WARN, allow_mismatch=True)
     regressed = [c for c in result.checks if c.outcome is Outcome.REGRESSED]
     failed = [c for c in regressed if c.level is Level.FAIL]
@@ -123,18 +126,19 @@ def pooled(runs: list[StoredRun]) -> StoredRun:
     return replace(runs[0], results=results)
 
 
-def _rates(label: str, trials: list[tuple[StoredRun, list[StoredRun], bool]]) -> None:
+def _rates(label: str, trials: list[tuple[StoredRun, list[StoredRun], bool]],
+           rules: BaselineRules) -> None:
     """trials: (candidate, history, candidate is slowed)."""
     started = time.time()
     aa = [t for t in trials if not t[2]]
     ab = [t for t in trials if t[2]]
     fa = warn = caught = unsure = 0
     for candidate, history, _ in aa:
-        failed, _, warned, _ = _judge(candidate.results, history)
+        failed, _, warned, _ = _judge(candidate.results, history, rules)
         fa += failed
         warn += warned
     for candidate, history, _ in ab:
-        _, hit, _, unsure_now = _judge(candidate.results, history)
+        _, hit, _, unsure_now = _judge(candidate.results, history, rules)
         caught += hit
         unsure += unsure_now and not hit
     took = time.time() - started
@@ -156,6 +160,8 @@ def evaluate(pool: Path, draws: int, history: int, seed: int) -> None:
             quart = statistics.quantiles(nums, n=4)
             print(f"  {label} search {metric.value}: median {statistics.median(nums):.0f} ms, "
                   f"quartiles {quart[0]:.0f}-{quart[2]:.0f}, range {nums[0]:.0f}-{nums[-1]:.0f}")
+    defaults = default_rules()
+    as_measured = replace(defaults, shared_shift=False)
     print("| mode | A/A trials | false alarms (fail) | warn-level regressions | A/B trials | "
           "+20 % caught (fail) | search inconclusive instead | time |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -166,7 +172,9 @@ def evaluate(pool: Path, draws: int, history: int, seed: int) -> None:
             others = [r for j, r in enumerate(a_runs) if j != i]
             trials.append((a_runs[i], rng.sample(others, size), False))
             trials.append((rng.choice(b_runs), rng.sample(a_runs, size), True))
-        _rates(f"{'single' if size == 1 else 'history'}: 1 run vs {size}", trials)
+        _rates(f"{'single' if size == 1 else 'history'}: 1 run vs {size}", trials, defaults)
+        if size > 1:  # the same trials, read as measured only
+            _rates(f"history, `shared-shift: false`: 1 run vs {size}", trials, as_measured)
     # Each side three runs pooled (= runs three times as long), history as large as the
     # pool allows without reusing a run on both sides.
     size = min(history, (len(a_runs) - 3) // 3)
@@ -176,7 +184,7 @@ def evaluate(pool: Path, draws: int, history: int, seed: int) -> None:
         hist = [pooled(shuffled[k : k + 3]) for k in range(3, 3 * size + 3, 3)]
         trials.append((pooled(shuffled[:3]), hist, False))
         trials.append((pooled(rng.sample(b_runs, 3)), hist, True))
-    _rates(f"history, 3 runs pooled per side: 1 vs {size}", trials)
+    _rates(f"history, 3 runs pooled per side: 1 vs {size}", trials, defaults)
 
 
 def main() -> None:

@@ -405,8 +405,8 @@ def _shifted(
     latencies compared with a history; None when the runs have too few other endpoints to
     estimate it. Against one or two runs there is no band to hold the shifted value's own
     noise, and the shift (estimated from other endpoints just as noisy) would add to it."""
-    if (rule.metric.unit is not Unit.MS or entry is ctx.current.total
-            or len(usable) < MIN_HISTORY_FOR_BAND):
+    if (not ctx.rules.shared_shift or rule.metric.unit is not Unit.MS
+            or entry is ctx.current.total or len(usable) < MIN_HISTORY_FOR_BAND):
         return None
     runs = ctx.shifts(rule.metric)
     key = (entry.method, entry.name)

@@ -52,6 +52,9 @@ class BaselineRules:
     endpoints: tuple[RelativeOverride, ...] = ()
     min_requests: int = DEFAULT_MIN_REQUESTS
     history: int = DEFAULT_HISTORY
+    # Read latencies with the run's shared shift removed (gate.baseline.shift); off for a
+    # service whose endpoints do not share their noise (e.g. each behind its own backend).
+    shared_shift: bool = True
     written: bool = True  # False: the documented defaults (the file has no baseline: section)
 
     def rules_for(self, method: str, name: str) -> tuple[RelativeRule, ...]:

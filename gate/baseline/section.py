@@ -3,6 +3,7 @@
     baseline:
       history: 10                  # runs of the base branch to compare with (default 10)
       min-requests: 20             # fewer requests on either side -> inconclusive
+      shared-shift: true           # remove the noise every endpoint of a run shares
       p95: {max-increase: 15%, min-delta: 20ms}
       p50: {max-increase: {warn: 10%, fail: 25%}, min-delta: 5ms}
       rps: {max-decrease: 20%}
@@ -37,7 +38,7 @@ from gate.thresholds.endpoints import matcher
 from gate.thresholds.keys import Context
 
 METRIC_KEYS = tuple(m.value for m in Metric)
-SECTION_KEYS = ("history", "min-requests", "endpoints", *METRIC_KEYS)
+SECTION_KEYS = ("history", "min-requests", "shared-shift", "endpoints", *METRIC_KEYS)
 SELECTOR_KEYS = ("match", "regex", "name", "method")
 _EXAMPLE = "p95: {max-increase: 15%, min-delta: 20ms}"
 
@@ -59,7 +60,17 @@ def parse(parser: Context, top: Map) -> BaselineRules | None:
         endpoints=_overrides(parser, section),
         min_requests=_count(parser, section, "min-requests", DEFAULT_MIN_REQUESTS),
         history=_count(parser, section, "history", DEFAULT_HISTORY),
+        shared_shift=_switch(parser, section, "shared-shift"),
     )
+
+
+def _switch(parser: Context, section: Map, key: str) -> bool:
+    value = section.get(key, True)
+    if not isinstance(value, bool):
+        raise parser.error(f"{key} must be true or false, not {kind(value)}",
+                           section.value_lines[key], f"baseline.{key}",
+                           f"write {key}: true or {key}: false, without quotes")
+    return value
 
 
 def _count(parser: Context, section: Map, key: str, default: int) -> int:

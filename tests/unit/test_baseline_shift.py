@@ -127,3 +127,30 @@ def test_one_other_endpoint_is_not_enough() -> None:
     shift = RunShift(deviations=(1.0, 2.0), own={("GET", "/a"): 1.0, ("GET", "/b"): 2.0})
     assert shift.seen_by(("GET", "/a")) is None
     assert shift.seen_by(("GET", "/c")) == pytest.approx(1.5)
+
+
+def test_shared_shift_false_reads_as_measured_only() -> None:
+    from gate.thresholds.parser import parse
+
+    rules = parse("version: 1\nbaseline:\n  shared-shift: false\n  p50: {max-increase: 10%, "
+                  "min-delta: 2ms}\n", "t.yml").baseline
+    assert rules is not None and not rules.shared_shift
+    runs = [service_run(load) for load in LOADS]
+    result = compare(service_run(0.0, slower={"/search": 4.0}),
+                     [StoredRun(results=r, git=GitInfo(branch="main"), saved_at=0.0) for r in runs],
+                     rules, store="s", on_inconclusive=Level.WARN)
+    search = next(c for c in result.checks if c.name == "/search" and c.metric == "p50")
+    # As measured, 24 ms is inside the busy history's band: not caught without the shift.
+    assert search.outcome is Outcome.PASS
+    assert search.comparison is not None and search.comparison.shift is None
+
+
+def test_shared_shift_must_be_a_boolean() -> None:
+    from gate.errors import UserError
+    from gate.thresholds.parser import parse
+
+    with pytest.raises(UserError) as err:
+        parse("version: 1\nbaseline:\n  shared-shift: 'no'\n", "t.yml")
+    text = err.value.render()
+    assert "t.yml:3" in text and "shared-shift must be true or false" in text
+    assert "shared-shift: false, without quotes" in text
