@@ -1,13 +1,21 @@
 """Benchmark start-up: `import gate.cli`, and `locust-gate check` on a small run side by
 side with locomotive (PyPI `locomotive`, the closest peer) judging the same run.
 
+Measured as users run it: locust-gate installed NON-editable (`pip install .`, the
+README's install line) into a new virtualenv that the script builds in a temporary
+directory, with its runtime dependencies from the package index pip is configured with
+(about half a minute; `--installed VENV` reuses one). The dev install (`pip install -e`,
+this checkout's .venv) is measured too, as a second row: its editable finder imports
+pathlib and more at every interpreter start-up, which an installed package does not.
+
 Part 1: `python -X importtime -c "import gate.cli"` (the cumulative time of gate.cli), and
-the wall time of `python -c "import gate.cli"` against `python -c "pass"`.
+the wall time of `python -c "import gate.cli"` against `python -c "pass"`, in each venv.
 
 Part 2: one real 3 s Locust run (4 users, tests/support/locustfiles/mixed.py against a
 local server) with the gate's plugin and Locust's `--csv`. Then, interleaved so that
 machine noise hits both alike, as new processes:
-- `locust-gate check results.json --thresholds T --report-dir D` (all four reports);
+- `locust-gate check results.json --thresholds T --report-dir D` (all four reports), the
+  installed `locust-gate` script, and the same through the dev install (`python -m gate`);
 - the same without `--report-dir` (the console table only: no Jinja2, no files);
 - `locust-gate check PREFIX` (the same run through Locust's CSV, which loads pandas);
 - `loco --config C analyze --storage S --run-id R`: locomotive's analysis of the run's
@@ -21,6 +29,7 @@ one warm-up, as an installed package would (pip compiles bytecode when it instal
 locomotive lives in its own virtualenv (its dependencies are not ours):
     python3 -m venv .venv-peer && .venv-peer/bin/pip install locomotive==0.3.1
 Run: .venv/bin/python benchmarks/bench_startup.py [--repeats 15] [--peer .venv-peer]
+     [--installed VENV]
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -67,9 +77,33 @@ out = pathlib.Path(sys.argv[2]); out.mkdir(parents=True, exist_ok=True)
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def _seconds(command: Sequence[str]) -> float:
+def install(work: Path) -> Path:
+    """A new virtualenv in `work` with locust-gate installed from a copy of this checkout
+    (not editable; the copy keeps build/ out of the checkout); returns the venv."""
+    source = work / "source"
+    source.mkdir(parents=True)
+    shutil.copy2(ROOT / "pyproject.toml", source)
+    shutil.copy2(ROOT / "README.md", source)
+    shutil.copytree(ROOT / "gate", source / "gate",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    venv = work / "installed"
     t0 = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                    "--disable-pip-version-check", str(source)], check=True)
+    print(f"installed locust-gate (not editable) in {time.perf_counter() - t0:.0f} s",
+          file=sys.stderr)
+    return venv
+
+
+# The installed venv's processes run outside the checkout: `python -c` puts the working
+# directory first on sys.path, which would import the checkout's gate/ instead.
+OUTSIDE = Path(tempfile.gettempdir())
+
+
+def _seconds(command: Sequence[str], cwd: Path = ROOT) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd,
                           env=ENV)
     elapsed = time.perf_counter() - t0
     assert proc.returncode in (0, 1), (command, proc.stdout, proc.stderr)
@@ -84,27 +118,35 @@ def _summary(times: list[float]) -> dict[str, float]:
     }
 
 
-def bench_import(repeats: int) -> dict[str, object]:
-    own, wall_import, wall_bare = [], [], []
-    _seconds([sys.executable, "-c", "import gate.cli"])  # writes the bytecode
+def bench_import(repeats: int, installed: Path) -> dict[str, object]:
+    pythons = {"installed": (str(installed / "bin" / "python"), OUTSIDE),
+               "editable": (sys.executable, ROOT)}
+    own: dict[str, list[float]] = {name: [] for name in pythons}
+    wall_import: dict[str, list[float]] = {name: [] for name in pythons}
+    wall_bare: dict[str, list[float]] = {name: [] for name in pythons}
+    for python, cwd in pythons.values():
+        _seconds([python, "-c", "import gate.cli"], cwd)  # writes the bytecode
     for _ in range(repeats):
-        err = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", "import gate.cli"],
-            capture_output=True, text=True, check=True, env=ENV,
-        ).stderr
-        line = next(x for x in err.splitlines() if x.rstrip().endswith("| gate.cli"))
-        own.append(int(re.split(r"\s*\|\s*", line)[1]) / 1e6)
-        wall_import.append(_seconds([sys.executable, "-c", "import gate.cli"]))
-        wall_bare.append(_seconds([sys.executable, "-c", "pass"]))
+        for name, (python, cwd) in pythons.items():
+            err = subprocess.run(
+                [python, "-X", "importtime", "-c", "import gate.cli"],
+                capture_output=True, text=True, check=True, env=ENV, cwd=cwd,
+            ).stderr
+            line = next(x for x in err.splitlines() if x.rstrip().endswith("| gate.cli"))
+            own[name].append(int(re.split(r"\s*\|\s*", line)[1]) / 1e6)
+            wall_import[name].append(_seconds([python, "-c", "import gate.cli"], cwd))
+            wall_bare[name].append(_seconds([python, "-c", "pass"], cwd))
     return {
-        "importtime_gate_cli": _summary(own),
-        "wall_import_gate_cli": _summary(wall_import),
-        "wall_python_pass": _summary(wall_bare),
+        name: {
+            "importtime_gate_cli": _summary(own[name]),
+            "wall_import_gate_cli": _summary(wall_import[name]),
+            "wall_python_pass": _summary(wall_bare[name]),
+        }
+        for name in pythons
     }
 
 
-def bench_check(repeats: int, peer: Path) -> dict[str, object]:
-    work = Path(tempfile.mkdtemp(prefix="gate-startup-"))
+def bench_check(repeats: int, peer: Path, installed: Path, work: Path) -> dict[str, object]:
     routes = {"/fast": Route(ms=1, jitter_ms=8), "/slow": Route(ms=95, jitter_ms=160),
               "/boom": Route(ms=3, status=500), "/odd": Route(ms=15, jitter_ms=40)}
     with serve(routes) as server:
@@ -119,23 +161,31 @@ def bench_check(repeats: int, peer: Path) -> dict[str, object]:
          str(store / "runs" / "cur")],
         check=True,
     )
-    gate = [sys.executable, "-m", "gate", "check"]
-    commands: dict[str, list[str]] = {
-        "locust-gate check results.json": [*gate, str(run.results), "--thresholds",
-                                           str(thresholds), "--report-dir", str(work / "r1")],
-        "locust-gate check results.json, console only": [
-            *gate, str(run.results), "--thresholds", str(thresholds)],
-        "locust-gate check --csv prefix": [*gate, str(run.csv_prefix), "--thresholds",
-                                           str(thresholds), "--report-dir", str(work / "r2")],
-        "loco analyze": [str(peer / "bin" / "loco"), "--config", str(loco_config), "analyze",
-                         "--storage", str(store), "--run-id", "cur"],
+    gate = [str(installed / "bin" / "locust-gate"), "check"]
+    dev = [sys.executable, "-m", "gate", "check"]
+    # name -> (command, working directory)
+    commands: dict[str, tuple[list[str], Path]] = {
+        "locust-gate check results.json": (
+            [*gate, str(run.results), "--thresholds", str(thresholds),
+             "--report-dir", str(work / "r1")], OUTSIDE),
+        "locust-gate check results.json, console only": (
+            [*gate, str(run.results), "--thresholds", str(thresholds)], OUTSIDE),
+        "locust-gate check --csv prefix": (
+            [*gate, str(run.csv_prefix), "--thresholds", str(thresholds),
+             "--report-dir", str(work / "r2")], OUTSIDE),
+        "dev install: python -m gate check results.json": (
+            [*dev, str(run.results), "--thresholds", str(thresholds),
+             "--report-dir", str(work / "r3")], ROOT),
+        "loco analyze": (
+            [str(peer / "bin" / "loco"), "--config", str(loco_config), "analyze",
+             "--storage", str(store), "--run-id", "cur"], ROOT),
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for command in commands.values():
-        _seconds(command)  # warm-up: bytecode, file cache
+    for command, cwd in commands.values():
+        _seconds(command, cwd)  # warm-up: bytecode, file cache
     for _ in range(repeats):  # interleaved: noise hits every command alike
-        for name, command in commands.items():
-            times[name].append(_seconds(command))
+        for name, (command, cwd) in commands.items():
+            times[name].append(_seconds(command, cwd))
     ours, peer_times = times["locust-gate check results.json"], times["loco analyze"]
     ratios = [a / b for a, b in zip(ours, peer_times, strict=True)]
     verdict = json.loads((work / "r1" / "verdict.json").read_text())
@@ -156,14 +206,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--peer", type=Path, default=ROOT / ".venv-peer",
                         help="virtualenv with locomotive installed")
+    parser.add_argument("--installed", type=Path, default=None, metavar="VENV",
+                        help="a virtualenv with locust-gate installed (not editable) to "
+                        "reuse [default: build a new one]")
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, python {platform.python_version()}")
+    print(f"machine: {platform.platform()}, python {platform.python_version()}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    work = Path(tempfile.mkdtemp(prefix="gate-startup-"))
+    installed = args.installed or install(work)
     parts: list[tuple[str, Callable[[], dict[str, object]]]] = [
-        ("import", lambda: bench_import(args.repeats)),
-        ("check", lambda: bench_check(args.repeats, args.peer)),
+        ("import", lambda: bench_import(args.repeats, installed)),
+        ("check", lambda: bench_check(args.repeats, args.peer, installed, work)),
     ]
     for name, bench in parts:
         print(json.dumps({name: bench()}, indent=2))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

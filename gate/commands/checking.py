@@ -17,7 +17,7 @@ from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
 from gate.files import atomic, outputs
 from gate.github.runner import Runner
-from gate.reports import report, review
+from gate.reports import report
 from gate.results import loader
 from gate.thresholds.parser import load as load_thresholds
 
@@ -86,6 +86,9 @@ def judge(
     )
     out.write(report.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:
+        # Imported here: the console table alone needs no PR comment.
+        from gate.reports import review  # noqa: PLC0415
+
         # Render everything before writing anything: a failure leaves no partial set.
         files = {
             "verdict.json": report.to_json(report.verdict_dict(ctx)),

@@ -8,7 +8,6 @@ no-data at the file's `on-inconclusive` level.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -241,6 +240,8 @@ def _closest(word: str, names: Sequence[str], *, cutoff: float) -> str | None:
     """What `difflib.get_close_matches(word, names, n=1, cutoff=cutoff)` returns, about
     five times faster on thousands of names: a name must beat the best one so far, so the
     cheap upper bounds (`real_quick_ratio`, `quick_ratio`) rule most out before `ratio`."""
+    import difflib  # noqa: PLC0415 (only a rule that matched nothing pays for it)
+
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(word)  # difflib's order: seq2 is the one analysed once
     best: tuple[float, str] | None = None

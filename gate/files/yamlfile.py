@@ -25,7 +25,6 @@ and so is one nested too deeply to parse.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -184,6 +183,8 @@ def suggest(
     alias = (aliases or {}).get(normal)
     if alias in allowed:
         return alias
+    import difflib  # noqa: PLC0415 (only a misspelt key pays for it)
+
     close = difflib.get_close_matches(normal, allowed, n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -11,13 +11,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gate.core.rules import Level
 from gate.core.verdict import Check, Outcome, Verdict
 from gate.reports import escape, safestream
 from gate.reports.report import fmt, fmt_limit
-from gate.reports.review import Links, relative
+
+if TYPE_CHECKING:
+    from gate.reports.review import Links
 
 MAX_ANNOTATIONS = 10  # GitHub shows 10 errors and 10 warnings per step; the rest are lost
 _WHERE = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?: \(at .*\))?$")
@@ -62,6 +64,9 @@ class Runner:
         """Links to this workflow run and its artifacts (None outside Actions)."""
         if not self.in_actions:
             return None
+        # Imported here: outside Actions (and without --report-dir) nothing of it runs.
+        from gate.reports.review import Links  # noqa: PLC0415
+
         return Links.from_env({"GITHUB_SERVER_URL": self.server_url,
                                "GITHUB_REPOSITORY": self.repository,
                                "GITHUB_RUN_ID": self.run_id})
@@ -132,6 +137,8 @@ def _annotation(kind: str, check: Check, root: str | None) -> str:
         # GitHub drops an annotation on a file outside the repository: no file then.
         inside = not raw.is_absolute() or (root is not None and raw.is_relative_to(root))
         if inside and not found.group("file").startswith(".."):
+            from gate.reports.review import relative  # noqa: PLC0415 (Actions only)
+
             file, line = relative(found.group("file"), root), int(found.group("line"))
     return command(kind, message, title=title, file=file, line=line)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -487,6 +486,8 @@ def render_error_markdown(error: HarnessError) -> str:
 def render_junit(ctx: ReportContext) -> str:
     """One test case per check. Fail-level outcomes are <failure>; inconclusive or no-data
     at warn level are <skipped>; warn-level breaches pass with the message in system-out."""
+    import xml.etree.ElementTree as ET  # noqa: PLC0415 (only junit.xml needs it, not the console)
+
     verdict = ctx.verdict
     failed = sum(1 for c in verdict.checks if c.counts_at is Level.FAIL)
     skipped = sum(1 for c in verdict.checks if _is_skipped(c))
@@ -524,6 +525,8 @@ def render_junit(ctx: ReportContext) -> str:
 def render_junit_error(error: HarnessError) -> str:
     """junit.xml for a run whose harness failed: one test case in error, so a CI test tab
     shows red rather than the previous run's green."""
+    import xml.etree.ElementTree as ET  # noqa: PLC0415 (only junit.xml needs it, not the console)
+
     suite = ET.Element(
         "testsuite", name="locust-gate", tests="1", failures="0", errors="1", skipped="0",
         timestamp=datetime.now(UTC).isoformat(),

@@ -53,9 +53,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gate.baseline import section as baseline_section
 from gate.core.rules import Level, Metric, Rule, Thresholds, default_exceptions_rule
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind
@@ -71,6 +70,9 @@ from gate.thresholds.keys import (
     Context,
     is_off,
 )
+
+if TYPE_CHECKING:
+    from gate.baseline.rules import BaselineRules
 
 __all__ = [
     "AGGREGATE_KEYS", "ENDPOINT_KEYS", "SECTION_KEYS", "TOP_KEYS", "json_schema", "load", "parse",
@@ -153,10 +155,19 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         on_inconclusive=on_inconclusive,
         exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
         source_text=text,
-        # Hook: the `baseline:` section lives in gate.baseline.section.
-        baseline=baseline_section.parse(ctx, top),
+        baseline=_baseline(ctx, top),
     )
     return thresholds, exceptions
+
+
+def _baseline(ctx: Context, top: Map) -> BaselineRules | None:
+    """Hook: the `baseline:` section lives in gate.baseline.section."""
+    if top.get("baseline") is None:
+        return None
+    # Imported here: only a file with a `baseline:` section pays for the relative rules.
+    from gate.baseline import section  # noqa: PLC0415
+
+    return section.parse(ctx, top)
 
 
 def _require_a_rule(

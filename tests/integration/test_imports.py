@@ -36,3 +36,19 @@ def test_import_gate_cli_loads_nothing_heavy() -> None:
 )
 def test_commands_load_only_what_they_use(code: str, allowed: set[str]) -> None:
     assert _loaded_after(code) & set(HEAVY) <= allowed
+
+
+def test_check_loads_only_what_a_plain_check_uses() -> None:
+    """`check` without --baseline, --report-dir or Actions: no baseline rules, no junit.xml
+    writer, no PR comment renderer, no "did you mean" matcher, no signal enums."""
+    probe = (
+        "import json, sys\nimport gate.commands.check\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = set(json.loads(out.splitlines()[-1]))
+    unused = {"gate.baseline.rules", "gate.baseline.section", "gate.reports.review",
+              "xml.etree.ElementTree", "difflib", "signal"}
+    assert not loaded & unused
