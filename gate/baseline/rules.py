@@ -79,10 +79,13 @@ def _rule(metric: Metric, min_delta: float, **tolerance: float) -> RelativeRule:
 
 
 # What `--baseline` compares when the thresholds file has no `baseline:` section
-# (documented in the README; docs/benchmarks.md measures them):
+# (documented in the README; docs/benchmarks.md measures them). The median fails, the
+# tail only warns: a p95 rests on the few slowest requests of a run, and a hiccup of a
+# handful of them moved an unchanged run's p95 by +30-45 % on a quiet machine, while
+# the median (with the shared shift removed) caught every +20 % slowdown there.
 DEFAULT_RULES = (
     _rule(Metric.P50, 2.0, fail=0.10),
-    _rule(Metric.P95, 5.0, fail=0.15),
+    _rule(Metric.P95, 5.0, warn=0.15),
     _rule(Metric.RPS, 0.0, warn=0.25),
 )
 

@@ -154,7 +154,7 @@ def _with_baseline(
     notes = tuple(result.warnings)
     if not relative.written:
         notes += ("baseline: the thresholds file has no baseline: section; the default "
-                  "relative rules apply (p50 +10 %, p95 +15 % fail; rps -25 % warn)",)
+                  "relative rules apply (p50 +10 % fail; p95 +15 % and rps -25 % warn)",)
     return merge(verdict, result), replace(measured, warnings=(*measured.warnings, *notes))
 
 
