@@ -70,7 +70,6 @@ class _Context:
     rules: BaselineRules
     on_inconclusive: Level
     runs: int
-    current: Results
     # A metric's shared shifts: [the current run, then each compared run in order].
     shifts: Callable[[Metric], Sequence[RunShift]]
 
@@ -111,7 +110,7 @@ def compare(
             warnings=tuple(warnings),
         )
     ctx = _Context(rules=rules, on_inconclusive=on_inconclusive, runs=len(usable),
-                   current=current, shifts=_shift_table(current, usable, rules.min_requests))
+                   shifts=_shift_table(current, usable, rules.min_requests))
     checks: list[Check] = []
     for entry in [*sorted(current.endpoints, key=lambda e: (e.name, e.method)), current.total]:
         if entry.num_requests == 0:
@@ -195,8 +194,13 @@ def _comparable(
     return same, warnings
 
 
+def _is_total(entry: EndpointStats) -> bool:
+    """The Aggregated row (an endpoint may be named "Aggregated" too; it has a method)."""
+    return entry.name == AGGREGATED and not entry.method
+
+
 def _find(results: Results, entry: EndpointStats) -> EndpointStats | None:
-    if entry.name == AGGREGATED and not entry.method:
+    if _is_total(entry):
         return results.total
     return results.endpoint(entry.method, entry.name)
 
@@ -344,7 +348,7 @@ def judge(
 
 @dataclass(frozen=True, kw_only=True)
 class _Base:
-    """An endpoint's entry in one baseline run, with that run's shared shifts."""
+    """An endpoint's entry in one compared run, and which run (to find its shared shift)."""
 
     stats: EndpointStats
     run: int  # index into the compared runs
@@ -406,7 +410,7 @@ def _shifted(
     estimate it. Against one or two runs there is no band to hold the shifted value's own
     noise, and the shift (estimated from other endpoints just as noisy) would add to it."""
     if (not ctx.rules.shared_shift or rule.metric.unit is not Unit.MS
-            or entry is ctx.current.total or len(usable) < MIN_HISTORY_FOR_BAND):
+            or _is_total(entry) or len(usable) < MIN_HISTORY_FOR_BAND):
         return None
     runs = ctx.shifts(rule.metric)
     key = (entry.method, entry.name)
@@ -508,7 +512,7 @@ def _allowed(rule: RelativeRule, level: Level | None) -> str:
 
 def _check(entry: EndpointStats, rule: RelativeRule) -> Check:
     return Check(
-        scope=Scope.AGGREGATE if entry.name == AGGREGATED and not entry.method else Scope.ENDPOINT,
+        scope=Scope.AGGREGATE if _is_total(entry) else Scope.ENDPOINT,
         endpoint=entry.key,
         method=entry.method,
         name=entry.name,

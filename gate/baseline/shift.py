@@ -9,7 +9,7 @@ with enough requests), of how far each moved from its own baseline median; subtr
 removes the shared part of the noise and leaves the endpoint's own change.
 
 The shift is additive (milliseconds, not a ratio): measured on the demo under load, an
-added shift brought the run-to-run spread of an endpoint's p50 from 1.25 ms down to 0.7 ms,
+added shift brought the run-to-run spread of search's p50 from 1.25 ms to about 0.75 ms,
 while a ratio made it worse (fast endpoints' relative noise leaks into slow ones).
 docs/benchmarks.md has the figures. Pure functions; `gate.baseline.compare` uses them.
 """
