@@ -20,18 +20,11 @@ Aggregated row is compared on rps and fail-ratio only (see AGGREGATE_LATENCY).
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from gate.baseline.rules import (
-    MIN_HISTORY_FOR_BAND,
-    MIN_TAIL_REQUESTS,
-    NOISE_MADS,
-    BaselineRules,
-    RelativeRule,
-)
+from gate.baseline.reading import Reading, band, count, fine, moved, needed_requests, read
+from gate.baseline.rules import MIN_HISTORY_FOR_BAND, BaselineRules, RelativeRule
 from gate.baseline.shift import RunShift, centers, run_shift
 from gate.baseline.stored import StoredRun
 from gate.core.evaluate import measure
@@ -50,7 +43,6 @@ from gate.core.verdict import (
     decide,
 )
 
-MAD_TO_SIGMA = 1.4826
 # The Aggregated row is compared on rps and fail-ratio only: its percentiles mix endpoints
 # of very different speeds, so a small shift in the mix moves them (on the demo, 20 slow
 # logins among 600 requests swing Aggregated p95 between 35 and 120 ms from run to run),
@@ -217,7 +209,7 @@ def _shift_table(
             need = needed_requests(metric, min_requests)
 
             def value(entry: EndpointStats) -> float | None:
-                return fine(entry, metric) if _count(entry, metric) >= need else None
+                return fine(entry, metric) if count(entry, metric) >= need else None
 
             center = centers(history, value)
             table[metric] = [run_shift(r, center, value) for r in (current, *history)]
@@ -235,78 +227,17 @@ def _ref(store: str, run: StoredRun, runs: int) -> BaselineRef:
 # --- one rule -----------------------------------------------------------------------------
 
 
-def resolution(metric: Metric, value: float) -> float:
-    """The smallest change Locust's numbers can show at `value`: one bucket for
-    percentiles (1 ms below 100 ms, 10 ms below 1 s, 100 ms below 10 s, then 1 s)."""
-    if metric.fraction is None:
-        return 0.0
-    if value < 100:
-        return 1.0
-    if value < 1000:
-        return 10.0
-    if value < 10000:
-        return 100.0
-    return 1000.0
-
-
-def needed_requests(metric: Metric, min_requests: int) -> int:
-    """Requests needed to judge `metric`: min-requests, and for a percentile enough requests
-    above it (p99 needs 500, p95 100, p50 20 with the defaults)."""
-    fraction = metric.fraction
-    if fraction is None or fraction >= 1:
-        return min_requests
-    return max(min_requests, math.ceil(round(MIN_TAIL_REQUESTS / (1 - fraction), 6)))
-
-
-def fine(entry: EndpointStats, metric: Metric) -> float | None:
-    """`metric` with sub-bucket resolution: a percentile interpolated linearly within the
-    Locust bucket that holds it (a bucket of value v and width w holds [v - w/2, v + w/2));
-    other metrics as measured."""
-    fraction = metric.fraction
-    hist = entry.histogram
-    total = entry.timed_requests
-    if fraction is None or not hist or total <= 0:
-        return measure(entry, metric)
-    position = min(int(total * fraction), total - 1)  # Locust's 0-based rank
-    seen = 0
-    for value in sorted(hist):
-        count = hist[value]
-        if position < seen + count:
-            width = resolution(metric, value)
-            return value - width / 2 + width * (position - seen + 0.5) / count
-        seen += count
-    return float(max(hist))
-
-
-def band(values: Sequence[float], metric: Metric) -> tuple[float, float] | None:
-    """median +- NOISE_MADS scaled MADs, at least one bucket wide, and at least as wide as
-    every value the history holds (heavy tails: what the history has already shown is not
-    a change); None below MIN_HISTORY_FOR_BAND runs."""
-    if len(values) < MIN_HISTORY_FOR_BAND:
-        return None
-    center = statistics.median(values)
-    half = _spread(values, metric)
-    return (min(center - half, *values), max(center + half, *values))
-
-
-def _spread(values: Sequence[float], metric: Metric) -> float:
-    """NOISE_MADS scaled MADs, at least one bucket: the band's half-width before tails."""
-    center = statistics.median(values)
-    mad = statistics.median(abs(v - center) for v in values)
-    return max(NOISE_MADS * MAD_TO_SIGMA * mad, resolution(metric, center))
-
-
 def judge(
     entry: EndpointStats, base: Sequence[_Base], rule: RelativeRule, ctx: _Context
 ) -> Check:
     metric = rule.metric
     need = needed_requests(metric, ctx.rules.min_requests)
     check = _check(entry, rule)
-    if _count(entry, metric) < need:
+    if count(entry, metric) < need:
         return _inconclusive(check, ctx, f"{entry.num_requests} requests in this run: too few "
                              f"to compare {metric.value} (needs {need})")
     measured = measure(entry, metric)
-    usable = [b for b in base if _count(b.stats, metric) >= need]
+    usable = [b for b in base if count(b.stats, metric) >= need]
     values = [v for b in usable if (v := measure(b.stats, metric)) is not None]
     if measured is None or not values:
         return _inconclusive(check, ctx, f"the baseline has too few requests for {metric.value} "
@@ -317,14 +248,14 @@ def judge(
     fine_values = [v for b in usable if (v := fine(b.stats, metric)) is not None]
     fine_now = fine(entry, metric)
     now = measured if fine_now is None else fine_now
-    raw = _read(measured, now, values, fine_values, rule)
+    raw = read(measured, now, values, fine_values, rule)
     shifted = _shifted(entry, usable, now, rule, ctx)
     reading = _chosen(raw, shifted)
     comparison = Comparison(
         baseline=raw.center,
         change=measured - raw.center,
         change_ratio=(measured - raw.center) / raw.center if raw.center else None,
-        band=_moved(reading.noise, reading.shift),
+        band=moved(reading.noise, reading.shift),
         shift=reading.shift,
     )
     check = replace(check, measured=measured, comparison=comparison,
@@ -354,57 +285,10 @@ class _Base:
     run: int  # index into the compared runs
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Reading:
-    """A value read against its history: as measured, or with the shared shift removed."""
-
-    center: float  # the history's median (shift removed when `shift` is set)
-    noise: tuple[float, float] | None  # the history's band, same terms as `center`
-    allowed: dict[Level, float]  # the change each level allows
-    limits: dict[Level, float]  # in measured terms: the value beyond which a level breaks
-    spread: float  # the band's half-width before tails
-    value: float  # the value read, same terms as `center`
-    outcome: Outcome  # regressed, improved, pass, or inconclusive (too noisy)
-    level: Level | None = None
-    shift: float | None = None  # this run's shared shift, removed before reading
-    # Whether that shift is one the history has shown (inside the band of its runs' shifts):
-    # a larger one may be the whole service changing, which the shift would hide.
-    ordinary: bool = True
-
-
-def _read(
-    value: float, fine_value: float, values: Sequence[float], fine_values: Sequence[float],
-    rule: RelativeRule, *, shift: float | None = None,
-) -> _Reading:
-    """Judge `value` (bucketed) and `fine_value` (within-bucket) against the history."""
-    metric = rule.metric
-    center = statistics.median(values)
-    noise = band(fine_values, metric)
-    sign = -1.0 if rule.decrease else 1.0
-    bad = sign * (value - center)  # > 0: worse
-    floor = max(rule.min_delta, resolution(metric, max(center, value)))
-    allowed = {level: max(tol * center, floor) for level, tol in rule.tolerance.items()}
-    limits = {lv: _limit(center, sign, allowed[lv], noise) + (shift or 0.0) for lv in allowed}
-    spread = _spread(fine_values, metric) if noise is not None else 0.0
-    reading = _Reading(center=center, noise=noise, allowed=allowed, limits=limits,
-                       spread=spread, value=fine_value, outcome=Outcome.PASS, shift=shift)
-    outside_bad = noise is None or sign * fine_value > sign * (noise[1] if sign > 0 else noise[0])
-    outside_good = noise is None or sign * fine_value < sign * (noise[0] if sign > 0 else noise[1])
-    too_noisy = bool(center) and spread / center > max(rule.tolerance.values())
-    if noise is not None and outside_bad and bad > min(allowed.values()) and too_noisy:
-        return replace(reading, outcome=Outcome.INCONCLUSIVE)
-    for level in (Level.FAIL, Level.WARN):
-        if level in allowed and bad > allowed[level] and outside_bad:
-            return replace(reading, outcome=Outcome.REGRESSED, level=level)
-    if -bad > min(allowed.values()) and outside_good:
-        return replace(reading, outcome=Outcome.IMPROVED)
-    return reading
-
-
 def _shifted(
     entry: EndpointStats, usable: Sequence[_Base], now: float, rule: RelativeRule,
     ctx: _Context,
-) -> _Reading | None:
+) -> Reading | None:
     """The reading with each run's shared shift removed (gate.baseline.shift), for
     latencies compared with a history; None when the runs have too few other endpoints to
     estimate it. Against one or two runs there is no band to hold the shifted value's own
@@ -427,11 +311,11 @@ def _shifted(
     values = [v - s for v, s in pairs]
     shifts = band([s for _, s in pairs], rule.metric)
     ordinary = shifts is not None and shifts[0] <= shift_now <= shifts[1]
-    reading = _read(now - shift_now, now - shift_now, values, values, rule, shift=shift_now)
+    reading = read(now - shift_now, now - shift_now, values, values, rule, shift=shift_now)
     return replace(reading, ordinary=ordinary)
 
 
-def _chosen(raw: _Reading, shifted: _Reading | None) -> _Reading:
+def _chosen(raw: Reading, shifted: Reading | None) -> Reading:
     """The reading that decides. The shifted one, unless: the reading as measured regressed
     at least as badly (a change shared by every endpoint, the whole service slower, is
     removed by the shift, so the measured reading guards against it), or the measured one
@@ -451,29 +335,7 @@ def _chosen(raw: _Reading, shifted: _Reading | None) -> _Reading:
     return shifted
 
 
-def _moved(noise: tuple[float, float] | None, shift: float | None) -> tuple[float, float] | None:
-    """The band in measured terms: with the shift, where this run's value was expected."""
-    if noise is None or shift is None:
-        return noise
-    return (noise[0] + shift, noise[1] + shift)
-
-
-def _count(entry: EndpointStats, metric: Metric) -> int:
-    """The requests a metric is computed over (latencies leave out untimed requests)."""
-    return entry.timed_requests if metric.unit is Unit.MS else entry.num_requests
-
-
-def _limit(
-    center: float, sign: float, allowed: float, noise: tuple[float, float] | None
-) -> float:
-    """The value beyond which the rule flags a regression (tolerance and band)."""
-    edge = center + sign * allowed
-    if noise is None:
-        return edge
-    return max(edge, noise[1]) if sign > 0 else min(edge, noise[0])
-
-
-def _describe(*, measured: float, reading: _Reading, raw: _Reading, metric: Metric,
+def _describe(*, measured: float, reading: Reading, raw: Reading, metric: Metric,
               runs: int) -> str:
     unit = metric.unit
     center = raw.center
@@ -489,7 +351,7 @@ def _describe(*, measured: float, reading: _Reading, raw: _Reading, metric: Metr
         own_pct = f" ({own / reading.center * 100:+.1f} %)" if reading.center else ""
         text += (f"; the other endpoints moved {_signed(reading.shift, unit)} in this run, so "
                  f"its own change is {_signed(own, unit)}{own_pct}")
-    noise = _moved(reading.noise, reading.shift)
+    noise = moved(reading.noise, reading.shift)
     if noise is not None:
         text += f", noise band {format_value(noise[0], unit)}-{format_value(noise[1], unit)}"
     return text

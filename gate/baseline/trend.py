@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gate.baseline.compare import band, needed_requests, resolution
+from gate.baseline.reading import band, needed_requests, resolution
 from gate.baseline.rules import DEFAULT_MIN_REQUESTS
 from gate.baseline.stored import StoredRun
 from gate.core.evaluate import measure

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from gate.baseline.compare import band, compare, fine, merge, needed_requests, resolution
+from gate.baseline.compare import compare, merge
+from gate.baseline.reading import band, fine, needed_requests, resolution
 from gate.baseline.rules import BaselineRules, RelativeRule, default_rules
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.core.evaluate import evaluate
