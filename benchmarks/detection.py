@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,15 +41,11 @@ from gate.core.model import Results, aggregate  # noqa: E402
 from gate.core.rules import Level, Metric  # noqa: E402
 from gate.core.verdict import Outcome  # noqa: E402
 from gate.results import resultsfile  # noqa: E402
+from tests.support.backend import free_port  # noqa: E402
 
 SLOWED = "GET /api/search"
 SLOWDOWN = "search=1.2"
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def one_run(pool: Path, name: str, slowdown: str | None, users: int, run_time: int) -> None:
