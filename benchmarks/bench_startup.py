@@ -9,7 +9,10 @@ this checkout's .venv) is measured too, as a second row: its editable finder imp
 pathlib and more at every interpreter start-up, which an installed package does not.
 
 Part 1: `python -X importtime -c "import gate.cli"` (the cumulative time of gate.cli), and
-the wall time of `python -c "import gate.cli"` against `python -c "pass"`, in each venv.
+the wall time of `python -c "import gate.cli"` against `python -c "pass"`, in each venv;
+then, in the installed venv, the wall time of `python -c "import X"` for the libraries the
+two tools stand on (click, argparse, jinja2, yaml, dataclasses; `sys` is the interpreter
+alone): what each costs any command that imports it.
 
 Part 2: one real 3 s Locust run (4 users, tests/support/locustfiles/mixed.py against a
 local server) with the gate's plugin and Locust's `--csv`. Then, interleaved so that
@@ -21,10 +24,15 @@ machine noise hits both alike, as new processes:
 - `loco --config C analyze --storage S --run-id R`: locomotive's analysis of the run's
   `_stats.csv`, read into its metrics.json by its own parser (`locomotive.launcher
   .parse_locust_stats`, what `loco run` does after Locust exits; done once, not timed),
-  with absolute thresholds on p95, p99 and the error rate of the Aggregated row.
-Ours judges more (every endpoint and the aggregate, 3 reports); it is the fixed cost
-that matters at this size. Every process runs without PYTHONDONTWRITEBYTECODE and after
-one warm-up, as an installed package would (pip compiles bytecode when it installs).
+  with absolute thresholds on p95, p99 and the error rate of the Aggregated row; it
+  writes analysis.json and prints nothing: the like of our console-only `check`;
+- `loco analyze`, then `loco report --summary MD --junit XML --output HTML`: how
+  locomotive gets the reports of an existing run (two commands), the like of our
+  `check --report-dir`.
+Ratios are taken pair by pair within a round. Ours judges more (every endpoint and the
+aggregate); it is the fixed cost that matters at this size. Every process runs without
+PYTHONDONTWRITEBYTECODE and after one warm-up, as an installed package would (pip
+compiles bytecode when it installs).
 
 locomotive lives in its own virtualenv (its dependencies are not ours):
     python3 -m venv .venv-peer && .venv-peer/bin/pip install locomotive==0.3.1
@@ -110,6 +118,19 @@ def _seconds(command: Sequence[str], cwd: Path = ROOT) -> float:
     return elapsed
 
 
+def _steps_seconds(steps: Sequence[Sequence[str]], cwd: Path) -> float:
+    """One tool's job done in several processes, one after the other (as a CI job runs
+    them): the sum of their wall times."""
+    return sum(_seconds(step, cwd) for step in steps)
+
+
+def _ratio(ours: list[float], theirs: list[float]) -> dict[str, float]:
+    """Pair by pair (the same round of the interleaved loop): median and spread."""
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return {"median": round(statistics.median(ratios), 2), "min": round(min(ratios), 2),
+            "max": round(max(ratios), 2)}
+
+
 def _summary(times: list[float]) -> dict[str, float]:
     return {
         "median_s": round(statistics.median(times), 3),
@@ -118,9 +139,15 @@ def _summary(times: list[float]) -> dict[str, float]:
     }
 
 
+# What the two tools' command lines and reports stand on: ours click and Jinja2, locomotive
+# argparse and string formatting; both PyYAML. `-c pass` is the interpreter alone.
+LIBRARIES = ("click", "argparse", "jinja2", "yaml", "dataclasses", "sys")
+
+
 def bench_import(repeats: int, installed: Path) -> dict[str, object]:
     pythons = {"installed": (str(installed / "bin" / "python"), OUTSIDE),
                "editable": (sys.executable, ROOT)}
+    libraries: dict[str, list[float]] = {lib: [] for lib in LIBRARIES}
     own: dict[str, list[float]] = {name: [] for name in pythons}
     wall_import: dict[str, list[float]] = {name: [] for name in pythons}
     wall_bare: dict[str, list[float]] = {name: [] for name in pythons}
@@ -136,7 +163,10 @@ def bench_import(repeats: int, installed: Path) -> dict[str, object]:
             own[name].append(int(re.split(r"\s*\|\s*", line)[1]) / 1e6)
             wall_import[name].append(_seconds([python, "-c", "import gate.cli"], cwd))
             wall_bare[name].append(_seconds([python, "-c", "pass"], cwd))
-    return {
+        python = pythons["installed"][0]
+        for lib in LIBRARIES:  # the same interpreter start-up each: compare medians
+            libraries[lib].append(_seconds([python, "-c", f"import {lib}"], OUTSIDE))
+    result: dict[str, object] = {
         name: {
             "importtime_gate_cli": _summary(own[name]),
             "wall_import_gate_cli": _summary(wall_import[name]),
@@ -144,6 +174,9 @@ def bench_import(repeats: int, installed: Path) -> dict[str, object]:
         }
         for name in pythons
     }
+    result["installed: wall time of python -c 'import X'"] = {
+        lib: _summary(times) for lib, times in libraries.items()}
+    return result
 
 
 def bench_check(repeats: int, peer: Path, installed: Path, work: Path) -> dict[str, object]:
@@ -163,41 +196,51 @@ def bench_check(repeats: int, peer: Path, installed: Path, work: Path) -> dict[s
     )
     gate = [str(installed / "bin" / "locust-gate"), "check"]
     dev = [sys.executable, "-m", "gate", "check"]
-    # name -> (command, working directory)
-    commands: dict[str, tuple[list[str], Path]] = {
-        "locust-gate check results.json": (
-            [*gate, str(run.results), "--thresholds", str(thresholds),
-             "--report-dir", str(work / "r1")], OUTSIDE),
+    loco = [str(peer / "bin" / "loco"), "--config", str(loco_config)]
+    where = ["--storage", str(store), "--run-id", "cur"]
+    loco_analyze = [*loco, "analyze", *where]
+    # locomotive's reports of an existing run come from a second command: `loco report`
+    # writes the HTML report, the Markdown summary and JUnit (what --report-dir writes).
+    loco_report = [*loco, "report", *where, "--output", str(work / "loco" / "report.html"),
+                   "--summary", str(work / "loco" / "summary.md"),
+                   "--junit", str(work / "loco" / "junit.xml")]
+    # name -> (the processes run one after the other, working directory)
+    commands: dict[str, tuple[list[list[str]], Path]] = {
+        "locust-gate check results.json --report-dir": (
+            [[*gate, str(run.results), "--thresholds", str(thresholds),
+              "--report-dir", str(work / "r1")]], OUTSIDE),
         "locust-gate check results.json, console only": (
-            [*gate, str(run.results), "--thresholds", str(thresholds)], OUTSIDE),
-        "locust-gate check --csv prefix": (
-            [*gate, str(run.csv_prefix), "--thresholds", str(thresholds),
-             "--report-dir", str(work / "r2")], OUTSIDE),
-        "dev install: python -m gate check results.json": (
-            [*dev, str(run.results), "--thresholds", str(thresholds),
-             "--report-dir", str(work / "r3")], ROOT),
-        "loco analyze": (
-            [str(peer / "bin" / "loco"), "--config", str(loco_config), "analyze",
-             "--storage", str(store), "--run-id", "cur"], ROOT),
+            [[*gate, str(run.results), "--thresholds", str(thresholds)]], OUTSIDE),
+        "locust-gate check --csv prefix --report-dir": (
+            [[*gate, str(run.csv_prefix), "--thresholds", str(thresholds),
+              "--report-dir", str(work / "r2")]], OUTSIDE),
+        "dev install: python -m gate check results.json --report-dir": (
+            [[*dev, str(run.results), "--thresholds", str(thresholds),
+              "--report-dir", str(work / "r3")]], ROOT),
+        "loco analyze": ([loco_analyze], ROOT),
+        "loco analyze, then loco report --summary --junit": (
+            [loco_analyze, loco_report], ROOT),
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for command, cwd in commands.values():
-        _seconds(command, cwd)  # warm-up: bytecode, file cache
+    for steps, cwd in commands.values():
+        _steps_seconds(steps, cwd)  # warm-up: bytecode, file cache
     for _ in range(repeats):  # interleaved: noise hits every command alike
-        for name, (command, cwd) in commands.items():
-            times[name].append(_seconds(command, cwd))
-    ours, peer_times = times["locust-gate check results.json"], times["loco analyze"]
-    ratios = [a / b for a, b in zip(ours, peer_times, strict=True)]
+        for name, (steps, cwd) in commands.items():
+            times[name].append(_steps_seconds(steps, cwd))
     verdict = json.loads((work / "r1" / "verdict.json").read_text())
     return {
         "requests": verdict["totals"]["requests"],
         "checks": len(verdict["checks"]),
         **{name: _summary(values) for name, values in times.items()},
-        "ratio_ours_to_loco": {
-            "median": round(statistics.median(ratios), 2),
-            "min": round(min(ratios), 2),
-            "max": round(max(ratios), 2),
-        },
+        # Like for like: judging alone (ours prints, locomotive writes analysis.json), and
+        # judging with the reports (one process of ours, two of locomotive's).
+        "ratio: console only / loco analyze": _ratio(
+            times["locust-gate check results.json, console only"], times["loco analyze"]),
+        "ratio: --report-dir / loco analyze + loco report": _ratio(
+            times["locust-gate check results.json --report-dir"],
+            times["loco analyze, then loco report --summary --junit"]),
+        "ratio: --report-dir / loco analyze": _ratio(
+            times["locust-gate check results.json --report-dir"], times["loco analyze"]),
     }
 
 
