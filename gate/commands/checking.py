@@ -1,7 +1,7 @@
 """`check` as a function: load results and thresholds, evaluate, write reports.
 
-Shared by `locust-gate check` and `locust-gate run`. Decisions are pure
-(`gate.core.evaluate`, `gate.reports.report`); this module is the edge that reads and writes files.
+Shared by `locust-gate check` and `locust-gate run`. Decisions are pure (`gate.core.evaluate`,
+the renderers in `gate.reports`); this module is the edge that reads and writes files.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
 from gate.files import atomic, outputs
 from gate.github.runner import Runner
-from gate.reports import report
+from gate.reports import console
+from gate.reports.context import ReportContext
 from gate.results import loader
 from gate.thresholds.parser import load as load_thresholds
 
@@ -78,22 +79,22 @@ def judge(
     # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
     if baseline is not None:
         verdict, measured = _with_baseline(verdict, measured, rules, baseline)
-    ctx = report.ReportContext(
+    ctx = ReportContext(
         verdict=verdict,
         results=measured,
         results_path=str(results),
         thresholds_path=rules.path,
     )
-    out.write(report.render_console(ctx, report_dir=report_dir))
+    out.write(console.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:
-        # Imported here: the console table alone needs no PR comment.
-        from gate.reports import review  # noqa: PLC0415
+        # Imported here: the console table alone needs no report file and no PR comment.
+        from gate.reports import junit, markdown, review, verdictfile  # noqa: PLC0415
 
         # Render everything before writing anything: a failure leaves no partial set.
         files = {
-            "verdict.json": report.to_json(report.verdict_dict(ctx)),
-            "report.md": report.render_markdown(ctx),
-            "junit.xml": report.render_junit(ctx),
+            "verdict.json": verdictfile.to_json(verdictfile.verdict_dict(ctx)),
+            "report.md": markdown.render_markdown(ctx),
+            "junit.xml": junit.render_junit(ctx),
             # The PR comment's body, rendered now: the run's links are known here, and the
             # fork-safe second stage posts it from the artifact without this run's data.
             "comment.md": review.fit(
@@ -161,10 +162,14 @@ def _with_baseline(
 def write_error_reports(report_dir: Path, error: HarnessError) -> None:
     """verdict.json (status `error`, the failing stage), report.md and junit.xml for a run
     that failed before anything could be judged; all rendered before any is written."""
+    # Imported here, as in `judge`: only a failed `run` needs them, and every `check` loads
+    # this module.
+    from gate.reports import junit, markdown, verdictfile  # noqa: PLC0415
+
     files = {
-        "verdict.json": report.to_json(report.error_verdict_dict(error)),
-        "report.md": report.render_error_markdown(error),
-        "junit.xml": report.render_junit_error(error),
+        "verdict.json": verdictfile.to_json(verdictfile.error_verdict_dict(error)),
+        "report.md": markdown.render_error_markdown(error),
+        "junit.xml": junit.render_junit_error(error),
     }
     outputs.ensure_directory(report_dir, what="directory", option="output-dir")
     for name, text in files.items():

@@ -26,7 +26,7 @@ from gate.github.runner import (
     write_outputs,
 )
 from gate.reports import escape, review
-from gate.reports.report import ReportContext
+from gate.reports.context import ReportContext
 
 PULL_REQUEST_FILE = "pull-request.json"
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from gate.core.rules import Level
 from gate.core.verdict import Check, Outcome, Verdict
 from gate.reports import escape, safestream
-from gate.reports.report import fmt, fmt_limit
+from gate.reports.context import fmt, fmt_limit
 
 if TYPE_CHECKING:
     from gate.reports.review import Links

@@ -22,7 +22,8 @@ from typing import Any
 from gate.core.rules import Level, Unit
 from gate.core.verdict import Check, Outcome, Status
 from gate.reports import escape
-from gate.reports.report import ReportContext, chart, duration, fmt, fmt_limit, template
+from gate.reports.context import ReportContext, duration, fmt, fmt_limit
+from gate.reports.markdown import chart, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries

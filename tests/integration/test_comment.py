@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from gate.cli import main
-from gate.reports import report, review
+from gate.reports import review, verdictfile
+from gate.reports.context import ReportContext
 from tests.support import reviews
 from tests.support.fake_github import FORK_MESSAGE, FakeGitHub, Fault
 
@@ -27,10 +28,10 @@ def gh() -> Iterator[FakeGitHub]:
         yield fake
 
 
-def report_dir(path: Path, ctx: report.ReportContext | None = None) -> Path:
+def report_dir(path: Path, ctx: ReportContext | None = None) -> Path:
     ctx = ctx or reviews.hostile()
     path.mkdir(parents=True, exist_ok=True)
-    (path / "verdict.json").write_text(report.to_json(report.verdict_dict(ctx)))
+    (path / "verdict.json").write_text(verdictfile.to_json(verdictfile.verdict_dict(ctx)))
     (path / "comment.md").write_text(review.fit(ctx, links=None, root="/repo", limit=65_000))
     return path
 

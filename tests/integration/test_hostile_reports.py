@@ -15,7 +15,8 @@ import pytest
 from gate.cli import main
 from gate.core.evaluate import evaluate
 from gate.harness import health
-from gate.reports import report
+from gate.reports import console, markdown
+from gate.reports.context import ReportContext
 from gate.results import resultsfile
 from gate.thresholds.parser import parse
 from tests import factory
@@ -23,13 +24,13 @@ from tests import factory
 RULES = parse("version: 1\ndefaults:\n  p95: 5ms\n  fail-ratio: 1%\n", "t.yml")
 
 
-def _context(count: int, name_length: int) -> report.ReportContext:
+def _context(count: int, name_length: int) -> ReportContext:
     entries = [
         factory.endpoint(f"/{i:05d}/" + "|_*`" * (name_length // 4), [10.0, 20.0], failures=1)
         for i in range(count)
     ]
     results = factory.results(*entries)
-    return report.ReportContext(
+    return ReportContext(
         verdict=evaluate(results, RULES), results=results, results_path="r.json",
         thresholds_path="t.yml",
     )
@@ -37,8 +38,8 @@ def _context(count: int, name_length: int) -> report.ReportContext:
 
 def test_report_md_is_capped_by_characters_after_escaping() -> None:
     ctx = _context(3000, 200)  # 6,000 failing checks; names 5x longer once escaped
-    text = report.render_markdown(ctx)
-    assert len(text) <= report.MAX_MARKDOWN_CHARS
+    text = markdown.render_markdown(ctx)
+    assert len(text) <= markdown.MAX_MARKDOWN_CHARS
     assert "## ❌ Load test gate: **fail**" in text.splitlines()[1]  # the headline
     assert "| ❌ |" in text  # failing rows are kept
     assert "more: see `verdict.json`" in text
@@ -46,9 +47,9 @@ def test_report_md_is_capped_by_characters_after_escaping() -> None:
 
 def test_console_summarises_beyond_a_screenful() -> None:
     ctx = _context(3000, 20)
-    text = report.render_console(ctx, report_dir=Path("out"))
+    text = console.render_console(ctx, report_dir=Path("out"))
     lines = text.splitlines()
-    assert len(lines) < report.MAX_CONSOLE_ROWS + 40
+    assert len(lines) < console.MAX_CONSOLE_ROWS + 40
     assert "5,960 more checks (5,960 of them not passed): all are in out/report.md" in text
 
 

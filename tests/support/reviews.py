@@ -10,7 +10,7 @@ from gate.core.evaluate import evaluate
 from gate.core.model import FailureGroup, SecondSample
 from gate.core.rules import Level
 from gate.core.verdict import BaselineRef, Comparison, Outcome, Status, Verdict
-from gate.reports import report
+from gate.reports.context import ReportContext
 from gate.thresholds.parser import parse
 from tests.factory import endpoint, results
 
@@ -35,7 +35,7 @@ aggregate:
 """
 
 
-def hostile(*, with_baseline: bool = True) -> report.ReportContext:
+def hostile(*, with_baseline: bool = True) -> ReportContext:
     entries = [
         endpoint(HOSTILE[0], [10.0] * 90 + [30.0] * 10),
         endpoint(HOSTILE[1], [120.0] * 30 + [400.0] * 10, method="POST"),
@@ -53,9 +53,9 @@ def hostile(*, with_baseline: bool = True) -> report.ReportContext:
     verdict = evaluate(run, parse(THRESHOLDS, "/repo/thresholds/t.yml"))
     if with_baseline:
         verdict = _with_baseline(verdict)
-    return report.ReportContext(verdict=verdict, results=run,
-                                results_path="/repo/out/results.json",
-                                thresholds_path="/repo/thresholds/t.yml")
+    return ReportContext(verdict=verdict, results=run,
+                         results_path="/repo/out/results.json",
+                         thresholds_path="/repo/thresholds/t.yml")
 
 
 def _with_baseline(verdict: Verdict) -> Verdict:
@@ -82,7 +82,7 @@ def _with_baseline(verdict: Verdict) -> Verdict:
         time=1_700_000_000.0, runs=5))
 
 
-def huge(endpoints: int = 600, failing: int = 40) -> report.ReportContext:
+def huge(endpoints: int = 600, failing: int = 40) -> ReportContext:
     """A report of hundreds of endpoints with long names, `failing` of them over the limit
     (named FAILING-n), far over 65,536 characters."""
     pad = "x" * 60
@@ -97,5 +97,5 @@ def huge(endpoints: int = 600, failing: int = 40) -> report.ReportContext:
     run = results(*entries, failures=failures, series=series)
     verdict = evaluate(run, parse(THRESHOLDS, "thresholds/t.yml"))
     assert verdict.status is Status.FAIL
-    return report.ReportContext(verdict=verdict, results=run, results_path="out/results.json",
-                                thresholds_path="thresholds/t.yml")
+    return ReportContext(verdict=verdict, results=run, results_path="out/results.json",
+                         thresholds_path="thresholds/t.yml")

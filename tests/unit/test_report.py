@@ -14,7 +14,8 @@ from gate.core.evaluate import evaluate
 from gate.core.model import FailureGroup, RaisedException, SecondSample
 from gate.core.verdict import Status
 from gate.errors import exit_code
-from gate.reports import report
+from gate.reports import console, junit, markdown, verdictfile
+from gate.reports.context import ReportContext
 from gate.thresholds.parser import parse
 from tests.factory import endpoint, results
 
@@ -39,7 +40,7 @@ aggregate:
 """
 
 
-def _context() -> report.ReportContext:
+def _context() -> ReportContext:
     entries = [
         endpoint(NAMES[0], [10.0] * 90 + [30.0] * 10),
         endpoint(NAMES[1], [5.0] * 40, failures=4),
@@ -61,7 +62,7 @@ def _context() -> report.ReportContext:
     )
     run = replace(results(*entries, failures=failures, series=series), exceptions=crashed)
     verdict = evaluate(run, parse(THRESHOLDS, "thresholds/t.yml"))
-    return report.ReportContext(
+    return ReportContext(
         verdict=verdict, results=run, results_path="out/results.json",
         thresholds_path="thresholds/t.yml",
     )
@@ -75,15 +76,15 @@ def _golden(name: str, text: str) -> None:
 
 
 def test_markdown_matches_golden() -> None:
-    _golden("report.md", report.render_markdown(_context()))
+    _golden("report.md", markdown.render_markdown(_context()))
 
 
 def test_console_matches_golden() -> None:
-    _golden("console.txt", report.render_console(_context()))
+    _golden("console.txt", console.render_console(_context()))
 
 
 def test_markdown_has_no_raw_user_syntax() -> None:
-    text = report.render_markdown(_context())
+    text = markdown.render_markdown(_context())
     assert "<b>" not in text and "@octocat" not in text and "`c`" not in text
     assert "<i>" not in text
     # every table row has the same number of cells as its header: no name broke a table
@@ -94,7 +95,7 @@ def test_markdown_has_no_raw_user_syntax() -> None:
 
 def test_verdict_json_is_versioned_and_complete() -> None:
     ctx = _context()
-    data = json.loads(report.to_json(report.verdict_dict(ctx)))
+    data = json.loads(verdictfile.to_json(verdictfile.verdict_dict(ctx)))
     assert data["schema"] == "locust-gate/verdict" and data["version"] == 1
     assert data["verdict"] == ctx.verdict.status.value == "fail"
     assert data["exit_code"] == 1
@@ -108,7 +109,7 @@ def test_verdict_json_is_versioned_and_complete() -> None:
 
 def test_junit_has_one_case_per_check_and_parses() -> None:
     ctx = _context()
-    root = ET.fromstring(report.render_junit(ctx))
+    root = ET.fromstring(junit.render_junit(ctx))
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == len(ctx.verdict.checks)
     failed = [c for c in cases if c.find("failure") is not None]

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gate.core.evaluate import evaluate
-from gate.reports import escape, report
+from gate.reports import escape, junit
+from gate.reports.context import ReportContext
 from gate.reports.safestream import SafeStream, write_command
 from gate.thresholds.parser import parse
 from tests import factory
@@ -79,11 +80,11 @@ def test_markdown_cell_has_no_syntax(text: str) -> None:
 @given(HOSTILE)
 def test_junit_parses_back(text: str) -> None:
     results = factory.results(factory.endpoint(text or "x", [10.0, 20.0], failures=1))
-    ctx = report.ReportContext(
+    ctx = ReportContext(
         verdict=evaluate(results, _RULES), results=results, results_path="r",
         thresholds_path="t",
     )
-    xml_text = report.render_junit(ctx)
+    xml_text = junit.render_junit(ctx)
     ET.fromstring(xml_text.encode("utf-8"))
 
 

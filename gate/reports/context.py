@@ -1,0 +1,48 @@
+"""What every report is rendered from, and how every report shows a value.
+
+`ReportContext` is the one input of each renderer (`console`, `verdictfile`, `markdown`,
+`junit`, `review`, and `gate.github`); `fmt`, `fmt_limit` and `duration` make a number,
+a limit and a run's length read the same in all of them. Nothing here imports a renderer,
+so the console table loads no Markdown, JUnit or verdict.json code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gate.core.model import Results
+from gate.core.rules import Unit
+from gate.core.units import format_value
+from gate.core.verdict import Check, Verdict
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportContext:
+    """A judged run, and the files it came from: all a renderer reads."""
+
+    verdict: Verdict
+    results: Results
+    results_path: str
+    thresholds_path: str
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the reader should know that did not change the verdict: about the source of
+        the numbers, and rules that checked nothing."""
+        return [*self.results.warnings, *self.verdict.warnings]
+
+
+def fmt(value: float | None, unit: Unit) -> str:
+    return "-" if value is None else format_value(value, unit)
+
+
+def fmt_limit(check: Check) -> str:
+    if check.limit is None:
+        return "-"
+    return f"{check.bound.sign} {fmt(check.limit, check.unit)}"
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    minutes, secs = divmod(seconds, 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"

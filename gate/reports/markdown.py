@@ -1,0 +1,234 @@
+"""report.md (Jinja2): the full report of a judged run, and of a run whose harness failed.
+
+Also the Jinja2 environment (`template`) and the load chart (`chart`) that the PR
+comment's renderer, `gate.reports.review`, shares. Jinja2 itself is imported on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from gate import __version__
+from gate.core.measure import measure
+from gate.core.model import EndpointStats, Results
+from gate.core.rules import Level, Metric, Unit
+from gate.core.verdict import Check, Status, Verdict, by_severity, problems
+from gate.errors import HarnessError
+from gate.reports import escape
+from gate.reports.context import ReportContext, duration, fmt, fmt_limit
+
+if TYPE_CHECKING:
+    import jinja2
+
+# A PR comment holds 65,536 characters: long tables are cut and point to verdict.json.
+MAX_PROBLEM_ROWS = 50
+MAX_ENDPOINT_ROWS = 100
+MAX_CHECK_ROWS = 200
+MAX_MARKDOWN_CHARS = 60_000  # under GitHub's 65,536 for a comment, with room to spare
+MAX_WARNINGS = 20
+# The tables of report.md in the order they give up rows when it is too long.
+_CUT_ORDER = ("checks", "endpoints", "warnings", "failure_groups", "exceptions", "problems")
+CHART_POINTS = 60
+_ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
+# By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
+_CHECK_ICONS = {None: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}
+_TABLE_METRICS = (Metric.P50, Metric.P95, Metric.P99, Metric.MAX)
+
+
+def template(name: str) -> jinja2.Template:
+    """A template from gate/reports/templates (report.md, the PR comment's review.md)."""
+    return _environment().get_template(name)
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    # Imported here: only a run that writes report.md pays for Jinja2 (about 20-40 ms).
+    import jinja2  # noqa: PLC0415
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gate.reports", "templates"),
+        # Compiling the template costs about 10 ms of each `check`; Jinja2 keeps the
+        # compiled code in the user's own cache folder in the temp dir, keyed by the
+        # template's checksum, so an edited template is never served stale.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 (Markdown, not HTML: gate.reports.escape escapes every value first)
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render_markdown(ctx: ReportContext) -> str:
+    """report.md, at most MAX_MARKDOWN_CHARS characters (a PR comment holds 65,536).
+
+    Escaping makes names longer (`|` becomes `&#124;`), so the bound is on the rendered
+    text: while it is too long, the least important table still showing rows loses half
+    of them (all checks, endpoints, warnings, failure messages, and last the problems,
+    whose fail-level rows come first). The headline is never cut."""
+    tmpl = template("report.md.j2")
+    view = _markdown_view(ctx)
+    text = tmpl.render(**view)
+    for name in _CUT_ORDER:
+        while len(text) > MAX_MARKDOWN_CHARS and view[name]:
+            keep = len(view[name]) // 2
+            view[f"{name}_cut"] += len(view[name]) - keep
+            view[name] = view[name][:keep]
+            text = tmpl.render(**view)
+    return text
+
+
+def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
+    verdict, results = ctx.verdict, ctx.results
+    needs_attention = problems(verdict.checks)
+    endpoints = sorted(results.endpoints, key=lambda e: (e.name, e.method))
+    failures = sorted(results.failures, key=lambda f: -f.occurrences)
+    raised = results.exceptions or ()
+    warnings = ctx.warnings
+    total = results.total
+    return {
+        "icon": _ICONS[verdict.status],
+        "status": verdict.status.value,
+        "requests": f"{total.num_requests:,}",
+        "failures": f"{total.num_failures:,}",
+        "fail_ratio": fmt(total.fail_ratio, Unit.RATIO),
+        "rps": fmt(total.rps, Unit.RPS),
+        "endpoint_count": len(results.endpoints),
+        "duration": duration(results.meta.end_time - results.meta.start_time),
+        "source": results.source.value,
+        "exact": results.exact,
+        "problems": [_check_row(c) for c in needs_attention[:MAX_PROBLEM_ROWS]],
+        "problems_cut": max(0, len(needs_attention) - MAX_PROBLEM_ROWS),
+        "endpoints": [_endpoint_row(e, verdict) for e in endpoints[:MAX_ENDPOINT_ROWS]],
+        "endpoints_cut": max(0, len(endpoints) - MAX_ENDPOINT_ROWS),
+        "aggregate": _endpoint_row(total, verdict),
+        "checks": [_check_row(c) for c in verdict.checks[:MAX_CHECK_ROWS]],
+        "checks_cut": max(0, len(verdict.checks) - MAX_CHECK_ROWS),
+        "failure_groups": [
+            {
+                "endpoint": escape.markdown(f"{f.method} {f.name}".strip(), limit=120),
+                "error": escape.markdown(f.error, limit=300),
+                "count": f"{f.occurrences:,}",
+            }
+            for f in failures[:MAX_PROBLEM_ROWS]
+        ],
+        "failure_groups_cut": max(0, len(failures) - MAX_PROBLEM_ROWS),
+        **_baseline_view(verdict),
+        "chart": chart(results),
+        "exceptions": [
+            {
+                "message": escape.markdown(e.message, limit=300),
+                "where": escape.markdown(e.where or "-", limit=200),
+                "count": f"{e.count:,}",
+            }
+            for e in raised[:MAX_PROBLEM_ROWS]
+        ],
+        "exceptions_cut": max(0, len(raised) - MAX_PROBLEM_ROWS),
+        "exception_count": f"{results.exception_count:,}" if raised else "",
+        "incomplete": escape.markdown(results.meta.end_reason or "", limit=300)
+        if results.meta.completed is False
+        else "",
+        "warnings": [escape.markdown(w, limit=1000) for w in warnings[:MAX_WARNINGS]],
+        "warnings_cut": max(0, len(warnings) - MAX_WARNINGS),
+        "thresholds": escape.markdown(ctx.thresholds_path, limit=200),
+        "locust_version": escape.markdown(results.meta.locust_version or "unknown"),
+        "version": __version__,
+    }
+
+
+def _baseline_view(verdict: Verdict) -> dict[str, Any]:
+    """Current, baseline and change side by side (issue 8); empty without a baseline."""
+    ref = verdict.baseline
+    if ref is None:
+        return {"baseline": None, "compared": [], "compared_cut": 0}
+    compared = [c for c in by_severity(verdict.checks) if c.comparison is not None]
+    when = datetime.fromtimestamp(ref.time, UTC).strftime("%Y-%m-%d %H:%M UTC") if ref.time else "?"
+    branch = f" of {ref.branch}" if ref.branch else ""
+    runs = f"median of {ref.runs} runs{branch}" if ref.runs > 1 else f"1 run{branch}"
+    head = f"{runs}, latest {(ref.commit or 'unknown commit')[:12]} at {when}, from {ref.store}"
+    return {
+        "baseline": escape.markdown(head, limit=300),
+        "compared": [_compared_row(c) for c in compared[:MAX_CHECK_ROWS]],
+        "compared_cut": max(0, len(compared) - MAX_CHECK_ROWS),
+    }
+
+
+def _compared_row(check: Check) -> dict[str, str]:
+    comparison = check.comparison
+    assert comparison is not None
+    ratio = comparison.change_ratio
+    sign = "+" if comparison.change >= 0 else "-"
+    change = f"{sign}{fmt(abs(comparison.change), check.unit)}"
+    if ratio is not None:
+        change += f" ({ratio * 100:+.1f} %)"
+    band = comparison.band
+    return {
+        **_check_row(check),
+        "baseline": escape.markdown(fmt(comparison.baseline, check.unit)),
+        "change": escape.markdown(change),
+        "band": escape.markdown(
+            f"{fmt(band[0], check.unit)} to {fmt(band[1], check.unit)}" if band else "-"
+        ),
+    }
+
+
+def _check_row(check: Check) -> dict[str, str]:
+    return {
+        "icon": _CHECK_ICONS[check.counts_at],
+        "endpoint": escape.markdown(check.endpoint or "(run)", limit=120),
+        "metric": escape.markdown(check.metric),
+        "measured": escape.markdown(fmt(check.measured, check.unit)),
+        "limit": escape.markdown(fmt_limit(check)),
+        "outcome": check.outcome.value,
+        "message": escape.markdown(check.message, limit=300),
+    }
+
+
+def _endpoint_row(entry: EndpointStats, verdict: Verdict) -> dict[str, str]:
+    mine = [c for c in verdict.checks if c.endpoint == entry.key and c.name == entry.name]
+    worst = problems(mine)
+    row = {
+        "icon": _CHECK_ICONS[worst[0].counts_at if worst else None] if mine else "·",
+        "endpoint": escape.markdown(entry.key, limit=120),
+        "requests": f"{entry.num_requests:,}",
+        "failures": f"{entry.num_failures:,}",
+        "rps": fmt(entry.rps, Unit.RPS),
+    }
+    for metric in _TABLE_METRICS:
+        row[metric.value] = fmt(measure(entry, metric), Unit.MS)
+    return row
+
+
+def chart(results: Results) -> dict[str, str] | None:
+    """A Mermaid xychart of requests/s and failures/s over the run, at most 60 points."""
+    series = results.series
+    if len(series) < 2:
+        return None
+    step = max(1, -(-len(series) // CHART_POINTS))
+    windows = [series[i : i + step] for i in range(0, len(series), step)]
+    labels = [str(w[0].t) for w in windows]
+    rps = [sum(s.requests for s in w) / len(w) for w in windows]
+    fps = [sum(s.failures for s in w) / len(w) for w in windows]
+    top = max([*rps, 1.0])
+    return {
+        "x": ", ".join(f'"{label}"' for label in labels),
+        "rps": ", ".join(f"{v:.1f}" for v in rps),
+        "fps": ", ".join(f"{v:.1f}" for v in fps),
+        "ymax": f"{top * 1.1:.0f}",
+    }
+
+
+def render_error_markdown(error: HarnessError) -> str:
+    """report.md for a run whose harness failed: the stage, what, where, fix, log tail."""
+    return template("error.md.j2").render(
+        stage=escape.markdown(error.stage),
+        what=escape.markdown(error.what, limit=500),
+        where=escape.markdown(error.where or "", limit=500),
+        fix=escape.markdown(error.fix or "", limit=1000),
+        log_tail=[escape.markdown(line, limit=300) or "&#8203;"
+                  for line in (error.log_tail or "").splitlines()],
+        version=__version__,
+    )

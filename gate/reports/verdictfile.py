@@ -1,0 +1,136 @@
+"""verdict.json: the verdict as data, for machines (`comment`, the Action, other tools).
+
+`verdict_dict` for a judged run and `error_verdict_dict` for a run whose harness failed,
+both under the versioned `VERDICT_SCHEMA`; `to_json` is how either is written.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gate import __version__
+from gate.core.verdict import (
+    VERDICT_SCHEMA,
+    VERDICT_VERSION,
+    BaselineRef,
+    Check,
+    Comparison,
+    Status,
+)
+from gate.errors import HarnessError, exit_code
+from gate.reports.context import ReportContext
+
+
+def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
+    results, verdict = ctx.results, ctx.verdict
+    total = results.total
+    meta = results.meta
+    return {
+        "schema": VERDICT_SCHEMA,
+        "version": VERDICT_VERSION,
+        "verdict": verdict.status.value,
+        "exit_code": exit_code(verdict.status),
+        "reasons": list(verdict.reasons),
+        "generator": f"locust-gate {__version__}",
+        "results": {"path": ctx.results_path, "source": results.source.value,
+                    "exact": results.exact},
+        "thresholds": ctx.thresholds_path,
+        "run": {
+            "start_time": meta.start_time,
+            "end_time": meta.end_time,
+            "duration_s": round(meta.end_time - meta.start_time, 3),
+            "users": meta.users,
+            "host": meta.host,
+            "locust_version": meta.locust_version,
+            "fingerprint": meta.fingerprint,
+            "shape": meta.shape,
+            "peak_users": meta.peak_users,
+            "completed": meta.completed,
+            "end_reason": meta.end_reason,
+        },
+        "totals": {
+            "requests": verdict.totals.requests,
+            "failures": verdict.totals.failures,
+            "fail_ratio": total.fail_ratio,
+            "rps": total.rps,
+            "endpoints": verdict.totals.endpoints,
+            "checks": verdict.totals.checks,
+            "by_outcome": dict(verdict.totals.by_outcome),
+        },
+        "checks": [_check_dict(c) for c in verdict.checks],
+        "exceptions": None
+        if results.exceptions is None
+        else [
+            {"message": e.message, "count": e.count, "where": e.where}
+            for e in results.exceptions
+        ],
+        "baseline": _baseline_dict(verdict.baseline),
+        "warnings": ctx.warnings,
+    }
+
+
+def _baseline_dict(ref: BaselineRef | None) -> dict[str, Any] | None:
+    """The baseline's identity (issue 8); None when no baseline was compared with."""
+    if ref is None:
+        return None
+    return {"store": ref.store, "commit": ref.commit, "branch": ref.branch, "time": ref.time,
+            "runs": ref.runs}
+
+
+def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:
+    if comparison is None:
+        return None
+    ratio = comparison.change_ratio
+    return {
+        "baseline": comparison.baseline,
+        "change": comparison.change,
+        "change_ratio": ratio,
+        "change_percent": None if ratio is None else round(ratio * 100, 2),
+        "band": list(comparison.band) if comparison.band is not None else None,
+        "shift": comparison.shift,
+    }
+
+
+def _check_dict(check: Check) -> dict[str, Any]:
+    return {
+        "scope": check.scope.value,
+        "endpoint": check.endpoint,
+        "method": check.method,
+        "name": check.name,
+        "metric": check.metric,
+        "unit": check.unit.value,
+        "measured": check.measured,
+        "limit": check.limit,
+        "limits": dict(check.limits),
+        "bound": check.bound.value,
+        "outcome": check.outcome.value,
+        "level": check.level.value if check.level else None,
+        "message": check.message,
+        "where": check.where,
+        "comparison": _comparison_dict(check.comparison),
+    }
+
+
+def error_verdict_dict(error: HarnessError) -> dict[str, Any]:
+    """verdict.json for a run whose harness failed: nothing was judged."""
+    return {
+        "schema": VERDICT_SCHEMA,
+        "version": VERDICT_VERSION,
+        "verdict": Status.ERROR.value,
+        "exit_code": error.exit_code,
+        "reasons": [f"{error.stage}: {error.what}"],
+        "generator": f"locust-gate {__version__}",
+        "error": {
+            "stage": error.stage,
+            "message": error.what,
+            "where": error.where,
+            "fix": error.fix,
+            "log_tail": error.log_tail,
+        },
+        "checks": [],
+    }
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
