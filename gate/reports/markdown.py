@@ -31,7 +31,8 @@ MAX_WARNINGS = 20
 # The tables of report.md in the order they give up rows when it is too long.
 _CUT_ORDER = ("checks", "endpoints", "warnings", "failure_groups", "exceptions", "problems")
 CHART_POINTS = 60
-_ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
+# The verdict's icon, in report.md and in the PR comment alike.
+STATUS_ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
 # By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
 _CHECK_ICONS = {None: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}
 _TABLE_METRICS = (Metric.P50, Metric.P95, Metric.P99, Metric.MAX)
@@ -90,7 +91,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
     warnings = ctx.warnings
     total = results.total
     return {
-        "icon": _ICONS[verdict.status],
+        "icon": STATUS_ICONS[verdict.status],
         "status": verdict.status.value,
         "requests": f"{total.num_requests:,}",
         "failures": f"{total.num_failures:,}",

@@ -20,16 +20,15 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 from gate.core.rules import Level, Unit
-from gate.core.verdict import Check, Outcome, Status
+from gate.core.verdict import Check, Outcome
 from gate.reports import escape
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit
-from gate.reports.markdown import chart, template
+from gate.reports.markdown import STATUS_ICONS, chart, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
 FOLD_AT = 10  # more rows than this: the passing ones go into a <details> block
 MAX_FAILURE_GROUPS = 10
-_ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,7 +170,7 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
     total = results.total
     common = {
-        "icon": _ICONS[verdict.status],
+        "icon": STATUS_ICONS[verdict.status],
         "status": verdict.status.value.upper(),
         "endpoints": _endpoint_counts(verdict.checks),
         "requests": f"{total.num_requests:,}",
