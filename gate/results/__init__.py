@@ -1,9 +1,15 @@
 """The Locust edge: the plugin that writes results.json, and the readers of a run.
 
-`plugin` (the Locust plugin's implementation; `gate.plugin` is its public entry),
-`resultsfile` (the results.json format), `csvreader` (Locust `--csv`), `jsonfile` (Locust
-`--json-file`), `jsondata` (the one validator of both JSON forms) and `loader` (picks the
-reader for a path). All produce `gate.core.model.Results`.
+The Locust plugin's implementation (`gate.plugin` is its public entry): `plugin` (the
+listeners), `flags` (its options), `collector` (one environment's state and the writes),
+`series` (the per-second samples), `progress` (its lines on stderr), `snapshot` (Locust's
+stats as `Results`) and `fingerprint` (what identifies the load).
+
+The readers: `resultsfile` (the results.json format), `csvreader` (Locust `--csv`),
+`jsonfile` (Locust `--json-file`), `jsondata` (the one validator of both JSON forms) and
+`loader` (picks the reader for a path). All produce `gate.core.model.Results`; `crashes`
+turns exceptions raised in the locustfile into `RaisedException`s and `sanity` refuses
+results that contradict themselves.
 """
 
 from __future__ import annotations

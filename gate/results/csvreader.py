@@ -163,57 +163,8 @@ def read(prefix: str | Path) -> Results:
     if start_time is None:
         start_time = end_time = stats_path.stat().st_mtime
     assert end_time is not None
-    percent_cols = _percentile_columns(stats)
-
-    endpoints: list[EndpointStats] = []
-    total: EndpointStats | None = None
-    for i, row in enumerate(_records(stats)):
-
-        def num(column: str, row: dict[str, str] = row, i: int = i) -> float | None:
-            return _number(stats_path, i, column, row[column])
-
-        requests = _count(stats_path, i, "Request Count", row["Request Count"])
-        avg = num("Average Response Time") or 0.0
-        avg_size = num("Average Content Size") or 0.0
-        entry = EndpointStats(
-            method=row["Type"],
-            name=row["Name"],
-            num_requests=requests,
-            num_failures=_count(stats_path, i, "Failure Count", row["Failure Count"]),
-            histogram=None,
-            total_response_time=avg * requests,
-            min_response_time=num("Min Response Time") if requests else None,
-            max_response_time=num("Max Response Time") or 0.0,
-            total_content_length=round(avg_size * requests),
-            start_time=start_time,
-            last_request_timestamp=end_time,
-            csv_percentiles={
-                frac: value
-                for column, frac in percent_cols.items()
-                if (value := num(column)) is not None
-            },
-            csv_rps=num("Requests/s"),
-        )
-        if row["Type"] == "" and row["Name"] == AGGREGATED:
-            total = entry
-        else:
-            endpoints.append(entry)
-    if total is None:
-        raise UserError(
-            f"Locust CSV file {stats_path} has no Aggregated row",
-            where=str(stats_path),
-            fix="pass an unmodified Locust --csv _stats.csv file",
-        )
-
-    failures = tuple(
-        FailureGroup(
-            method=row["Method"],
-            name=row["Name"],
-            error=row["Error"],
-            occurrences=_count(failures_path, i, "Occurrences", row["Occurrences"]),
-        )
-        for i, row in enumerate(_records(failures_frame))
-    )
+    endpoints, total = _stats(stats_path, stats, start_time, end_time)
+    failures = _failures(failures_path, failures_frame)
     return Results(
         source=Source.CSV,
         meta=RunMeta(start_time=start_time, end_time=end_time),
@@ -223,6 +174,80 @@ def read(prefix: str | Path) -> Results:
         failures=failures,
         series=series,
         warnings=(STALE_WARNING,),
+    )
+
+
+def _stats(
+    path: Path, frame: pd.DataFrame, start_time: float, end_time: float
+) -> tuple[list[EndpointStats], EndpointStats]:
+    """The endpoints of _stats.csv and its Aggregated row (which must be there)."""
+    percent_cols = _percentile_columns(frame)
+    endpoints: list[EndpointStats] = []
+    total: EndpointStats | None = None
+    for i, row in enumerate(_records(frame)):
+        entry = _endpoint(
+            path, i, row, percent_cols=percent_cols, start_time=start_time, end_time=end_time
+        )
+        if row["Type"] == "" and row["Name"] == AGGREGATED:
+            total = entry
+        else:
+            endpoints.append(entry)
+    if total is None:
+        raise UserError(
+            f"Locust CSV file {path} has no Aggregated row",
+            where=str(path),
+            fix="pass an unmodified Locust --csv _stats.csv file",
+        )
+    return endpoints, total
+
+
+def _endpoint(
+    path: Path,
+    i: int,
+    row: dict[str, str],
+    *,
+    percent_cols: dict[str, float],
+    start_time: float,
+    end_time: float,
+) -> EndpointStats:
+    """Row `i` of _stats.csv; the file has averages, so totals are average x count."""
+
+    def num(column: str) -> float | None:
+        return _number(path, i, column, row[column])
+
+    requests = _count(path, i, "Request Count", row["Request Count"])
+    avg = num("Average Response Time") or 0.0
+    avg_size = num("Average Content Size") or 0.0
+    return EndpointStats(
+        method=row["Type"],
+        name=row["Name"],
+        num_requests=requests,
+        num_failures=_count(path, i, "Failure Count", row["Failure Count"]),
+        histogram=None,
+        total_response_time=avg * requests,
+        min_response_time=num("Min Response Time") if requests else None,
+        max_response_time=num("Max Response Time") or 0.0,
+        total_content_length=round(avg_size * requests),
+        start_time=start_time,
+        last_request_timestamp=end_time,
+        csv_percentiles={
+            frac: value
+            for column, frac in percent_cols.items()
+            if (value := num(column)) is not None
+        },
+        csv_rps=num("Requests/s"),
+    )
+
+
+def _failures(path: Path, frame: pd.DataFrame) -> tuple[FailureGroup, ...]:
+    return tuple(
+        FailureGroup(
+            method=row["Method"],
+            name=row["Name"],
+            error=row["Error"],
+            occurrences=_count(path, i, "Occurrences", row["Occurrences"]),
+        )
+        for i, row in enumerate(_records(frame))
     )
 
 

@@ -40,9 +40,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gate.core.model import (
     EndpointStats,
@@ -57,6 +57,8 @@ from gate.core.model import (
 from gate.errors import UserError, location
 from gate.files import atomic, jsontext
 from gate.results.jsondata import JsonReader
+
+_T = TypeVar("_T")
 
 SCHEMA = "locust-gate/results"
 VERSION = 1
@@ -164,8 +166,18 @@ def write(path: str | os.PathLike[str], results: Results) -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def _endpoint_in(r: JsonReader, value: Any, key: str) -> EndpointStats:
-    data = r.obj(value, key)
+def _each(
+    r: JsonReader, value: Any, key: str, parse: Callable[[JsonReader, dict[str, Any], str], _T]
+) -> tuple[_T, ...]:
+    """The list `key`: every item must be an object, read by `parse` under `key[i]`."""
+    found = []
+    for i, item in enumerate(r.lst(value, key)):
+        item_key = f"{key}[{i}]"
+        found.append(parse(r, r.obj(item, item_key), item_key))
+    return tuple(found)
+
+
+def _endpoint_in(r: JsonReader, data: dict[str, Any], key: str) -> EndpointStats:
     hist_raw = r.field(data, "response_times", key)
     return EndpointStats(
         method=r.string(data, "method", key),
@@ -189,6 +201,39 @@ def _endpoint_in(r: JsonReader, value: Any, key: str) -> EndpointStats:
         csv_percentiles=r.float_map(data.get("csv_percentiles") or {}, f"{key}.csv_percentiles"),
         csv_rps=r.opt_number(data, "csv_rps", key),
     )
+
+
+def _failure_in(r: JsonReader, data: dict[str, Any], key: str) -> FailureGroup:
+    return FailureGroup(
+        method=r.string(data, "method", key),
+        name=r.string(data, "name", key),
+        error=r.string(data, "error", key),
+        occurrences=r.count(data, "occurrences", key),
+    )
+
+
+def _sample_in(r: JsonReader, data: dict[str, Any], key: str) -> SecondSample:
+    return SecondSample(
+        t=r.integer(data, "t", key),
+        users=r.count(data, "users", key),
+        requests=r.count(data, "requests", key),
+        failures=r.count(data, "failures", key),
+        histogram=r.int_map(data.get("response_times") or {}, f"{key}.response_times"),
+    )
+
+
+def _exception_in(r: JsonReader, data: dict[str, Any], key: str) -> RaisedException:
+    return RaisedException(
+        message=r.string(data, "message", key),
+        count=r.count(data, "count", key),
+        where=r.string(data, "where", key, default=""),
+        traceback=r.string(data, "traceback", key, default=""),
+    )
+
+
+def _exceptions_in(r: JsonReader, value: Any) -> tuple[RaisedException, ...] | None:
+    """null (the source did not record them) stays None: unknown, which is not zero."""
+    return None if value is None else _each(r, value, "exceptions", _exception_in)
 
 
 def _meta_in(r: JsonReader, value: Any) -> RunMeta:
@@ -215,28 +260,8 @@ def _meta_in(r: JsonReader, value: Any) -> RunMeta:
     )
 
 
-def _exceptions_in(r: JsonReader, value: Any) -> tuple[RaisedException, ...] | None:
-    if value is None:
-        return None
-    found = []
-    for i, item in enumerate(r.lst(value, "exceptions")):
-        key = f"exceptions[{i}]"
-        e = r.obj(item, key)
-        found.append(
-            RaisedException(
-                message=r.string(e, "message", key),
-                count=r.count(e, "count", key),
-                where=r.string(e, "where", key, default=""),
-                traceback=r.string(e, "traceback", key, default=""),
-            )
-        )
-    return tuple(found)
-
-
-def from_dict(data: Any, *, file: str = "<results>") -> Results:
-    """Parse the JSON-decoded results; `file` is only used in error messages."""
-    r = JsonReader(file, what="results file", fix=f"regenerate the file: {_PLUGIN_HINT}")
-    top = r.obj(data, "(top level)")
+def _check_header(r: JsonReader, top: dict[str, Any]) -> None:
+    """`schema` names this format and `version` is one this code reads."""
     schema = top.get("schema")
     if schema != SCHEMA:
         r.fail(
@@ -255,49 +280,36 @@ def from_dict(data: Any, *, file: str = "<results>") -> Results:
             "version",
             fix="upgrade: pip install -U locust-gate",
         )
+
+
+def _source_in(r: JsonReader, top: dict[str, Any]) -> Source:
     source_raw = r.string(top, "source", "(top level)", default=Source.PLUGIN.value)
     try:
-        source = Source(source_raw)
+        return Source(source_raw)
     except ValueError:
         r.fail(f"unknown `source` {source_raw!r}", "source")
+
+
+def from_dict(data: Any, *, file: str = "<results>") -> Results:
+    """Parse the JSON-decoded results; `file` is only used in error messages."""
+    r = JsonReader(file, what="results file", fix=f"regenerate the file: {_PLUGIN_HINT}")
+    top = r.obj(data, "(top level)")
+    _check_header(r, top)
+    source = _source_in(r, top)
     endpoints = with_requests(  # files from older plugins may hold 0-request entries
-        _endpoint_in(r, item, f"endpoints[{i}]")
-        for i, item in enumerate(r.lst(r.field(top, "endpoints", "(top level)"), "endpoints"))
+        _each(r, r.field(top, "endpoints", "(top level)"), "endpoints", _endpoint_in)
     )
-    total = _endpoint_in(r, r.field(top, "total", "(top level)"), "total")
-    failures = []
-    for i, item in enumerate(r.lst(top.get("failures") or [], "failures")):
-        key = f"failures[{i}]"
-        f = r.obj(item, key)
-        failures.append(
-            FailureGroup(
-                method=r.string(f, "method", key),
-                name=r.string(f, "name", key),
-                error=r.string(f, "error", key),
-                occurrences=r.count(f, "occurrences", key),
-            )
-        )
-    series = []
-    for i, item in enumerate(r.lst(top.get("series") or [], "series")):
-        key = f"series[{i}]"
-        s = r.obj(item, key)
-        series.append(
-            SecondSample(
-                t=r.integer(s, "t", key),
-                users=r.count(s, "users", key),
-                requests=r.count(s, "requests", key),
-                failures=r.count(s, "failures", key),
-                histogram=r.int_map(s.get("response_times") or {}, f"{key}.response_times"),
-            )
-        )
+    total = _endpoint_in(r, r.obj(r.field(top, "total", "(top level)"), "total"), "total")
+    failures = _each(r, top.get("failures") or [], "failures", _failure_in)
+    series = _each(r, top.get("series") or [], "series", _sample_in)
     warnings = r.lst(top.get("warnings") or [], "warnings")
     return Results(
         source=source,
         meta=_meta_in(r, r.field(top, "meta", "(top level)")),
         endpoints=endpoints,
         total=total,
-        failures=tuple(failures),
-        series=tuple(series),
+        failures=failures,
+        series=series,
         warnings=tuple(str(w) for w in warnings),
         exceptions=_exceptions_in(r, top.get("exceptions")),
     )

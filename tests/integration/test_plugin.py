@@ -12,7 +12,8 @@ import pytest
 from gate.core import histogram
 from gate.core.model import Results, Source
 from gate.results import csvreader, jsonfile, plugin_path, resultsfile
-from gate.results.plugin import fingerprint, load_options, progress_line
+from gate.results.fingerprint import fingerprint, load_options
+from gate.results.progress import progress_line
 from tests.support.locustrun import (
     LOCUSTFILES,
     REPO,

@@ -1,0 +1,120 @@
+"""One Locust environment's collector on the local or master runner: starts and stops the
+sampling and progress greenlets, tells how the load test ended, and writes results.json
+(at test_stop, again for workers' late reports, and at quitting)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import gevent
+
+from gate.results import flags, progress
+from gate.results.fingerprint import shape_name
+from gate.results.series import Series
+
+
+class Collector:
+    """Per-environment state on the local or master runner."""
+
+    def __init__(self, environment: Any) -> None:
+        self.env = environment
+        self.started_at: float | None = None
+        self.series = Series(environment)
+        self._greenlets: list[Any] = []
+        self.test_stopped = False  # test_stop came: the load test ended on its own
+        self.quit_seen = False
+        self.reported: tuple[int, int] | None = None  # (requests, failures) last printed
+        self.end_reason: str | None = None
+
+    def start(self) -> None:
+        self.stop()
+        self.started_at = time.time()
+        self.series = Series(self.env)
+        self.test_stopped = self.quit_seen = False
+        self.reported = None
+        self.end_reason = None
+        self._greenlets.append(gevent.spawn(self.series.every_second, self.started_at))
+        interval = float(
+            flags.option(self.env, "gate_progress_interval", flags.DEFAULT_PROGRESS_INTERVAL)
+        )
+        if interval > 0:
+            self._greenlets.append(
+                gevent.spawn(progress.every, self.env, self.started_at, interval)
+            )
+
+    def stop(self) -> None:
+        for greenlet in self._greenlets:
+            greenlet.kill(block=False)
+        self._greenlets = []
+
+    def note_users(self, count: int) -> None:
+        self.series.note_users(count)
+
+    def on_test_stop(self) -> None:
+        """The load test ended on its own: write the results now, before Locust's own
+        report writers run (they may raise, and then `quitting` never comes)."""
+        if self.quit_seen or self.started_at is None:
+            return  # test_stop after quitting: a signal shut Locust down mid-run
+        self.test_stopped = True
+        self.end_reason = self._why_stopped()
+        self.stop()
+        self._write_final()
+
+    def on_worker_report(self) -> None:
+        """On a master, workers' last reports arrive after test_stop: keep the file current."""
+        if self.test_stopped and not self.quit_seen:
+            self._write_final()
+
+    def on_quitting(self) -> None:
+        self.quit_seen = True
+        self.stop()
+        if self.started_at is None:
+            return  # no test ever started (e.g. the locustfile failed to load)
+        if not self.test_stopped:
+            self.end_reason = (
+                "interrupted: Locust was shut down by a signal before the load test ended"
+            )
+        self._write_final()
+
+    def _why_stopped(self) -> str:
+        runner = self.env.runner
+        if shape_name(self.env) is not None and gevent.getcurrent() is getattr(
+            runner, "shape_greenlet", None
+        ):
+            return f"the load shape {shape_name(self.env)} ended"
+        run_time = flags.option(self.env, "run_time", None)
+        assert self.started_at is not None
+        if run_time and time.time() - self.started_at >= float(run_time) - 1:
+            return f"the run time of {float(run_time):g}s was reached"
+        return "the load test was stopped (by the locustfile or the runner)"
+
+    def _write_final(self) -> None:
+        """A last sample of what came in since the sampler's last one, then the file."""
+        assert self.started_at is not None
+        self.series.final(self.started_at)
+        self.write()
+
+    def write(self) -> None:
+        from gate.results import resultsfile, snapshot  # noqa: PLC0415 (see gate.results.plugin)
+
+        target = str(flags.option(self.env, "gate_results", flags.DEFAULT_RESULTS))
+        results = snapshot.build_results(
+            self.env,
+            series=self.series.samples,
+            end_time=time.time(),
+            peak_users=self.series.peak_users,
+            completed=self.test_stopped,
+            end_reason=self.end_reason,
+        )
+        resultsfile.write(target, results)
+        counts = (results.total.num_requests, results.total.num_failures)
+        if counts == self.reported:
+            return  # rewritten with the same numbers: say it once
+        verb = "wrote" if self.reported is None else "updated"
+        self.reported = counts
+        progress.say(
+            progress.written_line(
+                verb=verb, target=target, results=results, completed=self.test_stopped
+            )
+        )

@@ -1,0 +1,36 @@
+"""The plugin's own Locust options (`--gate-results`, `--gate-progress-interval`): their
+defaults, their definition on Locust's parser, and reading them from an environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_RESULTS = "results.json"
+DEFAULT_PROGRESS_INTERVAL = 5.0
+
+
+def add_arguments(parser: Any, **_kwargs: Any) -> None:
+    """Listener of `init_command_line_parser`: adds the plugin's options to Locust's."""
+    parser.add_argument(
+        "--gate-results",
+        metavar="PATH",
+        default=DEFAULT_RESULTS,
+        include_in_web_ui=False,
+        help="locust-gate: where to write the exact results at the end of the run "
+        f"(default {DEFAULT_RESULTS})",
+    )
+    parser.add_argument(
+        "--gate-progress-interval",
+        metavar="SECONDS",
+        type=float,
+        default=DEFAULT_PROGRESS_INTERVAL,
+        include_in_web_ui=False,
+        help="locust-gate: print a progress line to stderr every SECONDS (0 = off, default 5)",
+    )
+
+
+def option(environment: Any, name: str, default: Any) -> Any:
+    """A parsed Locust option of `environment`, or `default` when unset (or no options)."""
+    options = getattr(environment, "parsed_options", None)
+    value = getattr(options, name, None) if options is not None else None
+    return default if value is None else value
