@@ -20,7 +20,8 @@ from gate.errors import HarnessError
 from gate.harness import health
 from gate.harness import orchestrate as orchestrate_module
 from gate.harness.config import load_config
-from gate.harness.orchestrate import locust_command, orchestrate
+from gate.harness.invocation import locust_command
+from gate.harness.orchestrate import orchestrate
 from tests.support import backend
 from tests.support.gaterun import GateRun
 

@@ -99,7 +99,7 @@ def test_init_quotes_hostile_names_and_keeps_them_out_of_comments() -> None:
 
 def plan(tmp_path: Path, text: str, **fields: object):  # type: ignore[no-untyped-def]
     from gate.harness.config import RunConfig
-    from gate.harness.orchestrate import plan_load
+    from gate.harness.invocation import plan_load
 
     config = RunConfig(source=None, locustfile=write(tmp_path, text), workdir=tmp_path,
                        output_dir=tmp_path / "out", **fields)  # type: ignore[arg-type]
