@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Required, TextIO, TypedDict, Unpack
+from typing import IO, TextIO
 
 import psutil
 
@@ -57,24 +57,20 @@ class Managed:
             self._seen.setdefault(child.pid, child)
 
 
-class StartOptions(TypedDict, total=False):
-    """The keyword arguments of `start`, which `managed` passes on: one list for both."""
-
-    log_path: Required[Path]
-    name: Required[str]
-    cwd: Path | None
-    env: Mapping[str, str] | None
-    tee: TextIO | None
-
-
-def start(command: str | Sequence[str], **options: Unpack[StartOptions]) -> Managed:
+def start(
+    command: str | Sequence[str],
+    *,
+    log_path: Path,
+    name: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    tee: TextIO | None = None,
+) -> Managed:
     """Start `command` (a string runs through the shell) in a new session.
 
     Output goes to `log_path` (truncated); with `tee`, it is also copied line by line to
     `tee`. stdin is /dev/null: a backend must not read the gate's terminal.
     """
-    log_path, name, tee = options["log_path"], options["name"], options.get("tee")
-    env = options.get("env")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     shell = isinstance(command, str)
     if isinstance(command, str):
@@ -84,7 +80,7 @@ def start(command: str | Sequence[str], **options: Unpack[StartOptions]) -> Mana
         proc = subprocess.Popen(
             command,
             shell=shell,  # user-supplied commands, from the user's own config
-            cwd=options.get("cwd"),
+            cwd=cwd,
             env=dict(env) if env is not None else None,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE if tee is not None else log,
@@ -239,10 +235,17 @@ def wait(managed: Managed, timeout: float | None = None) -> int:
 
 @contextlib.contextmanager
 def managed(
-    command: str | Sequence[str], *, grace: float = 5.0, **options: Unpack[StartOptions]
+    command: str | Sequence[str],
+    *,
+    log_path: Path,
+    name: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    tee: TextIO | None = None,
+    grace: float = 5.0,
 ) -> Iterator[Managed]:
     """`start` a process and `stop` its whole tree when the block exits, however it exits."""
-    process = start(command, **options)
+    process = start(command, log_path=log_path, name=name, cwd=cwd, env=env, tee=tee)
     try:
         yield process
     finally:
