@@ -1,4 +1,5 @@
-"""One module per subcommand (`check`, `run`), each thin click wiring.
+"""One module per subcommand (`check`, `run`, `baseline`, `comment`, `thresholds` with
+`suggest`, `trend`), each thin click wiring.
 
 `checking` is the shared step of `check` and `run`: load results, evaluate, write reports.
 """
