@@ -20,6 +20,8 @@ machine noise hits both alike, as new processes:
 - `locust-gate check results.json --thresholds T --report-dir D` (all four reports), the
   installed `locust-gate` script, and the same through the dev install (`python -m gate`);
 - the same without `--report-dir` (the console table only: no Jinja2, no files);
+- a stand-in that is not the product: the same `run_check`, console only, wired through
+  argparse instead of click (what the CLI layer costs);
 - `locust-gate check PREFIX` (the same run through Locust's CSV, which loads pandas);
 - `loco --config C analyze --storage S --run-id R`: locomotive's analysis of the run's
   `_stats.csv`, read into its metrics.json by its own parser (`locomotive.launcher
@@ -72,6 +74,20 @@ LOCO_CONFIG = """analysis:
       p95_ms: {fail: 1000}
       p99_ms: {fail: 2000}
       error_rate: {fail: 60}
+"""
+# A stand-in, not the product: the same `run_check` as `locust-gate check` (console only),
+# wired through argparse instead of click, to measure what the CLI layer costs.
+ARGPARSE_CHECK = """import argparse, os, sys
+from pathlib import Path
+parser = argparse.ArgumentParser(prog="locust-gate check")
+parser.add_argument("results", type=Path)
+parser.add_argument("--thresholds", type=Path, required=True)
+args = parser.parse_args()
+from gate.commands.checking import exit_code_for, run_check
+from gate.github.runner import Runner
+verdict = run_check(results=args.results, thresholds=args.thresholds, report_dir=None,
+                    out=sys.stdout, runner=Runner.from_env(os.environ))
+sys.exit(exit_code_for(verdict))
 """
 LOCO_METRICS = """import json, pathlib, sys
 from locomotive.launcher import parse_locust_stats
@@ -211,6 +227,9 @@ def bench_check(repeats: int, peer: Path, installed: Path, work: Path) -> dict[s
               "--report-dir", str(work / "r1")]], OUTSIDE),
         "locust-gate check results.json, console only": (
             [[*gate, str(run.results), "--thresholds", str(thresholds)]], OUTSIDE),
+        "stand-in: the same check wired through argparse, console only": (
+            [[str(installed / "bin" / "python"), "-c", ARGPARSE_CHECK, str(run.results),
+              "--thresholds", str(thresholds)]], OUTSIDE),
         "locust-gate check --csv prefix --report-dir": (
             [[*gate, str(run.csv_prefix), "--thresholds", str(thresholds),
               "--report-dir", str(work / "r2")]], OUTSIDE),
@@ -239,6 +258,9 @@ def bench_check(repeats: int, peer: Path, installed: Path, work: Path) -> dict[s
         "ratio: --report-dir / loco analyze + loco report": _ratio(
             times["locust-gate check results.json --report-dir"],
             times["loco analyze, then loco report --summary --junit"]),
+        "ratio: argparse stand-in / loco analyze": _ratio(
+            times["stand-in: the same check wired through argparse, console only"],
+            times["loco analyze"]),
         "ratio: --report-dir / loco analyze": _ratio(
             times["locust-gate check results.json --report-dir"], times["loco analyze"]),
     }
