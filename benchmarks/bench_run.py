@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.backend import free_port  # noqa: E402
+from tests.support.gaterun import demo_flags  # noqa: E402
 
 
 def one_run(run_time: int) -> dict[str, float]:
@@ -29,11 +30,7 @@ def one_run(run_time: int) -> dict[str, float]:
     out = Path(tempfile.mkdtemp(prefix="gate-bench-run-"))
     args = [
         sys.executable, "-m", "gate", "run", "--config", str(ROOT / "locust-gate.yml"),
-        "--host", f"http://127.0.0.1:{port}",
-        "--start", f"{{python}} -m demo.app --host 127.0.0.1 --port {port} "
-                   "--db {output}/demo.sqlite3",
-        "--health", f"http://127.0.0.1:{port}/health",
-        "--run-time", f"{run_time}s", "--output-dir", str(out),
+        *demo_flags(port, out), "--run-time", f"{run_time}s",
     ]
     t0 = time.time()
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)

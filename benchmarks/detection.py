@@ -42,6 +42,7 @@ from gate.core.rules import Level, Metric  # noqa: E402
 from gate.core.verdict import Outcome  # noqa: E402
 from gate.results import resultsfile  # noqa: E402
 from tests.support.backend import free_port  # noqa: E402
+from tests.support.gaterun import demo_flags  # noqa: E402
 
 SLOWED = "GET /api/search"
 SLOWDOWN = "search=1.2"
@@ -53,12 +54,8 @@ def one_run(pool: Path, name: str, slowdown: str | None, users: int, run_time: i
     out = Path(tempfile.mkdtemp(prefix="gate-detect-"))
     args = [
         sys.executable, "-m", "gate", "run", "--config", str(ROOT / "locust-gate.yml"),
-        "--host", f"http://127.0.0.1:{port}",
-        "--start", f"{{python}} -m demo.app --host 127.0.0.1 --port {port} "
-                   "--db {output}/demo.sqlite3",
-        "--health", f"http://127.0.0.1:{port}/health",
-        "--users", str(users), "--spawn-rate", str(users),
-        "--run-time", f"{run_time}s", "--output-dir", str(out),
+        *demo_flags(port, out),
+        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{run_time}s",
     ]
     if slowdown:
         args += ["--env", f"DEMO_SLOWDOWN={slowdown}"]

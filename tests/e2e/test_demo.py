@@ -2,7 +2,6 @@
 
 import csv
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from demo.app import BASE_SERVICE_SECONDS, MAX_PER_PAGE, MAX_SEARCH_RESULTS, parse_slowdown
+from tests.support.backend import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 LOCUSTFILE = REPO / "locustfiles" / "demo.py"
@@ -30,13 +30,6 @@ def _env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _seed(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -59,7 +52,7 @@ class Server:
 
 
 def _start_server(db: Path, log: Path, env: Mapping[str, str] | None = None) -> Server:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -357,7 +350,7 @@ def test_slowdown_slows_only_the_named_endpoint(
 @pytest.mark.parametrize("value", ["search=fast", "bogus=2", "detail=-1"])
 def test_invalid_slowdown_refuses_to_start(seeded_db: Path, value: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "demo.app", "--port", str(_free_port()), "--db", str(seeded_db)],
+        [sys.executable, "-m", "demo.app", "--port", str(free_port()), "--db", str(seeded_db)],
         cwd=REPO,
         env=_env(DEMO_SLOWDOWN=value),
         capture_output=True,
@@ -375,7 +368,7 @@ def test_invalid_slowdown_refuses_to_start(seeded_db: Path, value: str) -> None:
 def test_missing_db_refuses_to_start(tmp_path: Path) -> None:
     db = tmp_path / "nothing-here.sqlite3"
     result = subprocess.run(
-        [sys.executable, "-m", "demo.app", "--port", str(_free_port())],
+        [sys.executable, "-m", "demo.app", "--port", str(free_port())],
         cwd=REPO,
         env=_env(DEMO_DB=str(db)),
         capture_output=True,

@@ -5,12 +5,12 @@ endpoint slowed down by DEMO_SLOWDOWN fails the gate with exit 1."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
-from tests.support.gaterun import REPO, GateRun
+from tests.support.backend import free_port
+from tests.support.gaterun import REPO, GateRun, demo_flags
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
@@ -25,22 +25,12 @@ endpoints:
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def demo_run(tmp_path: Path, *extra: str, slowdown: str | None = None) -> tuple[GateRun, int]:
     port = free_port()
     out = tmp_path / "out"
     args = [
-        "--host", f"http://127.0.0.1:{port}",
-        "--start", f"{{python}} -m demo.app --host 127.0.0.1 --port {port} "
-                   "--db {output}/demo.sqlite3",
-        "--health", f"http://127.0.0.1:{port}/health",
+        *demo_flags(port, out),
         "--users", "4", "--spawn-rate", "4", "--run-time", "4s",
-        "--output-dir", str(out),
         *extra,
     ]
     env = {"DEMO_SLOWDOWN": slowdown} if slowdown else {"DEMO_SLOWDOWN": ""}

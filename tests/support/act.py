@@ -13,12 +13,13 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.backend import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 STUBS = Path(__file__).resolve().parent / "action_stubs"
@@ -88,12 +89,6 @@ class ActResult:
     def messages(self) -> str:
         return "\n".join(str(e.get("msg", "")) for e in self.steps)
 
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

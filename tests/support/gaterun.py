@@ -18,6 +18,18 @@ import psutil
 REPO = Path(__file__).resolve().parents[2]
 
 
+def demo_flags(port: int, output: Path) -> list[str]:
+    """`locust-gate run` flags that put the demo of REPO/locust-gate.yml on `port` (its
+    file has 8089) and its outputs in `output`: runs side by side do not collide."""
+    return [
+        "--host", f"http://127.0.0.1:{port}",
+        "--start", f"{{python}} -m demo.app --host 127.0.0.1 --port {port} "
+                   "--db {output}/demo.sqlite3",
+        "--health", f"http://127.0.0.1:{port}/health",
+        "--output-dir", str(output),
+    ]
+
+
 def alive(procs: list[psutil.Process]) -> list[psutil.Process]:
     """Still running (a zombie has exited; is_running() also guards against pid reuse)."""
     running = []
