@@ -156,7 +156,7 @@ def _summary(times: list[float]) -> dict[str, float]:
 
 
 # What the two tools' command lines and reports stand on: ours click and Jinja2, locomotive
-# argparse and string formatting; both PyYAML. `-c pass` is the interpreter alone.
+# argparse and string formatting; both PyYAML. `import sys` is the interpreter alone.
 LIBRARIES = ("click", "argparse", "jinja2", "yaml", "dataclasses", "sys")
 
 
