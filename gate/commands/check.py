@@ -25,7 +25,7 @@ from gate.github.runner import Runner
     "--report-dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Write verdict.json, report.md and junit.xml here.",
+    help="Write verdict.json, report.md, junit.xml and comment.md here.",
 )
 @click.option("--baseline", "baseline_store", default=None, metavar="STORE",
               help="Compare with a baseline store: path/baseline.json, path/dir/ or "

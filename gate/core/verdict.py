@@ -142,6 +142,9 @@ class Check:
 
 @dataclass(frozen=True, kw_only=True)
 class Totals:
+    """What the run and the gate counted: requests and failures of the run, the endpoints
+    it saw, and the checks by outcome (an `Outcome` value to its count)."""
+
     requests: int
     failures: int
     endpoints: int
@@ -151,6 +154,8 @@ class Totals:
 
 @dataclass(frozen=True, kw_only=True)
 class Verdict:
+    """The gate's answer for one run: the status, every check behind it, and why."""
+
     status: Status
     checks: tuple[Check, ...]
     totals: Totals
