@@ -5,7 +5,7 @@ slowdowns (A/B, one endpoint +20 % via DEMO_SLOWDOWN), single-baseline vs histor
    a free port, Locust with the plugin, stop), interleaved A, B, A, B... so that load on
    the machine hits both pools alike. A = unchanged; B = `DEMO_SLOWDOWN=search=1.2`.
 2. `evaluate`: many baseline/candidate combinations drawn from the pool, judged with the
-   default relative rules (`gate.baseline.rules.DEFAULT_RULES`) by the pure comparison:
+   default relative rules (`gate.core.relative.DEFAULT_RULES`) by the pure comparison:
    - single mode: the candidate against one other A run;
    - history mode: the candidate against `--history` other A runs (median + noise band),
      with the defaults (the shared shift on) and with `shared-shift: false` side by side;
@@ -34,10 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gate.baseline.compare import compare  # noqa: E402
-from gate.baseline.rules import BaselineRules, default_rules  # noqa: E402
 from gate.baseline.stored import GitInfo, StoredRun  # noqa: E402
 from gate.core.evaluate import measure  # noqa: E402
 from gate.core.model import Results, aggregate  # noqa: E402
+from gate.core.relative import BaselineRules, default_rules  # noqa: E402
 from gate.core.rules import Level, Metric  # noqa: E402
 from gate.core.verdict import Outcome  # noqa: E402
 from gate.results import resultsfile  # noqa: E402

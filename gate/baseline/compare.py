@@ -23,12 +23,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from gate.baseline.reading import Reading, band, count, fine, moved, needed_requests, read
-from gate.baseline.rules import MIN_HISTORY_FOR_BAND, BaselineRules, RelativeRule
+from gate.baseline.reading import (
+    MIN_HISTORY_FOR_BAND,
+    Reading,
+    band,
+    count,
+    fine,
+    moved,
+    needed_requests,
+    read,
+)
 from gate.baseline.shift import RunShift, centers, run_shift
 from gate.baseline.stored import StoredRun
 from gate.core.evaluate import measure
 from gate.core.model import AGGREGATED, EndpointStats, Results
+from gate.core.relative import BaselineRules, RelativeRule
 from gate.core.rules import Level, Metric, Unit
 from gate.core.units import format_value
 from gate.core.verdict import (

@@ -11,12 +11,19 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from gate.baseline.rules import MIN_HISTORY_FOR_BAND, MIN_TAIL_REQUESTS, NOISE_MADS, RelativeRule
 from gate.core.evaluate import measure
 from gate.core.model import EndpointStats
+from gate.core.relative import RelativeRule
 from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import Outcome
 
+# A percentile needs this many requests above it (N * (1 - p)) to be estimated: p99
+# from 40 requests rests on 0.4 of a request, so it is inconclusive.
+MIN_TAIL_REQUESTS = 5
+# The history's noise band: median +- NOISE_MADS scaled MADs (1.4826 * MAD estimates the
+# standard deviation of normal noise, so 3 is ~3 sigma).
+NOISE_MADS = 3.0
+MIN_HISTORY_FOR_BAND = 3  # fewer runs than this: the rule's tolerance alone decides
 MAD_TO_SIGMA = 1.4826
 
 

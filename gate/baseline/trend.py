@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gate.baseline.reading import band, needed_requests, resolution
-from gate.baseline.rules import DEFAULT_MIN_REQUESTS
 from gate.baseline.stored import StoredRun
 from gate.core.evaluate import measure
 from gate.core.model import AGGREGATED, EndpointStats
+from gate.core.relative import DEFAULT_MIN_REQUESTS
 from gate.core.rules import Metric
 from gate.core.units import format_limit, format_value
 from gate.reports import escape

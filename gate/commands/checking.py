@@ -142,8 +142,8 @@ def _with_baseline(
     # of the comparison, about 30 ms of every `check` otherwise.
     from gate.baseline.compare import compare, merge  # noqa: PLC0415
     from gate.baseline.ops import load_baseline  # noqa: PLC0415
-    from gate.baseline.rules import default_rules  # noqa: PLC0415
     from gate.baseline.store import parse_spec  # noqa: PLC0415
+    from gate.core.relative import default_rules  # noqa: PLC0415
 
     relative = rules.baseline or default_rules()
     spec = parse_spec(request.store)

@@ -9,7 +9,7 @@ import click
 
 from gate.baseline import trend as trends
 from gate.baseline.ops import load_baseline
-from gate.baseline.rules import MIN_HISTORY_FOR_BAND
+from gate.baseline.reading import MIN_HISTORY_FOR_BAND
 from gate.baseline.store import parse_spec
 from gate.commands.baseline import STORE_HELP
 from gate.errors import UserError

@@ -2,8 +2,9 @@
 
 `gate.thresholds.parser` parses YAML into these; `gate.core.evaluate` applies them. A rule compares
 one measured metric with limits at the levels `warn` and `fail`. Limits are absolute here;
-baseline-relative limits (a later issue) are a second limit kind that is resolved against
-the baseline before comparison, so the comparison itself stays the same.
+the baseline-relative rules of the `baseline:` section are `gate.core.relative` (imported
+here for typing only: a file without that section never loads them), and
+`gate.baseline.compare` turns them into checks of the same verdict model.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import re2
 
-    from gate.baseline.rules import BaselineRules
+    from gate.core.relative import BaselineRules
 
 from gate.core import userregex
 

@@ -3,6 +3,7 @@
 Turns a user's file into `gate.core.rules.Thresholds`, with file, line, key and fix in
 every error. Split along the file's sections: `parser` (reading the file, the top level,
 `defaults` and `aggregate`), `limits` (one metric's limits, `min-requests`), `endpoints`
-(the overrides and their matchers) and `keys` (the allowed keys and the error context).
+(the overrides and their matchers), `relative` (the `baseline:` section, loaded only for
+a file that has one) and `keys` (the allowed keys and the error context).
 `init` writes a first, commented file from a run (`locust-gate thresholds init`).
 """

@@ -72,7 +72,7 @@ from gate.thresholds.keys import (
 )
 
 if TYPE_CHECKING:
-    from gate.baseline.rules import BaselineRules
+    from gate.core.relative import BaselineRules
 
 __all__ = [
     "AGGREGATE_KEYS", "ENDPOINT_KEYS", "SECTION_KEYS", "TOP_KEYS", "json_schema", "load", "parse",
@@ -161,13 +161,13 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
 
 
 def _baseline(ctx: Context, top: Map) -> BaselineRules | None:
-    """Hook: the `baseline:` section lives in gate.baseline.section."""
+    """Hook: the `baseline:` section lives in gate.thresholds.relative."""
     if top.get("baseline") is None:
         return None
     # Imported here: only a file with a `baseline:` section pays for the relative rules.
-    from gate.baseline import section  # noqa: PLC0415
+    from gate.thresholds import relative  # noqa: PLC0415
 
-    return section.parse(ctx, top)
+    return relative.parse(ctx, top)
 
 
 def _require_a_rule(

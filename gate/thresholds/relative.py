@@ -16,13 +16,13 @@
 `max-increase` (latencies, fail-ratio) / `max-decrease` (rps) is a percentage of the
 baseline, a value (level fail) or `{warn: ..., fail: ...}`; `min-delta` is an absolute
 floor in the metric's unit. When the section lists no metric, the documented defaults
-(`gate.baseline.rules.DEFAULT_RULES`) apply. Called by the thresholds parser through one
+(`gate.core.relative.DEFAULT_RULES`) apply. Called by the thresholds parser through one
 hook; errors name the file, line and key like every other thresholds error.
 """
 
 from __future__ import annotations
 
-from gate.baseline.rules import (
+from gate.core.relative import (
     DEFAULT_HISTORY,
     DEFAULT_MIN_REQUESTS,
     DEFAULT_RULES,

@@ -8,10 +8,10 @@ import pytest
 
 from gate.baseline.compare import compare, merge
 from gate.baseline.reading import band, fine, needed_requests, resolution
-from gate.baseline.rules import BaselineRules, RelativeRule, default_rules
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
+from gate.core.relative import BaselineRules, RelativeRule, default_rules
 from gate.core.rules import Level, Metric, Thresholds
 from gate.core.verdict import Outcome, Status
 from tests import factory

@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 
 from gate.baseline.compare import compare
-from gate.baseline.rules import BaselineRules, RelativeRule
 from gate.baseline.shift import RunShift
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.core.model import Results
+from gate.core.relative import BaselineRules, RelativeRule
 from gate.core.rules import Level, Metric
 from gate.core.verdict import Check, Outcome
 from tests import factory

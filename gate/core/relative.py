@@ -3,8 +3,8 @@
 A `RelativeRule` allows a metric to change by at most a ratio of the baseline
 (`max-increase` for latencies and fail-ratio, `max-decrease` for rps), at `warn` and/or
 `fail` level, and never flags a change smaller than `min-delta` (an absolute floor in
-the metric's unit) or than one Locust bucket. Pure data; `gate.baseline.section` parses
-it, `gate.baseline.compare` applies it.
+the metric's unit) or than one Locust bucket. Pure data, part of `Thresholds` (hence
+in the core): `gate.thresholds.relative` parses it, `gate.baseline.compare` applies it.
 """
 
 from __future__ import annotations
@@ -16,13 +16,6 @@ from gate.core.rules import Level, Matcher, Metric
 
 DEFAULT_HISTORY = 10  # runs of the base branch a history comparison uses
 DEFAULT_MIN_REQUESTS = 20
-# A percentile needs this many requests above it (N * (1 - p)) to be estimated: p99
-# from 40 requests rests on 0.4 of a request, so it is inconclusive.
-MIN_TAIL_REQUESTS = 5
-# The history's noise band: median +- NOISE_MADS scaled MADs (1.4826 * MAD estimates the
-# standard deviation of normal noise, so 3 is ~3 sigma).
-NOISE_MADS = 3.0
-MIN_HISTORY_FOR_BAND = 3  # fewer runs than this: the rule's tolerance alone decides
 
 
 @dataclass(frozen=True, kw_only=True)
