@@ -30,7 +30,10 @@ machine noise hits both alike, as new processes:
   writes analysis.json and prints nothing: the like of our console-only `check`;
 - `loco analyze`, then `loco report --summary MD --junit XML --output HTML`: how
   locomotive gets the reports of an existing run (two commands), the like of our
-  `check --report-dir`.
+  `check --report-dir`;
+- each tool's libraries alone, `python -c "import click, yaml, dataclasses"` (ours) and
+  `python -c "import argparse, yaml, dataclasses"` (locomotive's): subtracted round by
+  round, what each tool's own code costs over the libraries it stands on.
 Ratios are taken pair by pair within a round. Ours judges more (every endpoint and the
 aggregate); it is the fixed cost that matters at this size. Every process runs without
 PYTHONDONTWRITEBYTECODE and after one warm-up, as an installed package would (pip
@@ -147,6 +150,13 @@ def _ratio(ours: list[float], theirs: list[float]) -> dict[str, float]:
             "max": round(max(ratios), 2)}
 
 
+def _over(total: list[float], base: list[float]) -> dict[str, float]:
+    """Round by round, what a command costs over another (its libraries alone), in ms."""
+    extra = [(a - b) * 1000 for a, b in zip(total, base, strict=True)]
+    return {"median_ms": round(statistics.median(extra), 1), "min_ms": round(min(extra), 1),
+            "max_ms": round(max(extra), 1)}
+
+
 def _summary(times: list[float]) -> dict[str, float]:
     return {
         "median_s": round(statistics.median(times), 3),
@@ -237,6 +247,12 @@ def bench_check(repeats: int, peer: Path, installed: Path, work: Path) -> dict[s
             [[*dev, str(run.results), "--thresholds", str(thresholds),
               "--report-dir", str(work / "r3")]], ROOT),
         "loco analyze": ([loco_analyze], ROOT),
+        "libraries alone, ours: python -c 'import click, yaml, dataclasses'": (
+            [[str(installed / "bin" / "python"), "-c", "import click, yaml, dataclasses"]],
+            OUTSIDE),
+        "libraries alone, locomotive's: python -c 'import argparse, yaml, dataclasses'": (
+            [[str(peer / "bin" / "python"), "-c", "import argparse, yaml, dataclasses"]],
+            OUTSIDE),
         "loco analyze, then loco report --summary --junit": (
             [loco_analyze, loco_report], ROOT),
     }
@@ -263,6 +279,19 @@ def bench_check(repeats: int, peer: Path, installed: Path, work: Path) -> dict[s
             times["loco analyze"]),
         "ratio: --report-dir / loco analyze": _ratio(
             times["locust-gate check results.json --report-dir"], times["loco analyze"]),
+        # Where judging alone differs: each tool's own code over its libraries, and the
+        # libraries themselves (the command-line library is the one that differs).
+        "own code over the libraries: check, console only": _over(
+            times["locust-gate check results.json, console only"],
+            times["libraries alone, ours: python -c 'import click, yaml, dataclasses'"]),
+        "own code over the libraries: loco analyze": _over(
+            times["loco analyze"],
+            times["libraries alone, locomotive's: python -c "
+                  "'import argparse, yaml, dataclasses'"]),
+        "libraries, ours over locomotive's": _over(
+            times["libraries alone, ours: python -c 'import click, yaml, dataclasses'"],
+            times["libraries alone, locomotive's: python -c "
+                  "'import argparse, yaml, dataclasses'"]),
     }
 
 
