@@ -143,26 +143,26 @@ def _steps_seconds(steps: Sequence[Sequence[str]], cwd: Path) -> float:
     return sum(_seconds(step, cwd) for step in steps)
 
 
+def _spread(values: list[float], unit: str, digits: int) -> dict[str, float]:
+    """Median, min and max of `values`, the keys suffixed with `unit` (`_s`, `_ms`, or
+    nothing for a ratio)."""
+    return {f"{name}{unit}": round(figure, digits) for name, figure in
+            (("median", statistics.median(values)), ("min", min(values)),
+             ("max", max(values)))}
+
+
 def _ratio(ours: list[float], theirs: list[float]) -> dict[str, float]:
     """Pair by pair (the same round of the interleaved loop): median and spread."""
-    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
-    return {"median": round(statistics.median(ratios), 2), "min": round(min(ratios), 2),
-            "max": round(max(ratios), 2)}
+    return _spread([a / b for a, b in zip(ours, theirs, strict=True)], "", 2)
 
 
 def _over(total: list[float], base: list[float]) -> dict[str, float]:
     """Round by round, what a command costs over another (its libraries alone), in ms."""
-    extra = [(a - b) * 1000 for a, b in zip(total, base, strict=True)]
-    return {"median_ms": round(statistics.median(extra), 1), "min_ms": round(min(extra), 1),
-            "max_ms": round(max(extra), 1)}
+    return _spread([(a - b) * 1000 for a, b in zip(total, base, strict=True)], "_ms", 1)
 
 
 def _summary(times: list[float]) -> dict[str, float]:
-    return {
-        "median_s": round(statistics.median(times), 3),
-        "min_s": round(min(times), 3),
-        "max_s": round(max(times), 3),
-    }
+    return _spread(times, "_s", 3)
 
 
 # What the two tools' command lines and reports stand on: ours click and Jinja2, locomotive
