@@ -3,10 +3,12 @@
 `action.yml` hands every input to its scripts through the step's `env:` block, as
 `LGA_<INPUT NAME>` (upper case, `-` -> `_`): GitHub sets no per-input variables for
 composite actions (act does; nothing here may depend on them), and an input written as
-`${{ … }}` inside `run:` text would be a template injection. `RUN_INPUTS` is the one
-table from Action input to `locust-gate.yml` key (the key's flag is `--KEY`, except where
-`gate.harness.config.FLAGS` says otherwise); tests keep it in sync with `action.yml`, the
-README's input table and the run settings.
+`${{ … }}` inside `run:` text would be a template injection.
+
+The run inputs are not listed here: a setting of `gate.harness.settings` that carries an
+`ActionInput` is one (`RUN_INPUTS` is derived from that table, its flag is the setting's
+flag). The inputs below drive the Action's own steps; each closed set is an enum. Tests
+hold action.yml and the README's input table to both.
 
 Where the Action's input name differs from the key, it is because the Action's name says
 what a workflow author passes (a command, a URL, a directory): `seed-command` -> `seed`,
@@ -19,75 +21,51 @@ import os
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
 
 from gate.errors import UserError
+from gate.github.sticky import Mode
+from gate.harness.settings import SETTINGS, Setting, Split
 
 ENV_PREFIX = "LGA_"
+E = TypeVar("E", bound=StrEnum)
+
+# The settings the Action sets through an input of their own, in the table's order.
+RUN_INPUTS: tuple[Setting, ...] = tuple(s for s in SETTINGS if s.action is not None)
 
 
-@dataclass(frozen=True)
-class RunInput:
-    """One Action input that becomes `locust-gate run` flags."""
+class FailOn(StrEnum):
+    """Which verdict fails the job (a harness or configuration error always does)."""
 
-    name: str  # the Action input
-    key: str  # the locust-gate.yml key (and `--KEY` flag) it sets
-    # value | list (split on spaces/commas) | args (shell words) | env | switch (true/false)
-    kind: str = "value"
+    FAIL = "fail"
+    WARN = "warn"  # warn or fail
+    NEVER = "never"
 
 
-# Action input -> run key, in action.yml's order. `config` is `--config` (not a key).
-RUN_INPUTS: tuple[RunInput, ...] = (
-    RunInput("locustfile", "locustfile"),
-    RunInput("host", "host"),
-    RunInput("users", "users"),
-    RunInput("spawn-rate", "spawn-rate"),
-    RunInput("run-time", "run-time"),
-    RunInput("max-run-time", "max-run-time"),
-    RunInput("shape", "shape", "switch"),
-    RunInput("processes", "processes"),
-    RunInput("tags", "tags", "list"),
-    RunInput("exclude-tags", "exclude-tags", "list"),
-    RunInput("locust-args", "locust-args", "args"),
-    RunInput("seed-command", "seed"),
-    RunInput("start-command", "start"),
-    RunInput("health-url", "health"),
-    RunInput("health-timeout", "health-timeout"),
-    RunInput("seed-timeout", "seed-timeout"),
-    RunInput("working-directory", "workdir"),
-    RunInput("env", "env", "env"),
-    RunInput("thresholds", "thresholds"),
-)
+class SaveWhen(StrEnum):
+    """In which events the run is saved to `save-baseline`."""
 
-# Run keys the Action sets itself rather than through a run input: the output directory;
-# `baseline` and `save-baseline` come from the inputs of the same names through the
-# Action's own steps (save-when decides whether to save); the finer baseline options are
-# set in the `config` file.
-ACTION_OWNED_KEYS = (
-    "output-dir", "baseline", "save-baseline", "allow-mismatch", "baseline-branch", "keep",
-)
+    DEFAULT_BRANCH = "default-branch"  # push, schedule or dispatch on the default branch
+    SCHEDULE = "schedule"  # schedule or workflow_dispatch events
+    ALWAYS = "always"
+    NEVER = "never"
 
-# Inputs that drive the Action's own steps (not `locust-gate run` flags).
-OTHER_INPUTS = (
-    "config",
-    "baseline",
-    "save-baseline",
-    "save-when",
-    "compare",
-    "github-token",
-    "comment",
-    "comment-id",
-    "fail-on",
-    "python-version",
-    "artifact-name",
-)
 
-COMMENT_MODES = ("always", "on-change", "on-failure", "never")
-FAIL_ON = ("fail", "warn", "never")
-SAVE_WHEN = ("default-branch", "schedule", "always", "never")
-
-# run flags that differ from `--KEY` (a test checks them against `locust-gate run`).
-FLAG_FOR = {"locust-args": "--locust-arg"}
+# Inputs that drive the Action's own steps (not `locust-gate run` flags); the enum of
+# each closed set, None for free text. `comment` takes the sticky comment's modes.
+OTHER_INPUTS: Mapping[str, type[StrEnum] | None] = {
+    "config": None,
+    "save-baseline": None,
+    "save-when": SaveWhen,
+    "compare": None,
+    "github-token": None,
+    "comment": Mode,
+    "comment-id": None,
+    "fail-on": FailOn,
+    "python-version": None,
+    "artifact-name": None,
+}
 
 
 def env_name(input_name: str) -> str:
@@ -101,15 +79,22 @@ def get(name: str, environ: Mapping[str, str] | None = None) -> str:
     return env.get(env_name(name), "").strip()
 
 
-def choice(name: str, allowed: tuple[str, ...], environ: Mapping[str, str] | None = None) -> str:
+def choice(name: str, allowed: type[E], environ: Mapping[str, str] | None = None,
+           *, default: E | None = None) -> E:
+    """A closed-set input as its enum member; `default` stands in for an empty input
+    (action.yml gives every such input a default, so empty means set empty on purpose)."""
     value = get(name, environ).lower()
-    if value not in allowed:
+    if not value and default is not None:
+        return default
+    try:
+        return allowed(value)
+    except ValueError:
+        names = [member.value for member in allowed]
         raise UserError(
-            f"input {name!r} must be one of {', '.join(allowed)}, got {value!r}",
+            f"input {name!r} must be one of {', '.join(names)}, got {value!r}",
             where=f"the Action's `with: {name}:`",
-            fix=f"set `{name}: {allowed[0]}`",
-        )
-    return value
+            fix=f"set `{name}: {names[0]}`",
+        ) from None
 
 
 def run_arguments(environ: Mapping[str, str] | None = None) -> list[str]:
@@ -119,43 +104,47 @@ def run_arguments(environ: Mapping[str, str] | None = None) -> list[str]:
     config = get("config", environ)
     if config:
         args += ["--config", config]
-    for item in RUN_INPUTS:
-        raw = get(item.name, environ)
-        if not raw:
-            continue
-        flag = FLAG_FOR.get(item.key, "--" + item.key)
-        if item.kind == "value":
-            args.append(f"{flag}={raw}")
-        elif item.kind == "switch":
-            args.append(_switch(item, raw, flag))
-        elif item.kind == "list":
-            args += [f"{flag}={tag}" for tag in re.split(r"[\s,]+", raw) if tag]
-        elif item.kind == "args":
-            try:
-                words = shlex.split(raw)
-            except ValueError as exc:
-                raise UserError(
-                    f"input 'locust-args' is not valid shell words: {exc}",
-                    where="the Action's `with: locust-args:`",
-                    fix='quote like a shell: locust-args: --stop-timeout 5 --tags "a b"',
-                ) from None
-            args += [f"{flag}={word}" for word in words]
-        else:  # env: one KEY=VALUE per line
-            for line in raw.splitlines():
-                if line.strip() and not line.lstrip().startswith("#"):
-                    args.append(f"{flag}={line.strip()}")
+    for setting in RUN_INPUTS:
+        assert setting.action is not None
+        raw = get(setting.action.name, environ)
+        if raw:
+            args += _switch(setting, raw) if setting.flag_type is bool else [
+                f"{setting.flag}={value}" for value in _values(setting, raw)]
     return args
 
 
-def _switch(item: RunInput, raw: str, flag: str) -> str:
+def _values(setting: Setting, raw: str) -> list[str]:
+    """The flag values of one input's text, split as its row says."""
+    assert setting.action is not None
+    split = setting.action.split
+    if split is Split.WORDS:
+        return [word for word in re.split(r"[\s,]+", raw) if word]
+    if split is Split.SHELL:
+        try:
+            return shlex.split(raw)
+        except ValueError as exc:
+            raise UserError(
+                f"input {setting.action.name!r} is not valid shell words: {exc}",
+                where=f"the Action's `with: {setting.action.name}:`",
+                fix='quote like a shell: locust-args: --stop-timeout 5 --tags "a b"',
+            ) from None
+    if split is Split.LINES:  # env: one KEY=VALUE per line
+        return [line.strip() for line in raw.splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+    return [raw]
+
+
+def _switch(setting: Setting, raw: str) -> list[str]:
+    """`--KEY` or `--no-KEY` for "true" or "false" (an on/off flag takes no value)."""
+    assert setting.action is not None
     value = raw.lower()
     if value not in ("true", "false"):
         raise UserError(
-            f"input {item.name!r} must be true or false, got {raw!r}",
-            where=f"the Action's `with: {item.name}:`",
-            fix=f"set `{item.name}: true`, or leave it out",
+            f"input {setting.action.name!r} must be true or false, got {raw!r}",
+            where=f"the Action's `with: {setting.action.name}:`",
+            fix=f"set `{setting.action.name}: true`, or leave it out",
         )
-    return flag if value == "true" else "--no-" + flag.removeprefix("--")
+    return [setting.flag if value == "true" else "--no-" + setting.flag.removeprefix("--")]
 
 
 def printable(args: list[str]) -> str:

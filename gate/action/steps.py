@@ -7,15 +7,15 @@ verdict as step outputs, so that the summary, comment, artifact and baseline ste
 whatever happened, and `finish`, the last step, fails the job according to `fail-on` (a
 harness or configuration error fails it whatever `fail-on` says).
 
-Commands that land later (`comment`, `baseline save`, `run --baseline`) are looked up in
-the CLI first: a step whose command this version lacks says so in the log and is skipped.
+Every workflow command, step output and console line goes through the gate's own sinks:
+`gate.github.runner` (annotations, step outputs) and `gate.reports.escape` (a line of the
+log that carries text from the run or the event, such as a branch name).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -25,7 +25,13 @@ from typing import Any
 import click
 
 from gate.action import inputs
+from gate.action.inputs import FailOn, SaveWhen
+from gate.core.verdict import Status
 from gate.errors import EXIT_INTERNAL_ERROR, GateError
+from gate.github import runner
+from gate.github.event import PR_EVENTS
+from gate.github.sticky import Mode
+from gate.reports import escape
 
 # Step outputs, as action.yml maps them to the Action's outputs.
 OUTPUTS = (
@@ -37,24 +43,25 @@ OUTPUTS = (
     "report-markdown",
     "results-json",
 )
-PR_EVENTS = ("pull_request", "pull_request_target")
+# The events whose code is the default branch's own: only their runs may become its
+# baseline. An issue_comment or workflow_run event also runs on the default branch's ref,
+# but on behalf of a pull request whose code it may check out ("/loadtest" commands).
+DEFAULT_BRANCH_EVENTS = frozenset({"push", "schedule", "workflow_dispatch"})
 
 
-# --- workflow commands and environment files ----------------------------------------------
+# --- the log, workflow commands and environment files -------------------------------------
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def say(message: str) -> None:
+    """One line of the step's log; text from the event or the run (a branch name, a store)
+    is made inert, like every line `locust-gate` prints."""
+    click.echo(escape.console(message))
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def annotate(level: str, message: str, *, title: str | None = None) -> None:
-    """Print a `::error::`/`::warning::`/`::notice::` workflow command, escaped."""
-    props = f" title={_escape_property(title)}" if title else ""
-    click.echo(f"::{level}{props}::{_escape_data(message)}")
+def annotate(level: str, message: str, *, title: str = "locust-gate") -> None:
+    """An `::error::`/`::warning::`/`::notice::` workflow command, escaped by the runner
+    module's rules."""
+    runner.emit([runner.command(level, message, title=title)], sys.stdout)
 
 
 def written_outputs(path: Path) -> set[str]:
@@ -79,51 +86,20 @@ def written_outputs(path: Path) -> set[str]:
 
 
 def write_outputs(values: Mapping[str, str], environ: Mapping[str, str] | None = None) -> None:
-    """Append step outputs the gate did not write itself, each with a random delimiter."""
+    """Append the step outputs the gate did not write itself (`gate.github.runner` writes
+    them, each with a random delimiter)."""
     env = os.environ if environ is None else environ
     target = env.get("GITHUB_OUTPUT")
     if not target:
         for name, value in values.items():
-            click.echo(f"output {name}={value}")
+            say(f"output {name}={value}")
         return
     path = Path(target)
     already = written_outputs(path)
-    with path.open("a", encoding="utf-8") as handle:
-        for name, value in values.items():
-            if name in already:
-                continue
-            delim = f"ghadelimiter_{secrets.token_hex(16)}"
-            handle.write(f"{name}<<{delim}\n{value}\n{delim}\n")
+    runner.write_outputs(path, {k: v for k, v in values.items() if k not in already})
 
 
 # --- step: run --------------------------------------------------------------------------
-
-
-def _cli() -> click.Group:
-    from gate.cli import cli  # noqa: PLC0415  (import late: the CLI imports everything)
-
-    return cli
-
-
-def has_command(*names: str) -> bool:
-    """Whether this version's CLI has the (sub)command `names`, e.g. ("baseline", "save")."""
-    command: click.Command = _cli()
-    ctx = click.Context(command)
-    for name in names:
-        if not isinstance(command, click.Group):
-            return False
-        found = command.get_command(ctx, name)
-        if found is None:
-            return False
-        command = found
-    return True
-
-
-def has_option(command: str, option: str) -> bool:
-    found = _cli().get_command(click.Context(_cli()), command)
-    return found is not None and any(
-        isinstance(p, click.Option) and option in p.opts for p in found.params
-    )
 
 
 def _gate(argv: Sequence[str]) -> int:
@@ -166,13 +142,18 @@ def _fallback_summary(report_dir: Path, data: Mapping[str, Any], message: str) -
     found = data.get("error")
     error: Mapping[str, Any] | None = found if isinstance(found, dict) else None
     lines = ["## 💥 locust-gate: the run could not be judged", ""]
+    # verdict.json's error carries text from the backend's and the seed's logs: escaped
     if error:
-        lines.append(f"Stage **{error.get('stage')}**: {error.get('message')}")
+        lines.append(f"Stage **{_md(error.get('stage'))}**: {_md(error.get('message'))}")
         if error.get("fix"):
-            lines.append(f"\nFix: {error.get('fix')}")
+            lines.append(f"\nFix: {_md(error.get('fix'))}")
     else:
-        lines.append(message or "See the log of the step that runs the load test.")
+        lines.append(_md(message or "See the log of the step that runs the load test."))
     return "\n".join(lines) + "\n"
+
+
+def _md(value: object) -> str:
+    return escape.markdown(str(value), limit=2000)
 
 
 def step_run(environ: dict[str, str]) -> int:
@@ -183,11 +164,11 @@ def step_run(environ: dict[str, str]) -> int:
     message = ""
     try:
         # Validate the Action's own inputs first: a typo here must not cost a load test.
-        inputs.choice("fail-on", inputs.FAIL_ON, environ)
-        inputs.choice("comment", inputs.COMMENT_MODES, environ)
-        inputs.choice("save-when", inputs.SAVE_WHEN, environ)
+        for name, allowed in inputs.OTHER_INPUTS.items():
+            if allowed is not None:
+                inputs.choice(name, allowed, environ)
         args = inputs.run_arguments(environ)
-        args += _comparison_arguments(environ)
+        _warn_about_compare(environ)
     except GateError as exc:
         click.echo(exc.render(), err=True)
         code, message = exc.exit_code, exc.what
@@ -197,7 +178,7 @@ def step_run(environ: dict[str, str]) -> int:
         # variables (and any token) out of it.
         for name in [n for n in os.environ if n.startswith(inputs.ENV_PREFIX)]:
             del os.environ[name]
-        click.echo(f"locust-gate: {inputs.printable(args)}")
+        say(f"locust-gate: {inputs.printable(args)}")
         code = _gate(["run", *args])
         if code not in (0, 1):
             message = f"locust-gate run exited with {code}"
@@ -208,32 +189,18 @@ def step_run(environ: dict[str, str]) -> int:
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary and (not Path(summary).is_file() or Path(summary).stat().st_size == 0):
         data = summarize(report_dir / "verdict.json")
-        with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(_fallback_summary(report_dir, data, message))
-    click.echo(f"locust-gate: exit code {code}, verdict {values['verdict']}; "
-               f"reports in {report_dir}")
+        runner.append_summary(Path(summary), _fallback_summary(report_dir, data, message))
+    say(f"locust-gate: exit code {code}, verdict {values['verdict']}; reports in {report_dir}")
     return 0
 
 
-def _comparison_arguments(environ: Mapping[str, str]) -> list[str]:
-    args: list[str] = []
-    baseline = inputs.get("baseline", environ)
-    if baseline:
-        if has_option("run", "--baseline"):
-            args.append(f"--baseline={baseline}")
-        else:
-            annotate("warning", "input 'baseline' is ignored: this version of locust-gate "
-                     "cannot compare with a baseline yet", title="locust-gate")
+def _warn_about_compare(environ: Mapping[str, str]) -> None:
+    # One mode today: the history's noise band with 3 or more stored runs, the rule's
+    # tolerance with fewer (same-runner rounds are a later mode).
     compare = inputs.get("compare", environ)
     if compare and compare != "auto":
-        if has_option("run", "--compare"):
-            args.append(f"--compare={compare}")
-        else:
-            # One mode today: the history's noise band with 3 or more stored runs, the
-            # rule's tolerance with fewer (same-runner rounds are a later mode).
-            annotate("warning", f"input 'compare: {compare}' is ignored: this version of "
-                     "locust-gate compares in one mode, `auto`", title="locust-gate")
-    return args
+        annotate("warning", f"input 'compare: {compare}' is ignored: this version of "
+                 "locust-gate compares in one mode, `auto`")
 
 
 # --- step: comment ----------------------------------------------------------------------
@@ -241,19 +208,19 @@ def _comparison_arguments(environ: Mapping[str, str]) -> list[str]:
 
 def step_comment(environ: Mapping[str, str]) -> int:
     """Post or update the sticky PR comment; never fails the job."""
-    mode = inputs.get("comment", environ).lower() or "on-change"
     event = environ.get("GITHUB_EVENT_NAME", "")
     report_dir = inputs.get("report-dir", environ)
-    if mode == "never":
-        click.echo("locust-gate: no comment (comment: never); the report is in the job summary")
+    try:
+        mode = inputs.choice("comment", Mode, environ, default=Mode.ON_CHANGE)
+    except GateError as exc:  # the run step reported it as a configuration error
+        say(f"locust-gate: no comment: {exc.what}")
+        return 0
+    if mode is Mode.NEVER:
+        say("locust-gate: no comment (comment: never); the report is in the job summary")
         return 0
     if event not in PR_EVENTS:
-        click.echo(f"locust-gate: no pull request ({event or 'no'} event): no comment; "
-              "the report is in the job summary")
-        return 0
-    if not has_command("comment"):
-        click.echo("locust-gate: this version of locust-gate has no `comment` command: "
-              "the report is in the job summary only")
+        say(f"locust-gate: no pull request ({event or 'no'} event): no comment; "
+            "the report is in the job summary")
         return 0
     argv = ["comment", f"--report-dir={report_dir}", f"--mode={mode}"]
     comment_id = inputs.get("comment-id", environ)
@@ -262,8 +229,7 @@ def step_comment(environ: Mapping[str, str]) -> int:
     code = _gate(argv)
     if code != 0:
         annotate("warning", f"the PR comment could not be posted (locust-gate comment exited "
-                 f"with {code}); the report is in the job summary and the artifact",
-                 title="locust-gate")
+                 f"with {code}); the report is in the job summary and the artifact")
     return 0
 
 
@@ -271,20 +237,22 @@ def step_comment(environ: Mapping[str, str]) -> int:
 
 
 def should_save(  # noqa: PLR0911  (one return per rule reads best)
-    when: str, environ: Mapping[str, str]
+    when: SaveWhen, environ: Mapping[str, str]
 ) -> tuple[bool, str]:
     """Whether `save-when` allows saving in this event, and why (for the log)."""
     event = environ.get("GITHUB_EVENT_NAME", "")
-    if when == "never":
+    if when is SaveWhen.NEVER:
         return False, "save-when is never"
-    if when == "always":
+    if when is SaveWhen.ALWAYS:
         return True, "save-when is always"
-    if when == "schedule":
+    if when is SaveWhen.SCHEDULE:
         ok = event in ("schedule", "workflow_dispatch")
         return ok, f"save-when is schedule and the event is {event}"
-    # default-branch: a push to, schedule on, or dispatch on the default branch
-    if event in PR_EVENTS:
-        return False, "a pull request never saves the baseline (save-when: default-branch)"
+    # default-branch: a push to, schedule on, or dispatch on the default branch, and no
+    # other event: the ref of issue_comment and workflow_run is the default branch's too.
+    if event not in DEFAULT_BRANCH_EVENTS:
+        return False, (f"a {event or 'unknown'} event never saves the baseline (save-when: "
+                       "default-branch saves push, schedule and workflow_dispatch runs)")
     if event == "schedule":
         return True, "scheduled runs run on the default branch"
     default = _default_branch(environ)
@@ -311,22 +279,22 @@ def _default_branch(environ: Mapping[str, str]) -> str | None:
 def step_save_baseline(environ: Mapping[str, str]) -> int:
     """Save the run to the baseline store when `save-when` allows; a failed save fails."""
     store = inputs.get("save-baseline", environ)
-    when = inputs.get("save-when", environ).lower() or "default-branch"
+    try:
+        when = inputs.choice("save-when", SaveWhen, environ, default=SaveWhen.DEFAULT_BRANCH)
+    except GateError as exc:  # the run step reported it as a configuration error
+        say(f"locust-gate: baseline not saved: {exc.what}")
+        return 0
     verdict = inputs.get("verdict", environ)
     results = inputs.get("results-json", environ)
     save, why = should_save(when, environ)
     if not save:
-        click.echo(f"locust-gate: baseline not saved: {why}")
+        say(f"locust-gate: baseline not saved: {why}")
         return 0
     if verdict not in ("pass", "warn") or not results:
-        click.echo(f"locust-gate: baseline not saved: the run's verdict is {verdict or 'unknown'} "
-              "(only passing runs become the baseline)")
+        say(f"locust-gate: baseline not saved: the run's verdict is {verdict or 'unknown'} "
+            "(only passing runs become the baseline)")
         return 0
-    if not has_command("baseline", "save"):
-        click.echo("locust-gate: this version of locust-gate has no `baseline save` command: "
-              "baseline not saved")
-        return 0
-    click.echo(f"locust-gate: saving the baseline to {store} ({why})")
+    say(f"locust-gate: saving the baseline to {store} ({why})")
     return _gate(["baseline", "save", results, f"--store={store}"])
 
 
@@ -342,51 +310,63 @@ _STAGE_TITLES = {
 }
 
 
-def decide(fail_on: str, verdict: str, exit_code: str, error: str,
+def decide(fail_on: FailOn, verdict: Status, exit_code: str, error: str,
            data: Mapping[str, Any]) -> tuple[int, str, str]:
     """(exit code, annotation level, message) for the job's last step."""
     if not exit_code:
         return 1, "error", "locust-gate did not run: a step before it failed (see above)"
     code = int(exit_code) if exit_code.lstrip("-").isdigit() else EXIT_INTERNAL_ERROR
-    if verdict == "error" or code not in (0, 1):
-        found = data.get("error")
-        info: Mapping[str, Any] = found if isinstance(found, dict) else {}
-        stage = str(info.get("stage") or "")
-        if stage:
-            title = _STAGE_TITLES.get(stage, f"harness failure ({stage})")
-            text = f"harness failure, {title}: {info.get('message', error)}"
-            if info.get("fix"):
-                text += f" Fix: {info['fix']}"
-        elif code == EXIT_INTERNAL_ERROR:
-            text = "internal error in locust-gate (a bug: please report it); see the run step"
-        else:
-            text = f"configuration error: {error or 'see the run step log'}"
+    if verdict is Status.ERROR or code not in (0, 1):
         return (code if code not in (0, 1) else 2), "error", (
-            f"{text} (this fails the job whatever fail-on says)")
-    if fail_on == "never":
+            f"{_harness_failure(code, error, data)} (this fails the job whatever fail-on says)")
+    if fail_on is FailOn.NEVER:
         return 0, "notice", f"verdict {verdict}; fail-on is never, so the job passes"
-    if verdict == "fail":
+    if verdict is Status.FAIL:
         return 1, "error", "the gate failed: see the failed checks in the summary and report"
-    if verdict == "warn" and fail_on == "warn":
+    if verdict is Status.WARN and fail_on is FailOn.WARN:
         return 1, "error", "the gate warned and fail-on is warn: see the summary and report"
     return 0, "notice", f"verdict {verdict} (fail-on: {fail_on})"
 
 
+def _harness_failure(code: int, error: str, data: Mapping[str, Any]) -> str:
+    found = data.get("error")
+    info: Mapping[str, Any] = found if isinstance(found, dict) else {}
+    stage = str(info.get("stage") or "")
+    if stage:
+        title = _STAGE_TITLES.get(stage, f"harness failure ({stage})")
+        text = f"harness failure, {title}: {info.get('message', error)}"
+        if info.get("fix"):
+            text += f" Fix: {info['fix']}"
+        return text
+    if code == EXIT_INTERNAL_ERROR:
+        return "internal error in locust-gate (a bug: please report it); see the run step"
+    return f"configuration error: {error or 'see the run step log'}"
+
+
 def step_finish(environ: Mapping[str, str]) -> int:
-    fail_on = inputs.get("fail-on", environ).lower() or "fail"
-    if fail_on not in inputs.FAIL_ON:
-        fail_on = "fail"  # already reported as a configuration error by the run step
+    try:
+        fail_on = inputs.choice("fail-on", FailOn, environ, default=FailOn.FAIL)
+    except GateError:
+        fail_on = FailOn.FAIL  # already reported as a configuration error by the run step
     report_dir = inputs.get("report-dir", environ)
     data = summarize(Path(report_dir) / "verdict.json") if report_dir else {}
     code, level, message = decide(
         fail_on,
-        inputs.get("verdict", environ),
+        _status(inputs.get("verdict", environ)),
         inputs.get("exit-code", environ),
         inputs.get("error-message", environ),
         data,
     )
-    annotate(level, message, title="locust-gate")
+    annotate(level, message)
     return code
+
+
+def _status(verdict: str) -> Status:
+    """The run step's `verdict` output; anything else (it did not run) is an error."""
+    try:
+        return Status(verdict)
+    except ValueError:
+        return Status.ERROR
 
 
 STEPS = {

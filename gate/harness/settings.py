@@ -2,16 +2,21 @@
 
 A setting is one field of `RunConfig`: its annotation is the type, and `setting(...)`
 gives the rest: YAML key (the field name in kebab-case), default, help, validator, the
-command-line flag (`--KEY`, or `flag=`), and the Locust options it owns (refused in
-`locust-args`). From it come the keys `locust-gate.yml` accepts, the click options of
-`locust-gate run` (`click_options`), and the Action's inputs (`SETTINGS`). Adding a
-setting is adding a field here, and reading `config.<field>` where it is used.
+command-line flag (`--KEY`, or `flag=`), the Locust options it owns (refused in
+`locust-args`) and, for a setting the composite Action exposes, its input (`ActionInput`:
+name, description, how the input's text splits into flag values). From it come the keys
+`locust-gate.yml` accepts, the click options of `locust-gate run`
+(`gate.commands.run._settings_options`) and the Action's run inputs
+(`gate.action.inputs.RUN_INPUTS`). Adding a setting is adding a field here, and reading
+`config.<field>` where it is used; an Action input is one more argument of that field
+(tests then say what action.yml and the README need).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +29,24 @@ DEFAULT_OUTPUT_DIR = "locust-gate-out"
 # entries and raises on a locustfile's own `stats.get(name, None)` entries.
 GATE_OWNED_OPTIONS = ("--headless", "--csv", "--html", "--gate-results",
                       "--exit-code-on-error", "--json", "--json-file")  # fmt: skip
+
+
+class Split(StrEnum):
+    """How an Action input's text becomes the values of a repeatable flag."""
+
+    ONE = "one"  # the whole text is one value
+    WORDS = "words"  # names separated by spaces or commas (tags)
+    SHELL = "shell"  # split like a shell command line (locust-args)
+    LINES = "lines"  # one value per line; blank lines and `#` comments skipped (env)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionInput:
+    """The composite Action's input for a setting (action.yml's `inputs:`)."""
+
+    name: str  # the input's name: what a workflow passes (seed-command, health-url)
+    description: str  # action.yml's description, word for word
+    split: Split = Split.ONE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +67,7 @@ class Setting:
     metavar: str | None
     owns: tuple[str, ...]  # Locust options this setting replaces
     merge: bool  # the file's value and the flag's are merged (env), not replaced
+    action: ActionInput | None  # the Action's input for it (None: not an Action input)
 
     @property
     def key(self) -> str:
@@ -67,13 +91,14 @@ def setting(
     metavar: str | None = None,
     owns: tuple[str, ...] = (),
     merge: bool = False,
+    action: ActionInput | None = None,
 ) -> Any:
     """A RunConfig field that carries its row of the settings table."""
     row = {
         "help": help, "validate": validate, "default_text": default_text,
         "raw_default": raw_default, "required": required, "flag": flag, "short": short,
         "repeatable": repeatable, "flag_type": flag_type, "metavar": metavar, "owns": owns,
-        "merge": merge,
+        "merge": merge, "action": action,
     }  # fmt: skip
     return field(default=default, default_factory=default_factory, metadata={"setting": row})
 
@@ -86,22 +111,44 @@ class RunConfig:
     locustfile: Path = setting(
         help="The Locust file to run.", validate=v.locustfile,
         required="path/to/locustfile.py", owns=("-f", "--locustfile"),
+        action=ActionInput(
+            name="locustfile",
+            description="The Locust file to run (key `locustfile`).",
+        ),
     )  # fmt: skip
     host: str | None = setting(
         default=None, validate=v.host_url, owns=("-H", "--host"),
         help="Base URL of the system under test, e.g. http://127.0.0.1:8089.",
+        action=ActionInput(
+            name="host",
+            description="Base URL of the system under test, e.g. http://127.0.0.1:8000 (key "
+            "`host`).",
+        ),
     )  # fmt: skip
     users: int = setting(
         default=1, validate=v.positive_int, short="-u", flag_type=int, owns=("-u", "--users"),
         help="Peak number of concurrent users.",
+        action=ActionInput(
+            name="users",
+            description="Peak number of concurrent users (key `users`; default 1).",
+        ),
     )  # fmt: skip
     spawn_rate: float = setting(
         default=1.0, validate=v.positive_number, short="-r", flag_type=float,
         owns=("-r", "--spawn-rate"), help="Users started per second.",
+        action=ActionInput(
+            name="spawn-rate",
+            description="Users started per second (key `spawn-rate`; default 1).",
+        ),
     )  # fmt: skip
     run_time: int = setting(  # whole seconds (Locust's -t takes whole seconds)
         default=30, validate=v.whole_seconds, short="-t", owns=("-t", "--run-time"),
         help="How long the load runs: 30s, 1m, 1m30s.",
+        action=ActionInput(
+            name="run-time",
+            description="How long the load runs, e.g. 30s, 1m, 1m30s (key `run-time`; default "
+            "30s).",
+        ),
     )  # fmt: skip
     # Seconds Locust may run before the gate stops it as hung (a harness failure); None:
     # the run time, or a LoadTestShape's stated stages, plus a margin.
@@ -109,62 +156,133 @@ class RunConfig:
         default=None, validate=v.duration,
         help="Stop Locust (harness failure) if it runs longer than this: 10m. Needed for a "
         "LoadTestShape whose duration the gate cannot read from its stages.",
+        action=ActionInput(
+            name="max-run-time",
+            description="A hard deadline for Locust, e.g. 10m; needed for a LoadTestShape whose "
+            "duration the gate cannot read (key `max-run-time`).",
+        ),
     )  # fmt: skip
     # Whether the locustfile's LoadTestShape drives the load (then no -u/-r/-t are
     # passed); None: detected from the locustfile's source (`gate.harness.shape`).
     shape: bool | None = setting(
         default=None, validate=v.boolean, flag_type=bool, default_text="detected",
         help="The locustfile's LoadTestShape drives the load (no -u/-r/-t).",
+        action=ActionInput(
+            name="shape",
+            description="`true` when the locustfile's LoadTestShape drives the load (no users, "
+            "spawn-rate, run-time), `false` when not; empty: detected (key `shape`).",
+        ),
     )  # fmt: skip
     processes: int | None = setting(
         default=None, validate=v.processes, flag_type=int, owns=("--processes",),
         help="Locust worker processes (-1: one per core).",
+        action=ActionInput(
+            name="processes",
+            description="Locust worker processes, -1 for one per core (key `processes`).",
+        ),
     )  # fmt: skip
     tags: tuple[str, ...] = setting(
         default=(), validate=v.tags, repeatable=True, owns=("-T", "--tags"),
         help="Only run tasks with this tag (repeatable).",
+        action=ActionInput(
+            name="tags", split=Split.WORDS,
+            description="Only run tasks with these tags, separated by spaces or commas (key "
+            "`tags`).",
+        ),
     )  # fmt: skip
     exclude_tags: tuple[str, ...] = setting(
         default=(), validate=v.tags, repeatable=True, owns=("-E", "--exclude-tags"),
         help="Skip tasks with this tag (repeatable).",
+        action=ActionInput(
+            name="exclude-tags", split=Split.WORDS,
+            description="Skip tasks with these tags, separated by spaces or commas (key "
+            "`exclude-tags`).",
+        ),
     )  # fmt: skip
     locust_args: tuple[str, ...] = setting(
         default=(), validate=v.locust_args, flag="--locust-arg", repeatable=True,
         help="Extra Locust argument (repeatable).",
+        action=ActionInput(
+            name="locust-args", split=Split.SHELL,
+            description="Extra Locust arguments, split like a shell command line (key "
+            "`locust-args`).",
+        ),
     )  # fmt: skip
     seed: str | None = setting(  # shell command, placeholders expanded
         default=None, validate=v.command, help="Shell command run before the backend starts.",
+        action=ActionInput(
+            name="seed-command",
+            description="Shell command that prepares the test data before the backend starts (key "
+            "`seed`).",
+        ),
     )  # fmt: skip
     start: str | None = setting(  # shell command, placeholders expanded
         default=None, validate=v.command,
         help="Shell command that starts the backend (stopped afterwards).",
+        action=ActionInput(
+            name="start-command",
+            description="Shell command that starts the backend; its whole process tree is stopped "
+            "afterwards (key `start`).",
+        ),
     )  # fmt: skip
     workdir: Path = setting(
         validate=v.workdir, raw_default=".", default_text="the config file's directory",
         help="Working directory for the seed and start commands.",
+        action=ActionInput(
+            name="working-directory",
+            description="Working directory of the seed and start commands (key `workdir`).",
+        ),
     )  # fmt: skip
     env: Mapping[str, str] = setting(
         default_factory=dict, validate=v.env, repeatable=True, metavar="KEY=VALUE", merge=True,
         help="Backend environment (repeatable).",
+        action=ActionInput(
+            name="env", split=Split.LINES,
+            description="Environment of the seed and start commands, one KEY=VALUE per line (key "
+            "`env`). Values are never printed.",
+        ),
     )  # fmt: skip
     health: str | None = setting(  # http(s) URL, or host:port for a TCP connect check
         default=None, validate=v.health_target,
         help="Health check: an http(s) URL (2xx) or host:port (TCP connect).",
+        action=ActionInput(
+            name="health-url",
+            description="Wait until this http(s) URL answers 2xx, or host:port accepts a TCP "
+            "connection (key `health`).",
+        ),
     )  # fmt: skip
     health_timeout: float = setting(  # seconds
         default=30.0, validate=v.duration, help="How long to wait for health: 30s.",
+        action=ActionInput(
+            name="health-timeout",
+            description="How long to wait for health, e.g. 60s (key `health-timeout`; default "
+            "30s).",
+        ),
     )  # fmt: skip
     seed_timeout: float = setting(  # seconds: a seed that takes longer is stuck, not slow
         default=600.0, validate=v.duration, help="How long the seed command may run: 10m.",
+        action=ActionInput(
+            name="seed-timeout",
+            description="How long the seed command may run, e.g. 5m (key `seed-timeout`; default "
+            "10m).",
+        ),
     )  # fmt: skip
     thresholds: Path | None = setting(
         default=None, validate=v.existing_file("the thresholds file"),
         help="The thresholds file.",
+        action=ActionInput(
+            name="thresholds",
+            description="The thresholds file (key `thresholds`).",
+        ),
     )  # fmt: skip
     baseline: str | None = setting(
         default=None, validate=v.store, metavar="STORE",
         help="Compare with a baseline store: path/baseline.json, path/dir/ or "
         "git:BRANCH[@REMOTE].",
+        action=ActionInput(
+            name="baseline",
+            description="Baseline store to compare with (path.json, dir/ or git:BRANCH).",
+        ),
     )  # fmt: skip
     baseline_branch: str | None = setting(
         default=None, validate=v.string, metavar="BRANCH",

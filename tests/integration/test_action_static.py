@@ -125,23 +125,21 @@ def test_every_input_reaches_the_scripts_through_env_under_its_derived_name() ->
         used |= set(re.findall(r"inputs\.([\w-]+)", str(step.get("if", ""))))
     assert declared == used, f"declared but unused: {declared - used}; unknown: {used - declared}"
     run_step = next(s for s in doc["runs"]["steps"] if s.get("id") == "run")
-    for item in action_inputs.RUN_INPUTS:
-        assert action_inputs.env_name(item.name) in run_step["env"], item.name
+    for setting in action_inputs.RUN_INPUTS:
+        assert setting.action is not None
+        assert action_inputs.env_name(setting.action.name) in run_step["env"], setting.key
 
 
-def test_inputs_map_one_to_one_onto_the_run_settings() -> None:
-    # Points at the run keys (gate.harness.config.KEYS); with the settings table
-    # (gate.harness.settings.SETTINGS) point `run_keys` and the flag lookup at its rows.
-    run_keys = set(KEYS)
-    mapped = [item.key for item in action_inputs.RUN_INPUTS]
-    assert len(mapped) == len(set(mapped))
-    assert set(mapped) | set(action_inputs.ACTION_OWNED_KEYS) == run_keys
+def test_inputs_map_one_to_one_onto_the_run_settings_and_the_actions_own() -> None:
+    # The run inputs are the settings table's rows with an ActionInput; each flag is the
+    # run command's own (gate.harness.settings.SETTINGS), so nothing here can drift.
     flags = {opt for p in run_command.params for opt in getattr(p, "opts", [])}
-    for key in mapped:
-        assert action_inputs.FLAG_FOR.get(key, f"--{key}") in flags, key
+    names = [s.action.name for s in action_inputs.RUN_INPUTS if s.action is not None]
+    assert len(names) == len(set(names)) and {s.key for s in action_inputs.RUN_INPUTS} <= set(KEYS)
+    assert all(s.flag in flags for s in action_inputs.RUN_INPUTS)
     declared = set(actiondoc.action()["inputs"])
-    names = {item.name for item in action_inputs.RUN_INPUTS}
-    assert declared == names | set(action_inputs.OTHER_INPUTS)
+    assert declared == set(names) | set(action_inputs.OTHER_INPUTS)
+    assert not set(names) & set(action_inputs.OTHER_INPUTS)
 
 
 def test_outputs_are_the_step_outputs_the_gate_writes() -> None:

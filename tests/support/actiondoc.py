@@ -33,7 +33,7 @@ def _cell(text: str) -> str:
 
 def tables() -> str:
     data = action()
-    keys = {item.name: item.key for item in RUN_INPUTS}
+    keys = {s.action.name: s.key for s in RUN_INPUTS if s.action is not None}
     lines = ["| input | default | `locust-gate.yml` key | what it does |", "|---|---|---|---|"]
     for name, spec in data["inputs"].items():
         default = spec.get("default", "")
