@@ -5,8 +5,8 @@ gives the rest: YAML key (the field name in kebab-case), default, help, validato
 command-line flag (`--KEY`, or `flag=`), the Locust options it owns (refused in
 `locust-args`) and, for a setting the composite Action exposes, its input (`ActionInput`:
 name, description, how the input's text splits into flag values). From it come the keys
-`locust-gate.yml` accepts, the click options of `locust-gate run`
-(`gate.commands.run._settings_options`) and the Action's run inputs
+`locust-gate.yml` accepts, the click options of `locust-gate run` (built in
+`gate.commands.run`) and the Action's run inputs
 (`gate.action.inputs.RUN_INPUTS`). Adding a setting is adding a field here, and reading
 `config.<field>` where it is used; an Action input is one more argument of that field
 (tests then say what action.yml and the README need).
