@@ -2,6 +2,7 @@
 
     python tests/support/backend.py --port P [--never-healthy] [--die-after SECONDS]
         [--spawn-child [--child-new-session]] [--ignore-sigterm] [--pidfile PATH]
+        [--delay SECONDS]
 
 Normal: GET /health answers 200, any other path 200 at once.
 --never-healthy      /health answers 503 forever.
@@ -10,6 +11,7 @@ Normal: GET /health answers 200, any other path 200 at once.
 --child-new-session  ... and make it leave our process group (setsid), as daemons do.
 --ignore-sigterm     ignore SIGTERM (the gate must SIGKILL after its grace period).
 --pidfile PATH       write "<our pid> <child pid or 0>" there once listening.
+--delay S            every answer but /health waits S seconds first (a slower release).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -37,6 +40,7 @@ def free_port() -> int:
 
 class Handler(BaseHTTPRequestHandler):
     never_healthy = False
+    delay = 0.0
 
     def do_GET(self) -> None:
         if self.path.startswith("/health"):
@@ -44,6 +48,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.never_healthy:
                 print("health: answering 503 (never healthy)", flush=True)
         else:
+            time.sleep(self.delay)
             status = 200
         body = b"ok\n" if status == 200 else b"unavailable\n"
         self.send_response(status)
@@ -65,6 +70,7 @@ def main() -> None:
     parser.add_argument("--child-new-session", action="store_true")
     parser.add_argument("--ignore-sigterm", action="store_true")
     parser.add_argument("--pidfile", type=Path)
+    parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
 
     if args.ignore_sigterm:
@@ -80,6 +86,7 @@ def main() -> None:
         print(f"started a grandchild, pid {child_pid}", flush=True)
 
     Handler.never_healthy = args.never_healthy
+    Handler.delay = args.delay
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     if args.die_after is not None:
