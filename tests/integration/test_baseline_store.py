@@ -16,6 +16,7 @@ from gate.baseline import ops, stored
 from gate.baseline.store import DirStore, Entry, Kind, parse_spec, to_prune
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.commands.suggest import suggest
+from gate.core.rules import Level, Metric
 from gate.errors import UserError
 from gate.results import resultsfile
 from gate.thresholds.parser import parse
@@ -141,8 +142,14 @@ def test_baseline_section_values() -> None:
         "  rps: {max-decrease: 30%}\n", "t.yml").baseline
     assert rules is not None and rules.history == 5 and rules.min_requests == 50
     p95, rps = rules.defaults
-    assert p95.min_delta == 20 and p95.tolerance[next(iter(p95.tolerance))] in (0.1, 0.2)
-    assert rps.decrease and rps.where == "t.yml:6 (at baseline.rps)"
+    # Each level keeps its own value: a warn tolerance that took the fail value (or the
+    # reverse) fails here.
+    assert (p95.metric, p95.min_delta, p95.decrease) == (Metric.P95, 20, False)
+    assert p95.tolerance == {Level.WARN: 0.10, Level.FAIL: 0.20}
+    assert p95.where == "t.yml:5 (at baseline.p95)"
+    assert (rps.metric, rps.min_delta, rps.decrease) == (Metric.RPS, 0.0, True)
+    assert rps.tolerance == {Level.FAIL: 0.30}
+    assert rps.where == "t.yml:6 (at baseline.rps)"
     assert parse("version: 1\n", "t.yml", with_baseline=True).baseline is None
 
 

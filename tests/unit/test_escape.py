@@ -29,9 +29,11 @@ def test_console_escape_keeps_one_line() -> None:
     assert escape.console("a\x1b[31mb") == "a\\x1b[31mb"
 
 
-def test_xml_escape_drops_invalid_characters() -> None:
-    element = ET.Element("t", name=escape.xml("a\x00b\x07c"))
-    ET.fromstring(ET.tostring(element))  # parses back: no invalid characters
+def test_xml_escape_replaces_invalid_characters() -> None:
+    value = escape.xml("a\x00b\x07c\ufffed")
+    assert value == "a\ufffdb\ufffdc\ufffdd"  # each one shown, none dropped silently
+    element = ET.Element("t", name=value)
+    assert ET.fromstring(ET.tostring(element)).get("name") == value  # and it parses back
 
 
 def test_workflow_command_escape() -> None:

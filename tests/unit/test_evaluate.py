@@ -130,11 +130,74 @@ def test_unnamed_endpoint_gets_defaults() -> None:
     assert outcomes(verdict) == {("GET /unnamed", "p99"): (Outcome.BREACHED, Level.FAIL)}
 
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "thresholds" / "example.yml"
+# The demo's endpoints, so that every entry of example.yml matches one: /api/items/[id]
+# warns on p95, search fails p95 and p99, POST /api/items fails its fail-ratio (1 of 30),
+# the aggregate fails its rps floor (34 req/s < 50) and has no exception data.
+EXAMPLE_RUN = results(
+    endpoint("/api/items", FAST),
+    endpoint("/api/items/[id]", [15.0] * 90 + [50.0] * 10),
+    endpoint("/api/search?q", [400.0] * 95 + [2000.0] * 5),
+    endpoint("/api/login", [300.0] * 10, method="POST"),
+    endpoint("/api/items", [100.0] * 30, method="POST", failures=1),
+)
+W, F = Level.WARN, Level.FAIL
+PASS, BREACHED = Outcome.PASS, Outcome.BREACHED
+# (endpoint, metric) -> measured, limit, level counted, outcome, where in example.yml
+EXAMPLE_CHECKS = {
+    ("GET /api/items", "p95"): (10, 500, None, PASS, "defaults.p95"),
+    ("GET /api/items", "p99"): (40, 800, None, PASS, "defaults.p99"),
+    ("GET /api/items", "fail-ratio"): (0.0, 0.01, None, PASS, "defaults.fail-ratio"),
+    ("GET /api/items", "p66"): (10, 15, None, PASS, "endpoints[3].p66"),
+    ("GET /api/items", "p80"): (10, 25, None, PASS, "endpoints[3].p80"),
+    ("GET /api/items", "p90"): (10, 35, None, PASS, "endpoints[3].p90"),
+    ("GET /api/items", "p98"): (40, 80, None, PASS, "endpoints[3].p98"),
+    ("POST /api/items", "p99"): (100, 800, None, PASS, "defaults.p99"),
+    ("POST /api/items", "fail-ratio"): (1 / 30, 0.01, F, BREACHED, "defaults.fail-ratio"),
+    ("POST /api/items", "p95"): (100, 300, None, PASS, "endpoints[4].p95"),
+    ("POST /api/items", "rps"): (3.0, 2.0, None, PASS, "endpoints[4].rps"),
+    ("GET /api/items/[id]", "fail-ratio"): (0.0, 0.01, None, PASS, "defaults.fail-ratio"),
+    ("GET /api/items/[id]", "p50"): (15, 20, None, PASS, "endpoints[2].p50"),
+    ("GET /api/items/[id]", "p95"): (50, 40, W, BREACHED, "endpoints[2].p95"),
+    ("GET /api/items/[id]", "p75"): (15, 30, None, PASS, "endpoints[2].p75"),
+    ("GET /api/items/[id]", "p99"): (50, 100, None, PASS, "endpoints[2].p99"),
+    ("POST /api/login", "p95"): (300, 500, None, PASS, "defaults.p95"),
+    ("POST /api/login", "avg"): (300, 500, None, PASS, "endpoints[1].avg"),
+    ("POST /api/login", "max"): (300, 2000, None, PASS, "endpoints[1].max"),
+    ("POST /api/login", "fail-ratio"): (0.0, 0.001, None, PASS, "endpoints[1].fail-ratio"),
+    ("GET /api/search?q", "p99"): (2000, 1000, F, BREACHED, "defaults.p99"),
+    ("GET /api/search?q", "fail-ratio"): (0.0, 0.01, None, PASS, "defaults.fail-ratio"),
+    ("GET /api/search?q", "p95"): (2000, 1500, F, BREACHED, "endpoints[0].p95"),
+    ("GET /api/search?q", "p99.9"): (2000, 3000, None, PASS, "endpoints[0].p99.9"),
+    ("Aggregated", "rps"): (34.0, 50, F, BREACHED, "aggregate.rps"),
+    ("Aggregated", "fail-ratio"): (1 / 340, 0.01, None, PASS, "aggregate.fail-ratio"),
+    ("Aggregated", "p95"): (400, 800, None, PASS, "aggregate.p95"),
+    ("Aggregated", "exceptions"): (None, 0, W, Outcome.NO_DATA, "aggregate.exceptions"),
+}
+
+
 def test_example_thresholds_file_evaluates() -> None:
-    path = Path(__file__).resolve().parents[2] / "thresholds" / "example.yml"
-    verdict = evaluate(results(endpoint("/a", FAST)), parse(path.read_text(), str(path)))
-    assert verdict.checks  # every rule became a check
-    assert all(c.where.startswith(str(path)) for c in verdict.checks if c.metric != "required")
+    verdict = evaluate(EXAMPLE_RUN, parse(EXAMPLE.read_text(), str(EXAMPLE)))
+    got = {
+        (c.endpoint, c.metric): (c.measured, c.limit, c.counts_at, c.outcome, c.where)
+        for c in verdict.checks
+    }
+    assert set(got) == set(EXAMPLE_CHECKS)
+    for key, (measured, limit, level, outcome, where) in EXAMPLE_CHECKS.items():
+        m, lim, lvl, out, at = got[key]
+        assert (m == pytest.approx(measured) if measured is not None else m is None), key
+        assert (lim, lvl, out) == (pytest.approx(limit), level, outcome), key
+        assert at.startswith(f"{EXAMPLE}:") and at.endswith(f"(at {where})"), (key, at)
+    assert verdict.status is Status.FAIL
+
+
+def test_example_thresholds_file_requires_the_login() -> None:
+    without_login = results(*(e for e in EXAMPLE_RUN.endpoints if e.name != "/api/login"))
+    verdict = evaluate(without_login, parse(EXAMPLE.read_text(), str(EXAMPLE)))
+    (required,) = [c for c in verdict.checks if c.metric == "required"]
+    assert (required.endpoint, required.outcome, required.counts_at) == (
+        "POST /api/login", Outcome.MISSING, Level.FAIL)
+    assert required.where.endswith("(at endpoints[1])"), required.where
 
 
 def test_percentile_follows_locusts_rule_not_textbook_nearest_rank() -> None:

@@ -78,14 +78,21 @@ def test_markdown_cell_has_no_syntax(text: str) -> None:
 
 @settings(max_examples=200, deadline=None, database=None)
 @given(HOSTILE)
-def test_junit_parses_back(text: str) -> None:
+def test_junit_parses_back_with_every_check_and_the_name(text: str) -> None:
     results = factory.results(factory.endpoint(text or "x", [10.0, 20.0], failures=1))
-    ctx = ReportContext(
-        verdict=evaluate(results, _RULES), results=results, results_path="r",
-        thresholds_path="t",
-    )
-    xml_text = junit.render_junit(ctx)
-    ET.fromstring(xml_text.encode("utf-8"))
+    verdict = evaluate(results, _RULES)
+    ctx = ReportContext(verdict=verdict, results=results, results_path="r", thresholds_path="t")
+    root = ET.fromstring(junit.render_junit(ctx).encode("utf-8"))
+    (suite,) = root.findall("testsuite")
+    cases = suite.findall("testcase")
+    # One case per check, in order, named by its endpoint (escaped, nothing lost) and metric;
+    # the defaults hold the endpoint: p95 20 ms > 10 ms and 1 failure of 2 > 1 % both fail.
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        (escape.xml(check.endpoint or "run"), check.metric) for check in verdict.checks]
+    failures = [c.find("failure") for c in cases]
+    assert [f.get("type") if f is not None else None for f in failures] == [
+        "breached"] * len(verdict.checks) == ["breached"] * 2
+    assert suite.get("tests") == suite.get("failures") == "2"
 
 
 @settings(max_examples=200, deadline=None, database=None)
