@@ -251,7 +251,7 @@ def should_save(  # noqa: PLR0911  (one return per rule reads best)
     # default-branch: a push to, schedule on, or dispatch on the default branch, and no
     # other event: the ref of issue_comment and workflow_run is the default branch's too.
     if event not in DEFAULT_BRANCH_EVENTS:
-        return False, (f"a {event or 'unknown'} event never saves the baseline (save-when: "
+        return False, (f"{event or 'unknown'} events never save the baseline (save-when: "
                        "default-branch saves push, schedule and workflow_dispatch runs)")
     if event == "schedule":
         return True, "scheduled runs run on the default branch"

@@ -147,7 +147,7 @@ def test_save_when_default_branch_by_event(payload: str, ref: str, expected: boo
     save, why = steps.should_save(SaveWhen.DEFAULT_BRANCH, environ)
     assert save is expected, why
     if event in ("issue_comment", "workflow_run"):
-        assert f"a {event} event never saves the baseline" in why
+        assert f"{event} events never save the baseline" in why
 
 
 def test_a_refused_save_says_why_and_calls_no_store(capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,7 +157,7 @@ def test_a_refused_save_says_why_and_calls_no_store(capsys: pytest.CaptureFixtur
                "GITHUB_EVENT_PATH": str(EVENTS / "issue_comment.json")}
     assert steps.step_save_baseline(environ) == 0
     out = capsys.readouterr().out
-    assert "baseline not saved: a issue_comment event never saves" in out
+    assert "baseline not saved: issue_comment events never save" in out
     assert "saving the baseline" not in out
 
 
