@@ -5,7 +5,10 @@
 Runs docs/examples/pr-gate.yml with the real `act` in host mode, exactly as
 tests/e2e/test_action_act.py does (the demo backend on a free port, 3 s of load), first
 with an empty cache (the Action creates its venv and installs its pinned packages), then
-with the cache filled by that first run. Prints a Markdown table for docs/benchmarks.md.
+with the cache filled by that first run. The PR comment is posted for real, to the local
+fake GitHub (tests/support/fake_github.py), as on a pull request. Prints Markdown tables
+for docs/benchmarks.md, and the size of the environment the first run cached (files,
+bytes, and as a zstd tar, which is what actions/cache stores).
 """
 
 from __future__ import annotations
@@ -20,9 +23,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.bench_sizes import kb, venv_sizes
 from tests.support.act import REPO, Consumer, action_copy
+from tests.support.fake_github import FakeGitHub
 
-EVENT = {"number": 7, "pull_request": {"number": 7, "head": {"sha": "0" * 40}}}
+EVENT = {
+    "number": 7,
+    "pull_request": {
+        "number": 7,
+        "head": {"sha": "0" * 40, "ref": "feature", "repo": {"full_name": "acme/shop"}},
+        "base": {"sha": "1" * 40, "ref": "main", "repo": {"full_name": "acme/shop"}},
+    },
+    "repository": {"full_name": "acme/shop", "default_branch": "main"},
+}
 _DURATION = re.compile(r"Main (.+?) \[([\d.]+)(ms|µs|s|m[\d.]+s)\]")
 
 
@@ -34,9 +47,12 @@ def one_run(root: Path, action: Path, cache: Path, n: int) -> dict[str, float]:
     repo = Consumer(root=root / f"run{n}", action_dir=action, cache_dir=cache)
     repo.with_demo()
     repo.copy(REPO / "docs" / "examples" / "pr-gate.yml", ".github/workflows/load-test.yml")
-    result = repo.act("pull_request", EVENT)
-    if result.code != 0:
-        raise SystemExit(result.messages[-4000:])
+    with FakeGitHub() as api:
+        api.add_pull("acme/shop", 7, head_sha="0" * 40)
+        result = repo.act("pull_request", EVENT, env={"GITHUB_API_URL": api.api_url})
+        posted = [(r.method, r.status) for r in api.writes()]
+    if result.code != 0 or posted != [("POST", 201)]:
+        raise SystemExit(f"comment requests {posted}\n{result.messages[-4000:]}")
     steps: dict[str, float] = {}
     for event in result.steps:
         match = _DURATION.search(str(event.get("msg", "")))
@@ -65,7 +81,10 @@ def main() -> None:
         action = action_copy(root / "action")
         cache = root / "cache"
         runs = [one_run(root, action, cache, n) for n in range(1 + args.warm_runs)]
+        (venv,) = [p for p in cache.iterdir() if p.is_dir()]
+        files, total, packed = venv_sizes(venv, root)
     cold, warm = runs[0], runs[1:]
+    print(f"the cached environment: {files:,} files, {kb(total)}; as a zstd tar {kb(packed)}")
     print("| measure | cold cache | warm cache (median) |")
     print("|---|---:|---:|")
     for key, label in (("action", "wall time of the Action step"),
