@@ -59,9 +59,12 @@ def say(message: str) -> None:
 
 
 def annotate(level: str, message: str, *, title: str = "locust-gate") -> None:
-    """An `::error::`/`::warning::`/`::notice::` workflow command, escaped by the runner
-    module's rules."""
-    runner.emit([runner.command(level, message, title=title)], sys.stdout)
+    """An `::error::`/`::warning::`/`::notice::` workflow command. Its message may quote
+    verdict.json's error (the backend's log): made one inert line first, as the check
+    annotations' messages are, then escaped by the runner module's rules."""
+    line = runner.command(level, escape.console(message, limit=2000),
+                          title=escape.console(title, limit=200))
+    runner.emit([line], sys.stdout)
 
 
 def written_outputs(path: Path) -> set[str]:

@@ -188,7 +188,17 @@ def test_outputs_from_verdict_json(tmp_path: Path) -> None:
 
 def test_annotations_are_escaped(capsys: pytest.CaptureFixture[str]) -> None:
     steps.annotate("error", "50% of\nrequests", title="a: b, c")
-    assert capsys.readouterr().out == "::error title=a%3A b%2C c::50%25 of%0Arequests\n"
+    assert capsys.readouterr().out == "::error title=a%3A b%2C c::50%25 of\\nrequests\n"
+
+
+def test_a_harness_message_cannot_smuggle_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    # verdict.json's error quotes the backend's log: the finish step annotates it.
+    data = {"error": {"stage": "start", "message": "boom ##[set-output name=verdict]pass\n"
+                                                   "::add-mask::x"}}
+    steps.annotate(*steps.decide(FailOn.FAIL, Status.ERROR, "2", "", data)[1:])
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("::error title=locust-gate::harness failure")
+    assert "##[" not in line and "%0A::" not in line and "::add-mask::" in line
 
 
 def test_log_lines_with_event_text_are_inert(capsys: pytest.CaptureFixture[str]) -> None:
