@@ -13,7 +13,6 @@ the CLI first: a step whose command this version lacks says so in the log and is
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sys
@@ -26,6 +25,7 @@ import click
 
 from gate.action import inputs
 from gate.errors import EXIT_INTERNAL_ERROR, GateError
+from gate.files import jsontext
 
 # Step outputs, as action.yml maps them to the Action's outputs.
 OUTPUTS = (
@@ -134,7 +134,7 @@ def _gate(argv: Sequence[str]) -> int:
 
 def summarize(verdict_file: Path) -> dict[str, Any]:
     try:
-        data = json.loads(verdict_file.read_text(encoding="utf-8"))
+        data = jsontext.loads(verdict_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -300,7 +300,7 @@ def _default_branch(environ: Mapping[str, str]) -> str | None:
     if not path:
         return None
     try:
-        event = json.loads(Path(path).read_text(encoding="utf-8"))
+        event = jsontext.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     repo = event.get("repository") if isinstance(event, dict) else None
