@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gate.errors import UserError
+from gate.harness import validators
 
 ENV_PREFIX = "LGA_"
 
@@ -141,10 +142,29 @@ def run_arguments(environ: Mapping[str, str] | None = None) -> list[str]:
                 ) from None
             args += [f"{flag}={word}" for word in words]
         else:  # env: one KEY=VALUE per line
-            for line in raw.splitlines():
-                if line.strip() and not line.lstrip().startswith("#"):
-                    args.append(f"{flag}={line.strip()}")
+            args += [f"{flag}={name}={value}" for name, value in _env_lines(raw)]
     return args
+
+
+def _env_lines(raw: str) -> list[tuple[str, str]]:
+    """The `env` input's KEY=VALUE lines (blank and `#` lines skipped). A malformed line is
+    named by its number, and by its key when that is a valid name: its value is never
+    printed, here or later in the logged command line."""
+    pairs = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            pairs.append(validators.split_env_entry(line.strip()))
+        except validators.EnvEntryError as exc:
+            raise UserError(
+                f"line {number} of the input 'env' is not KEY=VALUE: {exc.what}; the value "
+                "is not printed",
+                where=f"the Action's `with: env:`, line {number}"
+                + (f" ({exc.key})" if exc.key else ""),
+                fix=f"write one KEY=VALUE per line, e.g. {validators.ENV_EXAMPLE}",
+            ) from None
+    return pairs
 
 
 def _switch(item: RunInput, raw: str, flag: str) -> str:
