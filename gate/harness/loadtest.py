@@ -54,7 +54,7 @@ def watch(
                     managed.remember_tree()
             next_snapshot = time.monotonic() + 1.0
         code = locust.poll()
-        if backend is not None and (backend_code := backend.poll()) is not None:
+        if backend is not None and (backend_code := backend.ended()) is not None:
             process.stop(locust, grace=grace)
             raise crashed(config, backend, backend_code)
         if code is not None:

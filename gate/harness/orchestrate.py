@@ -13,7 +13,9 @@ started is stopped; each step's mechanics and error messages live in its own mod
 2. seed command -> HarnessError(stage="seed") with the tail of its output, also when it
    is still running after `seed-timeout` (`gate.harness.seed`);
 3. start the backend in its own session, output in OUTPUT/backend.log -> stage "start";
-4. health poll -> stage "health" on timeout, "start" if the backend exits meanwhile;
+4. health poll -> stage "health" on timeout, "start" if the start command exits non-zero
+   meanwhile (exiting 0 it daemonised: the poll goes on, and the daemon, found by the
+   mark, is watched and stopped like the backend);
 5. Locust headless with the gate plugin (`gate.harness.invocation`), output in
    OUTPUT/locust.log and on stderr; with a LoadTestShape (`gate.harness.shape`) no
    -u/-r/-t, and the deadline comes from the shape's stages or `max-run-time`;
@@ -40,7 +42,13 @@ from typing import TextIO
 
 from gate.files import outputs
 from gate.harness import process, sweep
-from gate.harness.backend import check_ports, health_target, start_backend, wait_until_healthy
+from gate.harness.backend import (
+    adopt_daemon,
+    check_ports,
+    health_target,
+    start_backend,
+    wait_until_healthy,
+)
 from gate.harness.config import RunConfig
 from gate.harness.interrupts import SignalGuard
 from gate.harness.invocation import LoadPlan, locust_command, plan_load
@@ -188,6 +196,8 @@ class _Run:
                 )
             self._wait_healthy()
             self.backend.remember_tree()
+            if (daemon := adopt_daemon(self.backend, self.mark)) is not None:
+                _say(self.progress, daemon)
         elif config.health:
             self._wait_healthy()
 
