@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from gate.errors import UserError
 from gate.github.sticky import Mode
+from gate.harness import validators
 from gate.harness.settings import SETTINGS, Setting, Split
 
 ENV_PREFIX = "LGA_"
@@ -129,9 +130,29 @@ def _values(setting: Setting, raw: str) -> list[str]:
                 fix='quote like a shell: locust-args: --stop-timeout 5 --tags "a b"',
             ) from None
     if split is Split.LINES:  # env: one KEY=VALUE per line
-        return [line.strip() for line in raw.splitlines()
-                if line.strip() and not line.lstrip().startswith("#")]
+        return [f"{name}={value}" for name, value in _env_lines(raw)]
     return [raw]
+
+
+def _env_lines(raw: str) -> list[tuple[str, str]]:
+    """The `env` input's KEY=VALUE lines (blank and `#` lines skipped). A malformed line is
+    named by its number, and by its key when that is a valid name: its value is never
+    printed, here or later in the logged command line."""
+    pairs = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            pairs.append(validators.split_env_entry(line.strip()))
+        except validators.EnvEntryError as exc:
+            raise UserError(
+                f"line {number} of the input 'env' is not KEY=VALUE: {exc.what}; the value "
+                "is not printed",
+                where=f"the Action's `with: env:`, line {number}"
+                + (f" ({exc.key})" if exc.key else ""),
+                fix=f"write one KEY=VALUE per line, e.g. {validators.ENV_EXAMPLE}",
+            ) from None
+    return pairs
 
 
 def _switch(setting: Setting, raw: str) -> list[str]:

@@ -14,7 +14,6 @@ log that carries text from the run or the event, such as a branch name).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from gate.action import inputs
 from gate.action.inputs import FailOn, SaveWhen
 from gate.core.verdict import Status
 from gate.errors import EXIT_INTERNAL_ERROR, GateError
+from gate.files import jsontext
 from gate.github import runner
 from gate.github.event import PR_EVENTS
 from gate.github.sticky import Mode
@@ -113,7 +113,7 @@ def _gate(argv: Sequence[str]) -> int:
 
 def summarize(verdict_file: Path) -> dict[str, Any]:
     try:
-        data = json.loads(verdict_file.read_text(encoding="utf-8"))
+        data = jsontext.loads(verdict_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -271,7 +271,7 @@ def _default_branch(environ: Mapping[str, str]) -> str | None:
     if not path:
         return None
     try:
-        event = json.loads(Path(path).read_text(encoding="utf-8"))
+        event = jsontext.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     repo = event.get("repository") if isinstance(event, dict) else None

@@ -26,6 +26,7 @@ from typing import Any
 
 from gate.core.model import Results
 from gate.errors import UserError
+from gate.files import jsontext
 from gate.results import resultsfile
 
 SCHEMA = "locust-gate/stored-run"
@@ -87,7 +88,10 @@ def dumps(run: StoredRun) -> str:
 def loads(text: str | bytes, *, store: str, entry: str) -> StoredRun:
     """Parse one stored run; every problem is a UserError naming the store and the entry."""
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except jsontext.JsonProblem as exc:  # nested too deeply, a number no run holds
+        raise _corrupt(f"stored run {entry} cannot be used: {exc.what} (at {exc.key})",
+                       store, entry) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         # A file cut short (a killed upload, a full disk) no longer ends its top object.

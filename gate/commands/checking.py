@@ -70,11 +70,14 @@ def judge(
     runner: Runner | None = None,
     baseline: BaselineRequest | None = None,
     allow_incomplete: bool = False,
+    notes: tuple[str, ...] = (),
 ) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
-    and an existing `report_dir`."""
+    and an existing `report_dir`; `notes` are the run's own warnings for the reports."""
     require_checks(rules, with_baseline=baseline is not None)
     measured = loader.load(results)
+    if notes:
+        measured = replace(measured, warnings=(*measured.warnings, *notes))
     verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
     # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
     if baseline is not None:

@@ -98,6 +98,7 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
         runner=runner,
         baseline=_baseline_request(config),
+        notes=result.warnings,
     )
     if config.save_baseline is not None:
         entry, _ = save(parse_spec(config.save_baseline),

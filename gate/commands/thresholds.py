@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from gate.errors import UserError
-from gate.files import atomic
+from gate.files import atomic, jsontext
 from gate.results import loader
 from gate.thresholds import init as init_file
 from gate.thresholds.parser import json_schema, parse
@@ -64,7 +64,8 @@ def _write_schema(path: Path) -> None:
     if path.exists():
         try:
             ours = (
-                json.loads(path.read_text(encoding="utf-8")).get("title") == json_schema()["title"]
+                jsontext.loads(path.read_text(encoding="utf-8")).get("title")
+                == json_schema()["title"]
             )
         except (OSError, ValueError, AttributeError):
             ours = False

@@ -1,21 +1,32 @@
 """Decode a JSON document we did not write ourselves, within bounds.
 
 `json.loads` alone lets hostile or damaged files through as tracebacks or as values no
-later step can handle: nesting 100,000 deep (RecursionError), a number of 5,000 digits
-(ValueError), `NaN` and `Infinity` (not JSON, but accepted), a number such as 10^400
-that no float holds, lone surrogates (`"\\ud800"`, which no report file can encode).
-`loads` turns each into a `JsonProblem` naming the key path; lone surrogates become
-U+FFFD, as the text was damaged rather than wrong.
+later step can handle: nesting 100,000 deep (RecursionError), an integer of 5,000 digits
+(ValueError), `NaN` and `Infinity` (not JSON, but accepted), a number such as 1e4000
+that no float holds (it becomes infinity) or a 4,001-digit integer, lone surrogates
+(`"\\ud800"`, which no report file can encode). `loads` turns each into a `JsonProblem`
+naming the place (a key path, or a line and column); lone surrogates become U+FFFD, as
+the text was damaged rather than wrong.
+
+Every JSON file the gate reads that a user, a fork or a store could have written goes
+through `loads`: results.json, Locust's --json-file, stored runs, verdict.json and
+pull-request.json read back by `comment`, GitHub's event payload. A JsonProblem is a
+ValueError, so a reader that tolerates a bad file (`except ValueError`) still does.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 from typing import Any
 
 MAX_NUMBER = 1e15  # beyond any count, time or timestamp a load test produces
 _SURROGATE = re.compile("[\\ud800-\\udfff]")
+# Python refuses to convert an integer of more than this many digits (a denial of
+# service guard, sys.get_int_max_str_digits), raising a ValueError that names a setting.
+_LONG_DIGITS = re.compile(r"\d{" + str(sys.get_int_max_str_digits() + 1) + ",}")
 
 
 class JsonProblem(ValueError):
@@ -35,12 +46,25 @@ def loads(text: str) -> Any:
         raise JsonProblem("it is nested too deeply") from None
     except json.JSONDecodeError:
         raise
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise JsonProblem(str(exc)) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise _long_number(text, exc) from None
     # A decoded string can hold a lone surrogate only from a `\u` escape or from one in
     # the text itself: without either (the usual case), no string needs repairing.
     repair = "\\u" in text or (not text.isascii() and _SURROGATE.search(text) is not None)
     return _clean(data, repair=repair)
+
+
+def _long_number(text: str, exc: ValueError) -> JsonProblem:
+    """The problem for an integer Python refused to convert, placed by line and column."""
+    found = _LONG_DIGITS.search(text)
+    if found is None:  # not the digit limit after all: the decoder's own words
+        return JsonProblem(str(exc))
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return JsonProblem(
+        f"it holds a {found.end() - found.start()}-digit number, beyond any plausible value",
+        key=f"line {line}, column {column}",
+    )
 
 
 def _refuse_constant(name: str) -> Any:
@@ -90,4 +114,8 @@ def _path(parent: str | None, slot: int | str) -> str:
 
 
 def _shown(value: float) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else f"a {len(str(value))}-digit number"
+    if isinstance(value, int):
+        return f"a {len(str(value))}-digit number"
+    if math.isinf(value):  # a literal such as 1e4000: no float holds it
+        return "a number too large for any float (such as 1e4000)"
+    return f"{value:.3g}"

@@ -10,13 +10,13 @@ in the job summary, and exit 0: commenting never changes the gate's outcome.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from gate.errors import UserError
+from gate.errors import UserError, location
+from gate.files import jsontext
 from gate.github import event, sticky
 from gate.github.api import ApiError, GitHubApi
 from gate.github.runner import (
@@ -101,12 +101,17 @@ def comment(  # noqa: PLR0911 (one early return per case that posts nothing)
 def _read_report(report_dir: Path) -> tuple[str, Mapping[str, Any]]:
     verdict_path = report_dir / VERDICT_FILE
     try:
-        verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
+        verdict = jsontext.loads(verdict_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"no {VERDICT_FILE} in {report_dir}", where=str(report_dir),
                         fix="pass the --report-dir of `locust-gate check` or `run`") from None
+    except jsontext.JsonProblem as exc:
+        raise UserError(f"{verdict_path} cannot be used: {exc.what}",
+                        where=location(str(verdict_path), key=exc.key),
+                        fix=_REPORT_FIX) from None
     except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read {verdict_path}: {exc}", where=str(verdict_path)) from None
+        raise UserError(f"cannot read {verdict_path}: {exc}", where=str(verdict_path),
+                        fix=_REPORT_FIX) from None
     if not isinstance(verdict, dict):
         raise UserError(f"{verdict_path} is not a verdict", where=str(verdict_path))
     comment_path = report_dir / COMMENT_FILE
@@ -136,7 +141,7 @@ def _target(request: Request, runner: Runner) -> tuple[int | None, str | None]:
     if not path.is_file() and run.event not in event.PR_EVENTS:
         return None, None  # the finished run was not for a pull request
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsontext.loads(path.read_text(encoding="utf-8"))
         number, head_sha = data["number"], data["head_sha"]
     except (OSError, ValueError, KeyError, TypeError):
         raise UserError(f"no usable {PULL_REQUEST_FILE} in the artifact {request.report_dir}",
@@ -151,6 +156,12 @@ def _target(request: Request, runner: Runner) -> tuple[int | None, str | None]:
     return number, run.head_sha
 
 
+_REPORT_FIX = ("pass the --report-dir written by `locust-gate check` or `run` (or the artifact "
+               "holding it), unmodified")
+_EVENT_FIX = ("run `comment` in the GitHub Actions job whose event it is; GITHUB_EVENT_PATH "
+              "must be the payload GitHub wrote")
+
+
 class _Refused(Exception):
     """The artifact does not belong to the workflow run or pull request: no comment."""
 
@@ -159,10 +170,15 @@ def _payload(runner: Runner) -> Mapping[str, Any]:
     if runner.event_path is None:
         return {}
     try:
-        data = json.loads(runner.event_path.read_text(encoding="utf-8"))
+        data = jsontext.loads(runner.event_path.read_text(encoding="utf-8"))
+    except jsontext.JsonProblem as exc:
+        place = location(str(runner.event_path), key=exc.key)
+        raise UserError(f"the event payload {runner.event_path} cannot be used: {exc.what}",
+                        where=f"GITHUB_EVENT_PATH ({place})",
+                        fix=_EVENT_FIX) from None
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read the event payload {runner.event_path}: {exc}",
-                        where="GITHUB_EVENT_PATH") from None
+                        where="GITHUB_EVENT_PATH", fix=_EVENT_FIX) from None
     return data if isinstance(data, dict) else {}
 
 

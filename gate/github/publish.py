@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from gate.core.rules import Level
 from gate.core.verdict import Outcome, Verdict
 from gate.errors import HarnessError, exit_code
+from gate.files import jsontext
 from gate.github import event
 from gate.github.runner import (
     Runner,
@@ -118,7 +119,7 @@ def _payload(runner: Runner) -> Mapping[str, Any]:
     if runner.event_path is None:
         return {}
     try:
-        data = json.loads(runner.event_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = jsontext.loads(runner.event_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # JsonProblem too (nested too deeply, a huge number)
         return {}  # no pull request file then; the comment step reports the bad payload
     return data if isinstance(data, dict) else {}

@@ -3,9 +3,14 @@
 Only when the gate starts the backend (`start`) are its ports checked first (a UserError,
 nothing started) and its output kept in OUTPUT/backend.log. The health target is `health`,
 or a TCP connect to the host's port when the gate starts the backend. Each failure is a
-HarnessError at its stage: "start" (it could not start, or exited before it was healthy),
+HarnessError at its stage: "start" (it could not start, or exited non-zero before it was healthy),
 "health" (not healthy in time), "backend" (it died during the load test: a harness
 failure, not a latency regression).
+
+A start command that exits 0 has daemonised (`docker compose up -d`, `pg_ctl start`,
+`gunicorn --daemon`): the wait for health goes on until `health-timeout`, the daemon's
+processes carry the run's mark (`gate.harness.sweep`), so they are watched during the
+load and stopped at the end like the rest.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gate.errors import HarnessError, UserError
-from gate.harness import health, process
+from gate.harness import health, process, sweep
 from gate.harness.config import RunConfig
 
 
@@ -64,7 +69,7 @@ def wait_until_healthy(config: RunConfig, backend: process.Managed | None, targe
         health.wait_healthy(
             target,
             timeout=config.health_timeout,
-            exited=backend.poll if backend is not None else None,
+            exited=(lambda: _failed(backend)) if backend is not None else None,
         )
     except health.BackendExited as exc:
         raise HarnessError(
@@ -76,9 +81,12 @@ def wait_until_healthy(config: RunConfig, backend: process.Managed | None, targe
             log_tail=process.tail(log) if log else None,
         ) from exc
     except health.HealthTimeout as exc:
+        daemonised = backend is not None and backend.poll() == 0
         raise HarnessError(
             f"the backend was not healthy after {exc.timeout:g}s: {target} "
-            f"(last probe: {exc.last})",
+            f"(last probe: {exc.last})"
+            + ("; the start command exited with code 0, so it was waited for as a daemon"
+               if daemonised else ""),
             stage="health",
             where=f"health: {target}" + (f" (backend output in {log})" if log else ""),
             fix="check that the start command listens where `health` points, and that the "
@@ -87,10 +95,36 @@ def wait_until_healthy(config: RunConfig, backend: process.Managed | None, targe
         ) from exc
 
 
+def _failed(backend: process.Managed) -> int | None:
+    """The start command's exit code when it failed; None while it runs or once it
+    exited 0 (it daemonised: health decides)."""
+    code = backend.poll()
+    return None if code == 0 else code
+
+
+def adopt_daemon(backend: process.Managed, mark: str) -> str | None:
+    """After health: when the start command exited 0, its daemon is whatever carries the
+    run's mark now (Locust has not started); remember it, so that the load test notices
+    its death. Returns what to tell the user, or None when the command still runs."""
+    if backend.poll() != 0:
+        return None
+    backend.daemons = tuple(sweep.marked(mark))
+    if not backend.daemons:
+        return ("the start command exited with code 0 and the backend is healthy, but no "
+                "process of this run serves it (a container or a service manager's?): the "
+                "gate cannot watch or stop it")
+    shown = "; ".join(sweep.describe(p) for p in backend.daemons)
+    return (f"the start command exited with code 0 and left a daemon: {shown} (watched "
+            "during the load test, stopped at the end)")
+
+
 def crashed(config: RunConfig, backend: process.Managed, code: int) -> HarnessError:
     """The error for a backend that exited with `code` while Locust was running."""
+    what = (f"the backend's daemon ({len(backend.daemons)} process(es) left by the start "
+            "command) ended" if backend.daemons else
+            f"the backend exited with {process.describe_exit(code)}")
     return HarnessError(
-        f"the backend exited with {process.describe_exit(code)} during the load test",
+        f"{what} during the load test",
         stage="backend",
         where=f"start: {config.start} (output in {backend.log_path})",
         fix=_log_fix(backend.log_path, "this is a harness failure, not a regression: "

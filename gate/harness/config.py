@@ -197,6 +197,7 @@ class _Sources:
             from_flag=from_flag,
             base=self.cwd if from_flag else self.config_base,
             placeholders=placeholders,
+            file=str(self.source) if self.source is not None and origin == "file" else None,
             output_dir=output_dir,
             owned_options=self.owned,
         )

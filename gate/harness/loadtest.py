@@ -4,11 +4,20 @@ Locust's output goes to OUTPUT/locust.log and is copied to the progress stream. 
 runs, the backend is watched: its death is the stage "backend" (`gate.harness.backend`).
 Locust still running at the plan's deadline, exiting non-zero, or exiting without
 results.json is the stage "locust".
+
+Except for one case: Locust's own report writers (the --csv writer, the --html writer,
+its final table) run as greenlets, and one that raises makes Locust exit 2 at the end
+(a name with a lone surrogate, which the CSV writer cannot encode; an entry made by
+`stats.get(name, None)`, which the HTML writer cannot sort). The gate plugin writes
+results.json before those run, so when it says the load test ended on its own, the run
+is judged from it, and the exit code becomes a warning in the reports
+(`locust_warning`), never a reason to throw the run away.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import TextIO
@@ -54,7 +63,7 @@ def watch(
                     managed.remember_tree()
             next_snapshot = time.monotonic() + 1.0
         code = locust.poll()
-        if backend is not None and (backend_code := backend.poll()) is not None:
+        if backend is not None and (backend_code := backend.ended()) is not None:
             process.stop(locust, grace=grace)
             raise crashed(config, backend, backend_code)
         if code is not None:
@@ -74,8 +83,12 @@ def watch(
         time.sleep(0.1)
 
 
-def require_results(code: int, *, results: Path, log: Path, plugin: Path) -> None:
-    """Locust's exit `code` was 0 and it wrote `results`, or a HarnessError says which not."""
+def require_results(code: int, *, results: Path, log: Path, plugin: Path) -> str | None:
+    """Locust's exit `code` was 0 and it wrote `results`, or a HarnessError says which not;
+    or it exited with an error after the plugin wrote the complete results: the warning
+    to report then."""
+    if code > 0 and _complete(results):
+        return locust_warning(code, log)
     if code != 0:
         raise HarnessError(
             f"Locust exited with {process.describe_exit(code)}",
@@ -94,3 +107,31 @@ def require_results(code: int, *, results: Path, log: Path, plugin: Path) -> Non
             fix=f"check that the gate plugin ({plugin}) was loaded; see the Locust log",
             log_tail=process.tail(log),
         )
+    return None
+
+
+def _complete(results: Path) -> bool:
+    """results.json is readable and says the load test ended on its own (not by a signal)."""
+    from gate.errors import UserError  # noqa: PLC0415 (only on this rare path)
+    from gate.results import resultsfile  # noqa: PLC0415
+
+    try:
+        return resultsfile.read(results).meta.completed is True
+    except UserError:
+        return False
+
+
+_ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b.*$", re.MULTILINE)
+_ERROR_CHARS = 300  # one line of Locust's traceback in a warning: bounded
+
+
+def locust_warning(code: int, log: Path) -> str:
+    """What the reports say when Locust exited `code` after writing complete results."""
+    errors = _ERROR_LINE.findall(process.tail(log, lines=200))
+    last = f" (the last error in {log.name}: {errors[-1][:_ERROR_CHARS]})" if errors else ""
+    return (
+        f"Locust exited with {process.describe_exit(code)} after the load test ended{last}: "
+        "one of its own report writers (CSV, HTML, its final table) or an event listener "
+        "failed. The gate plugin had written the complete results, so the run is judged "
+        "from results.json; Locust's own CSV and JSON files may be incomplete"
+    )

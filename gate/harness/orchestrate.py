@@ -13,13 +13,17 @@ started is stopped; each step's mechanics and error messages live in its own mod
 2. seed command -> HarnessError(stage="seed") with the tail of its output, also when it
    is still running after `seed-timeout` (`gate.harness.seed`);
 3. start the backend in its own session, output in OUTPUT/backend.log -> stage "start";
-4. health poll -> stage "health" on timeout, "start" if the backend exits meanwhile;
+4. health poll -> stage "health" on timeout, "start" if the start command exits non-zero
+   meanwhile (exiting 0 it daemonised: the poll goes on, and the daemon, found by the
+   mark, is watched and stopped like the backend);
 5. Locust headless with the gate plugin (`gate.harness.invocation`), output in
    OUTPUT/locust.log and on stderr; with a LoadTestShape (`gate.harness.shape`) no
    -u/-r/-t, and the deadline comes from the shape's stages or `max-run-time`;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
    failure, not a latency regression (`gate.harness.loadtest`);
-7. Locust exiting non-zero, or without results.json -> stage "locust";
+7. Locust exiting non-zero, or without results.json -> stage "locust"; unless the
+   plugin's results say the load test ended on its own: then one of Locust's own report
+   writers failed, and the run is judged with a warning (`RunResult.warnings`);
 8. stop Locust and the backend (whole process trees) in `finally`, always; then stop
    whatever else carries the run's environment mark (daemons that left the trees).
 
@@ -40,7 +44,13 @@ from typing import TextIO
 
 from gate.files import outputs
 from gate.harness import process, sweep
-from gate.harness.backend import check_ports, health_target, start_backend, wait_until_healthy
+from gate.harness.backend import (
+    adopt_daemon,
+    check_ports,
+    health_target,
+    start_backend,
+    wait_until_healthy,
+)
 from gate.harness.config import RunConfig
 from gate.harness.interrupts import SignalGuard
 from gate.harness.invocation import LoadPlan, locust_command, plan_load
@@ -67,6 +77,9 @@ class RunResult:
     # when there was no `start` command.
     backend_exit_code: int | None
     duration: float  # seconds, whole run including seed and startup
+    # What the reports must say besides the checks (Locust exited with an error after
+    # the plugin wrote complete results: one of its own report writers failed).
+    warnings: tuple[str, ...] = ()
 
 
 def orchestrate(
@@ -155,6 +168,7 @@ class _Run:
     locust: process.Managed | None = None  # None again once `watch` has stopped it
     backend_code: int | None = None
     locust_code: int = -1
+    warnings: tuple[str, ...] = ()
 
     @property
     def results(self) -> Path:
@@ -188,6 +202,8 @@ class _Run:
                 )
             self._wait_healthy()
             self.backend.remember_tree()
+            if (daemon := adopt_daemon(self.backend, self.mark)) is not None:
+                _say(self.progress, daemon)
         elif config.health:
             self._wait_healthy()
 
@@ -213,9 +229,12 @@ class _Run:
             self.config, self.locust, self.backend, deadline=self.plan.deadline, grace=STOP_GRACE
         )
         self.locust = None
-        require_results(
+        warning = require_results(
             self.locust_code, results=self.results, log=self.locust_log, plugin=self.plugin
         )
+        if warning is not None:
+            _say(self.progress, f"warning: {warning}")
+            self.warnings += (warning,)
 
     def stop(self) -> None:
         """Stop Locust (unless `watch` did) and the backend, whole trees, signals held."""
@@ -238,6 +257,7 @@ class _Run:
             backend_pid=self.backend.pid if self.backend is not None else None,
             backend_exit_code=self.backend_code,
             duration=time.monotonic() - self.began,
+            warnings=self.warnings,
         )
 
 

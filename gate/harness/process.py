@@ -42,6 +42,9 @@ class Managed:
     _log: IO[bytes] | None = None
     _pump: threading.Thread | None = None
     _seen: dict[int, psutil.Process] = field(default_factory=dict)
+    # A start command that daemonised (exited 0 once its daemon was running): the
+    # daemon's processes, found by the run's mark; None while the command itself runs.
+    daemons: tuple[psutil.Process, ...] | None = None
 
     @property
     def pid(self) -> int:
@@ -49,6 +52,15 @@ class Managed:
 
     def poll(self) -> int | None:
         return self.proc.poll()
+
+    def ended(self) -> int | None:
+        """The exit code once the backend is gone: the process itself, or for a command
+        that daemonised, 0 once every daemon process is gone too (a daemon whose
+        processes the mark cannot see, e.g. a container run by dockerd, never ends here)."""
+        code = self.proc.poll()
+        if code == 0 and self.daemons is not None:
+            return 0 if self.daemons and not _alive(self.daemons) else None
+        return code
 
     def remember_tree(self) -> None:
         """Record the current descendants, so that stop() still finds those that escape

@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from gate.errors import UserError
-from gate.files import outputs
+from gate.files import jsontext, outputs
 
 MARK_VARIABLE = "LOCUST_GATE_RUN"
 STATE_NAME = ".locust-gate-run.json"
@@ -202,7 +202,7 @@ def _write_state(fd: int, text: str) -> None:
 
 def _read_state(fd: int) -> tuple[str, int] | None:
     try:
-        data = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+        data = jsontext.loads(os.pread(fd, 4096, 0).decode("utf-8"))
         mark, pid = data["mark"], data["pid"]
     except (OSError, ValueError, TypeError, KeyError):
         return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.core.units import parse_seconds
-from gate.errors import UserError
+from gate.errors import UserError, location
 from gate.files import yamlfile
 from gate.harness.health import endpoint_of, is_url
 
@@ -36,6 +36,7 @@ class Given:
     from_flag: bool
     base: Path  # relative paths resolve here: the working directory for flags, else the file's
     placeholders: Mapping[str, str]  # {python}, {output}, {config_dir}
+    file: str | None  # the config file, when the value came from it
     output_dir: Path
     # Locust options that a setting (or the gate itself, "") owns: refused in locust-args.
     owned_options: Mapping[str, str]
@@ -228,28 +229,91 @@ def locust_args(value: object, given: Given) -> tuple[str, ...]:
 
 
 def env(value: object, given: Given) -> dict[str, str]:
-    """A mapping in the file; `KEY=VALUE` items as flags. Placeholders are expanded."""
+    """A mapping in the file; `KEY=VALUE` items as flags. Placeholders are expanded.
+
+    A value is never shown in an error, not even one of a malformed entry (it may be a
+    password in a database URL, and a CI log is read by many): errors name the entry's
+    line or position, and its key when the key is a valid name."""
     pairs = _env_flag_pairs(value, given) if given.from_flag else _env_file_pairs(value, given)
-    return {name: expand(val, given, quote=False) for name, val in pairs}
+    lines = value.key_lines if isinstance(value, yamlfile.Map) else {}
+    return {name: _env_value(name, val, given, lines.get(name)) for name, val in pairs}
+
+
+class EnvEntryError(ValueError):
+    """A `KEY=VALUE` entry that is not one; `what` says why without showing the entry."""
+
+    def __init__(self, what: str, *, key: str | None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.key = key  # the entry's key when it is a valid name (safe to show), else None
+
+
+def split_env_entry(entry: str) -> tuple[str, str]:
+    """`KEY=VALUE` -> (KEY, VALUE); EnvEntryError, which never holds the value, if not.
+    Shared by `--env` and the Action's `env` input (one entry per line)."""
+    name, sep, val = entry.partition("=")
+    if sep and _ENV_NAME.fullmatch(name):
+        return name, val
+    yaml_like = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:", entry)
+    if not sep and yaml_like:  # `DB_URL: postgres://...`, as in YAML
+        key = yaml_like[1]
+        raise EnvEntryError(f"{key} is written `{key}: value`; it needs `{key}=value`", key=key)
+    if not sep:
+        raise EnvEntryError("it has no `=`", key=None)
+    raise EnvEntryError(
+        "the text before `=` is not a valid environment variable name (letters, digits and "
+        "underscores, not starting with a digit)",
+        key=None,
+    )
+
+
+ENV_EXAMPLE = "DB_URL=postgres://db/app"  # what a fix shows instead of the user's entry
+
+
+def _env_value(name: str, val: str, given: Given, line: int | None) -> str:
+    """`val` with its placeholders expanded; an unknown one is named only by the key."""
+    if any(m.group() not in given.placeholders for m in _PLACEHOLDER.finditer(val)):
+        raise UserError(
+            f"the value of env {name} holds an unknown placeholder (a name in braces such as "
+            "{outptu}; the value is not printed)",
+            where=_env_where(given, name, line),
+            fix=f"the placeholders are {', '.join(given.placeholders)} (a shell variable "
+            "written ${NAME} is left to the shell)",
+        )
+    return expand(val, given, quote=False)
+
+
+def _env_where(given: Given, name: str | None, line: int | None = None) -> str:
+    """The place of one env entry: its line in the file and its key (when valid)."""
+    if given.file is None or line is None:
+        return given.where if name is None else f"{given.where} (entry {name})"
+    return location(given.file, line, f"env.{name}" if name is not None else "env")
 
 
 def _env_file_pairs(value: object, given: Given) -> list[tuple[str, str]]:
     if not isinstance(value, dict):
+        shown = "a text" if isinstance(value, str) else yamlfile.kind(value)
         raise given.fail(
-            f"env must be a mapping of NAME: value, got {yamlfile.kind(value)}",
+            f"env must be a mapping of NAME: value, got {shown} (not printed: it may hold "
+            "a secret)",
             "e.g.\n    env:\n      DB_URL: sqlite:///demo.db",
         )
+    lines = value.key_lines if isinstance(value, yamlfile.Map) else {}
     pairs = []
     for name, val in value.items():
+        line = lines.get(name)
         if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
-            raise given.fail(
-                f"env name {name!r} is not a valid environment variable name",
-                "use letters, digits and underscores",
+            raise UserError(
+                "an env key is not a valid environment variable name (the key and its value "
+                "are not printed)",
+                where=_env_where(given, None, line),
+                fix="use letters, digits and underscores, not starting with a digit",
             )
         if isinstance(val, dict | list) or val is None:
-            raise given.fail(
+            raise UserError(
                 f"env {name} must be a string or number, got {yamlfile.kind(val)}",
-                f'quote it: `{name}: "..."`',
+                where=_env_where(given, name, line),
+                fix=f'quote it: `{name}: "..."`',
             )
         pairs.append((name, str(val).lower() if isinstance(val, bool) else str(val)))
     return pairs
@@ -261,11 +325,16 @@ def _env_flag_pairs(value: object, given: Given) -> list[tuple[str, str]]:
     if not isinstance(value, list | tuple):
         raise given.fail("--env expects KEY=VALUE", "--env DB_URL=sqlite://")
     pairs = []
-    for entry in value:
-        name, sep, val = str(entry).partition("=")
-        if not sep or not _ENV_NAME.fullmatch(name):
-            raise given.fail(f"--env expects KEY=VALUE, got {entry!r}", "--env NAME=value")
-        pairs.append((name, val))
+    for number, entry in enumerate(value, start=1):
+        try:
+            pairs.append(split_env_entry(str(entry)))
+        except EnvEntryError as exc:
+            raise UserError(
+                f"--env #{number} (of {len(value)}) is not KEY=VALUE: {exc.what}; the value "
+                "is not printed",
+                where=f"{given.where}, #{number}" + (f" ({exc.key})" if exc.key else ""),
+                fix=f"pass --env {ENV_EXAMPLE}",
+            ) from None
     return pairs
 
 

@@ -170,6 +170,54 @@ def test_a_backend_that_exits_at_startup_is_reported_at_once(tmp_path: Path) -> 
     assert error_stage(gate_run) == "start"
 
 
+def _daemon_pid(tmp_path: Path) -> int:
+    """The daemon's pid, from the pidfile it wrote once listening."""
+    return int((tmp_path / "backend.pids").read_text().split()[0])
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_start_command_that_daemonises_is_waited_for_and_stopped(tmp_path: Path) -> None:
+    """`gunicorn --daemon` style: the start command double-forks a server and exits 0
+    before it listens; the gate waits for health, runs, and stops the daemon by its mark."""
+    config = write_config(tmp_path, port=backend.free_port(), backend_flags=("--daemonize",))
+    gate_run, code = run_gate(config)
+    assert code == 0, gate_run.stderr + gate_run.stdout
+    assert gate_run.verdict()["verdict"] == "pass"
+    assert "the start command exited with code 0 and left a daemon: pid " in gate_run.stderr
+    assert "left in the background by the seed or start command" in gate_run.stderr
+    assert _gone(_daemon_pid(tmp_path))
+
+
+def test_a_daemon_that_never_gets_healthy_is_the_health_timeout(tmp_path: Path) -> None:
+    config = write_config(tmp_path, port=backend.free_port(), health_timeout="2s",
+                          backend_flags=("--daemonize", "--never-healthy"))
+    began = time.monotonic()
+    gate_run, code = run_gate(config)
+    assert code == 2, gate_run.stderr
+    assert 2.0 <= time.monotonic() - began < 15  # waited for the timeout, not less
+    assert "was not healthy after 2s" in gate_run.stderr
+    assert "the start command exited with code 0, so it was waited for as a daemon" in (
+        gate_run.stderr)
+    assert error_stage(gate_run) == "health"
+    assert _gone(_daemon_pid(tmp_path))
+
+
+def test_a_daemon_dying_during_the_load_is_a_harness_failure(tmp_path: Path) -> None:
+    config = write_config(tmp_path, port=backend.free_port(), run_time="4s",
+                          backend_flags=("--daemonize", "--die-after", "2"))
+    gate_run, code = run_gate(config)
+    assert code == 2, gate_run.stderr
+    assert "the backend's daemon (1 process(es) left by the start command) ended during the " \
+        "load test" in gate_run.stderr
+    assert error_stage(gate_run) == "backend"
+
+
 def test_a_backend_dying_during_the_load_is_a_harness_failure(tmp_path: Path) -> None:
     config = write_config(
         tmp_path,

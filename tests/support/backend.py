@@ -3,6 +3,7 @@
     python tests/support/backend.py --port P [--never-healthy] [--die-after SECONDS]
         [--spawn-child [--child-new-session]] [--ignore-sigterm] [--pidfile PATH]
         [--delay SECONDS]
+        [--daemonize]
 
 Normal: GET /health answers 200, any other path 200 at once.
 --never-healthy      /health answers 503 forever.
@@ -12,6 +13,8 @@ Normal: GET /health answers 200, any other path 200 at once.
 --ignore-sigterm     ignore SIGTERM (the gate must SIGKILL after its grace period).
 --pidfile PATH       write "<our pid> <child pid or 0>" there once listening.
 --delay S            every answer but /health waits S seconds first (a slower release).
+--daemonize          double-fork and setsid first, as `gunicorn --daemon` does: the
+                     command exits 0 at once, the daemon listens half a second later.
 """
 
 from __future__ import annotations
@@ -61,6 +64,17 @@ class Handler(BaseHTTPRequestHandler):
         pass  # keep backend.log short: only our own lines
 
 
+def daemonize() -> None:
+    """The classic double fork: the command's own process exits 0, the daemon is
+    re-parented to init in a session of its own."""
+    if os.fork() > 0:
+        os._exit(0)
+    os.setsid()
+    if os.fork() > 0:
+        os._exit(0)
+    time.sleep(0.5)  # listening only after the command has exited: health must wait
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -71,7 +85,10 @@ def main() -> None:
     parser.add_argument("--ignore-sigterm", action="store_true")
     parser.add_argument("--pidfile", type=Path)
     parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--daemonize", action="store_true")
     args = parser.parse_args()
+    if args.daemonize:
+        daemonize()
 
     if args.ignore_sigterm:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
