@@ -45,6 +45,14 @@ def test_store_strings() -> None:
         parse_spec("baseline.yml")
     with pytest.raises(UserError, match="branch name"):
         parse_spec("git:bad branch")
+    # Credentials never reach the text; git still gets the URL as given.
+    spec = parse_spec("git:data@https://user:p@ss%40w0rd@host.example/r.git")
+    assert spec.text == "git:data@https://host.example/r.git"
+    assert spec.remote == "https://user:p@ss%40w0rd@host.example/r.git"
+    assert spec.remote_label == "https://host.example/r.git"
+    for bad in ("git:..", "git:a..b", "git:x.lock", "git:-x"):
+        with pytest.raises(UserError, match="branch name"):
+            parse_spec(bad)
 
 
 def test_a_stored_run_round_trips_without_the_series(tmp_path: Path) -> None:
