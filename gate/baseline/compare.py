@@ -172,6 +172,14 @@ def _comparable(
 ) -> tuple[list[StoredRun], list[str]]:
     mine = current.meta.fingerprint
     warnings: list[str] = []
+    unknown = [run.entry or "(unnamed)" for run in history if run.fingerprint is None]
+    if mine is not None and unknown:  # compared, but never silently
+        warnings.append(
+            f"{len(unknown)} of {len(history)} baseline runs carry no fingerprint (saved from "
+            "a CSV or json-file): the gate cannot tell whether they were made with this "
+            f"locustfile and load; compared anyway: {', '.join(unknown[:5])}"
+            + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        )
     if mine is None or all(run.fingerprint is None for run in history):
         warnings.append(
             "compared without a fingerprint (the run or its baseline came from a CSV or "

@@ -22,7 +22,9 @@ from gate.baseline.store import (
     Kind,
     Store,
     StoreSpec,
+    check_branch,
     check_keep,
+    ordered,
 )
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.core.model import Results
@@ -71,7 +73,7 @@ def load_baseline(spec: StoreSpec, *, branch: str | None, limit: int) -> Loaded:
             return Loaded(runs=(store.read(entries[0]),), branch=None)
         chosen = pick_branch([e.branch for e in entries], wanted=branch,
                              current=gitstore.current().branch)
-        mine = sorted((e for e in entries if e.branch == chosen), key=lambda e: e.name)
+        mine = ordered([e for e in entries if e.branch == chosen])
         runs = tuple(store.read(e) for e in mine[-limit:])
         return Loaded(runs=runs, branch=chosen)
 
@@ -103,6 +105,7 @@ def make_run(results: Results, git: GitInfo | None = None) -> StoredRun:
 def save(spec: StoreSpec, run: StoredRun, keep: int) -> tuple[Entry, list[Entry]]:
     """Store `run`; return its entry and the entries the cap dropped."""
     check_keep(keep)
+    check_branch(run.git.branch, where="--branch / GITHUB_HEAD_REF / GITHUB_REF_NAME")
     if spec.kind is Kind.FILE:
         return FileStore(spec).save(run), []
     if spec.kind is Kind.DIR:
@@ -150,7 +153,7 @@ def entry_named(entries: Sequence[Entry], name: str | None, store: str) -> Entry
         raise UserError(f"the store {store} holds no runs", where=f"store {store}",
                         fix=f"save one: locust-gate baseline save RESULTS --store {store}")
     if name is None:
-        return max(entries, key=lambda e: Path(e.name).name)
+        return ordered(entries)[-1]
     hits = [e for e in entries if name in (e.name, Path(e.name).name, Path(e.name).stem)]
     hits = hits or [e for e in entries if Path(e.name).name.startswith(name)]
     if len(hits) == 1:

@@ -15,7 +15,8 @@ RESULTS keeps per endpoint the exact histogram, counts, failures, min/max/sum, t
 run's metadata and fingerprint and its source (plugin, json-file, csv); the per-second
 series and the per-second request counts are dropped to keep stores small (a run of
 the demo is ~5 KB; docs/benchmarks.md has the figures). `git.time` is the commit time
-when known. Reading refuses another schema and a newer version with a fix-it message.
+when known. Reading refuses another schema and a newer version with a fix-it message,
+and a run that contradicts itself (`gate.results.sanity`, as `check` does for results).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from gate.core.model import Results
 from gate.errors import UserError
 from gate.files import jsontext
-from gate.results import resultsfile
+from gate.results import resultsfile, sanity
 
 SCHEMA = "locust-gate/stored-run"
 VERSION = 1
@@ -120,6 +121,7 @@ def loads(text: str | bytes, *, store: str, entry: str) -> StoredRun:
         )
     try:
         results = resultsfile.from_dict(data.get("results"), file=f"{store}:{entry}")
+        sanity.check(results, f"{store}:{entry}")  # read with the care `check` takes
         git = _git_in(data.get("git"))
         saved_at = _number(data.get("saved_at"), "saved_at")
         warmup = data.get("warmup_s")

@@ -44,7 +44,7 @@ def save(results: Path, store: str, keep: int, branch: str | None, commit: str |
         run = replace(run, git=replace(run.git, branch=branch or run.git.branch,
                                        commit=commit or run.git.commit))
     entry, dropped = ops.save(spec, run, keep)
-    click.echo(f"locust-gate: saved {entry.name} in {store} "
+    click.echo(f"locust-gate: saved {entry.name} in {spec.text} "
                f"({measured.total.num_requests:,} requests, {measured.source.value})")
     for old in dropped:
         click.echo(f"locust-gate: dropped {old.name} (keeping {keep} per branch)")
@@ -59,12 +59,12 @@ def list_(store: str) -> int:
     with opened(spec) as opened_store:
         entries = opened_store.entries()
         if not entries:
-            click.echo(f"{store}: no runs")
+            click.echo(f"{spec.text}: no runs")
             return 0
         for name in sorted({e.branch for e in entries}):
             mine = [e for e in entries if e.branch == name]
             label = "" if spec.kind is Kind.FILE else f" (branch {escape.console(name)})"
-            click.echo(f"{store}{label}: {len(mine)} run(s)")
+            click.echo(f"{spec.text}{label}: {len(mine)} run(s)")
             for entry in mine:
                 run = opened_store.read(entry)
                 click.echo(f"  {escape.console(entry.name)}  {ops.describe(run)}")
@@ -78,7 +78,7 @@ def show(entry: str | None, store: str) -> int:
     """Show one stored run (ENTRY as `list` prints it; the newest by default)."""
     spec = parse_spec(store)
     with opened(spec) as opened_store:
-        chosen = ops.entry_named(opened_store.entries(), entry, store)
+        chosen = ops.entry_named(opened_store.entries(), entry, spec.text)
         run = opened_store.read(chosen)
     meta = run.results.meta
     click.echo(f"entry:       {escape.console(chosen.name)}")
@@ -111,6 +111,6 @@ def prune(store: str, keep: int) -> int:
     dropped = ops.prune(spec, keep)
     for old in dropped:
         click.echo(f"locust-gate: dropped {escape.console(old.name)}")
-    click.echo(f"locust-gate: pruned {store}: {len(dropped)} run(s) dropped, at most {keep} "
+    click.echo(f"locust-gate: pruned {spec.text}: {len(dropped)} run(s) dropped, at most {keep} "
                "kept per branch")
     return 0

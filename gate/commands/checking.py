@@ -152,7 +152,7 @@ def _with_baseline(
     spec = parse_spec(request.store)
     loaded = load_baseline(spec, branch=request.branch, limit=relative.history)
     result = compare(
-        measured, loaded.runs, relative, store=request.store,
+        measured, loaded.runs, relative, store=spec.text,  # credentials removed
         on_inconclusive=rules.on_inconclusive, allow_mismatch=request.allow_mismatch,
     )
     notes = tuple(result.warnings)

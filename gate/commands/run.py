@@ -101,10 +101,9 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         notes=result.warnings,
     )
     if config.save_baseline is not None:
-        entry, _ = save(parse_spec(config.save_baseline),
-                        make_run(load_results(result.results)), config.keep)
-        click.echo(f"locust-gate: saved this run as {entry.name} in {config.save_baseline}",
-                   err=True)
+        spec = parse_spec(config.save_baseline)
+        entry, _ = save(spec, make_run(load_results(result.results)), config.keep)
+        click.echo(f"locust-gate: saved this run as {entry.name} in {spec.text}", err=True)
     click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)
 

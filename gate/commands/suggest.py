@@ -21,7 +21,9 @@ from gate.errors import UserError
 @click.option("--last", type=int, default=20, show_default=True, help="How many runs to use.")
 def suggest(*, store: str, branch: str | None, last: int) -> int:
     """Print a thresholds file whose limits come from the noise band of the stored runs."""
-    loaded = load_baseline(parse_spec(store), branch=branch, limit=max(1, last))
+    spec = parse_spec(store)
+    store = spec.text  # what is shown: without the credentials a URL may carry
+    loaded = load_baseline(spec, branch=branch, limit=max(1, last))
     if len(loaded.runs) < MIN_HISTORY_FOR_BAND:
         raise UserError(
             f"the store {store} holds {len(loaded.runs)} run(s); suggestions need at least "

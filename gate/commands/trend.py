@@ -27,7 +27,9 @@ def trend(
     """Print p50, p95, rps and fail ratio of the last runs per endpoint and flag step
     changes (the last 3 runs all beyond the noise band of the runs before). Exit 0, or 1
     with --fail-on-step when a step change was flagged."""
-    loaded = load_baseline(parse_spec(store), branch=branch, limit=max(1, last))
+    spec = parse_spec(store)
+    store = spec.text  # what is shown: without the credentials a URL may carry
+    loaded = load_baseline(spec, branch=branch, limit=max(1, last))
     if not loaded.runs:
         raise UserError(f"the store {store} holds no runs", where=f"store {store}",
                         fix=f"save some: locust-gate baseline save RESULTS --store {store}")

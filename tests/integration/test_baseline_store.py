@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from gate.baseline import ops, stored
-from gate.baseline.store import DirStore, Entry, Kind, parse_spec, to_prune
+from gate.baseline.store import DirStore, Entry, Kind, entry_name, ordered, parse_spec, to_prune
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.commands.suggest import suggest
 from gate.core.rules import Level, Metric
@@ -46,6 +46,14 @@ def test_store_strings() -> None:
         parse_spec("baseline.yml")
     with pytest.raises(UserError, match="branch name"):
         parse_spec("git:bad branch")
+    # Credentials never reach the text; git still gets the URL as given.
+    spec = parse_spec("git:data@https://user:p@ss%40w0rd@host.example/r.git")
+    assert spec.text == "git:data@https://host.example/r.git"
+    assert spec.remote == "https://user:p@ss%40w0rd@host.example/r.git"
+    assert spec.remote_label == "https://host.example/r.git"
+    for bad in ("git:..", "git:a..b", "git:x.lock", "git:-x"):
+        with pytest.raises(UserError, match="branch name"):
+            parse_spec(bad)
 
 
 def test_a_stored_run_round_trips_without_the_series(tmp_path: Path) -> None:
@@ -89,10 +97,17 @@ def test_dir_store_saves_names_and_caps(tmp_path: Path) -> None:
     index = json.loads((tmp_path / "index.json").read_text())
     assert len(index["runs"]) == 4 and {r["branch"] for r in index["runs"]} == {
         "main", "feature/x"}
-    # Same second, same commit (a rerun): a second entry, not an overwrite.
+    # The same run saved twice (a rerun): a second entry, not an overwrite.
     first = store.save(a_run(end=100), keep=10)[0].name
     second = store.save(a_run(end=100), keep=10)[0].name
-    assert first != second and second.endswith("-2.json")
+    assert first != second
+    # Saved in the same millisecond: numbered, and the number orders (2 after 1, 10 after 9).
+    taken: list[str] = []
+    for _ in range(11):
+        taken.append(entry_name(a_run(), taken, saved=1.0))
+    assert taken[1].endswith("-abc123-2.json") and taken[10].endswith("-abc123-11.json")
+    entries = [Entry(name=n, branch="main") for n in reversed(taken)]
+    assert [e.name for e in ordered(entries)] == taken
 
 
 def test_prune_decision_keeps_the_newest_per_branch() -> None:
