@@ -73,7 +73,7 @@ def read_pull(report_dir: Path) -> PullClaim | None:
     if not path.exists() and not path.is_symlink():
         return None
     data = _document(path)
-    reader = _Reader(path, data)
+    reader = _Reader(path=path)
     number = reader.integer("number", data.get("number"), low=1, high=MAX_PULL_NUMBER)
     head = reader.text("head_sha", data.get("head_sha"), limit=64)
     if not _SHA.fullmatch(head):
@@ -90,7 +90,7 @@ def read_verdict(report_dir: Path, *, run: WorkflowRun, links: review.Links | No
                         fix="download the artifact the first stage uploaded (the Action's "
                             "artifact-name, or `locust-gate check --report-dir`)")
     data = _document(path)
-    reader = _Reader(path, data)
+    reader = _Reader(path=path)
     claimed = reader.enum("verdict", data.get("verdict"), Status)
     if claimed is Status.ERROR:  # the worst verdict: no conclusion makes it look better
         return _error_reading(reader, data)
@@ -118,9 +118,9 @@ def _believable(claimed: Status, run: WorkflowRun) -> tuple[Status, str]:
     the run's conclusion comes from GitHub, the claim from the pull request's code."""
     if claimed in (Status.PASS, Status.WARN) and run.conclusion != "success":
         return Status.FAIL, (
-            f"The workflow run concluded {run.conclusion or 'without a conclusion'}, but its "
-            f"verdict.json says {claimed.value.upper()}: shown as failed. Read the workflow "
-            "run's log for what failed.")
+            f"The workflow run concluded {run.conclusion or 'nothing'}, but its verdict.json "
+            f"says {claimed.value.upper()}: shown as failed. Read the workflow run's log for "
+            "what failed.")
     return claimed, ""
 
 
@@ -161,8 +161,8 @@ def _check(reader: _Reader, where: str, raw: Any) -> Check:
         method="", name="",
         metric=reader.text(f"{where}.metric", item.get("metric"), limit=40),
         unit=reader.enum(f"{where}.unit", item.get("unit"), Unit),
-        measured=reader.number(f"{where}.measured", item.get("measured"), optional=True),
-        limit=reader.number(f"{where}.limit", item.get("limit"), optional=True),
+        measured=reader.optional_number(f"{where}.measured", item.get("measured")),
+        limit=reader.optional_number(f"{where}.limit", item.get("limit")),
         bound=reader.enum(f"{where}.bound", item.get("bound", "max"), Bound),
         outcome=reader.enum(f"{where}.outcome", item.get("outcome"), Outcome),
         level=None if level is None else reader.enum(f"{where}.level", level, Level),
@@ -178,8 +178,7 @@ def _comparison(reader: _Reader, where: str, raw: Any) -> Comparison | None:
     return Comparison(
         baseline=reader.number(f"{where}.baseline", item.get("baseline")),
         change=reader.number(f"{where}.change", item.get("change")),
-        change_ratio=reader.number(f"{where}.change_ratio", item.get("change_ratio"),
-                                   optional=True),
+        change_ratio=reader.optional_number(f"{where}.change_ratio", item.get("change_ratio")),
     )
 
 
@@ -193,7 +192,7 @@ def _baseline(reader: _Reader, raw: Any) -> BaselineRef | None:
         commit=None if commit is None else reader.text("baseline.commit", commit, limit=64),
         branch=None if branch is None else reader.text("baseline.branch", branch,
                                                        limit=MAX_TEXT),
-        time=reader.number("baseline.time", item.get("time"), optional=True),
+        time=reader.optional_number("baseline.time", item.get("time")),
         runs=reader.integer("baseline.runs", item.get("runs", 1), high=10_000),
     )
 
@@ -240,13 +239,12 @@ def _document(path: Path) -> Mapping[str, Any]:
     return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Reader:
-    """Typed, bounded reads of one document's values; a bad one is a `UserError` naming
-    the file and the key."""
+    """Typed, bounded reads of the values of the document at `path`; a bad one is a
+    `UserError` naming the file and the key."""
 
     path: Path
-    data: Mapping[str, Any]
 
     def problem(self, key: str, what: str) -> UserError:
         return UserError(f"the artifact's {self.path.name}: `{key}` {what}",
@@ -261,10 +259,11 @@ class _Reader:
             raise self.problem(key, f"is {_shown(value)}, not between {low} and {high:,}")
         return value
 
+    def optional_number(self, key: str, value: Any) -> float | None:
+        return None if value is None else self.number(key, value)
+
     def number(self, key: str, value: Any, *, low: float = -jsontext.MAX_NUMBER,
-               high: float = jsontext.MAX_NUMBER, optional: bool = False) -> Any:
-        if value is None and optional:
-            return None
+               high: float = jsontext.MAX_NUMBER) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.problem(key, f"is {_shown(value)}, not a number")
         if not low <= value <= high:
