@@ -17,7 +17,8 @@ from gate.github import posting, sticky
               help="The report dir of `check`/`run` (holds verdict.json and comment.md).")
 @click.option("--from-artifact", "artifact", type=click.Path(path_type=Path, file_okay=False),
               help="In a workflow_run workflow: the downloaded report dir of a pull request "
-                   "run (fork-safe; its PR number is checked against the run's head SHA).")
+                   "run (fork-safe: its PR number is checked against the run's head SHA, and "
+                   "the comment is re-rendered from its verdict.json).")
 @click.option("--comment-id", default=sticky.DEFAULT_ID, show_default=True,
               help="Tells apart the comments of several gates on one pull request.")
 @click.option("--mode", type=click.Choice([m.value for m in sticky.Mode]),
@@ -30,6 +31,12 @@ from gate.github import posting, sticky
                    "editing it.")
 @click.option("--token", envvar="GITHUB_TOKEN", default="", show_default=False,
               show_envvar=True, help="GitHub token with pull-requests: write.")
+@click.option("--bot-login", envvar="LOCUST_GATE_BOT_LOGIN", default=sticky.DEFAULT_BOT,
+              show_default=True, show_envvar=True,
+              help="Who the token posts as when GitHub will not say (GET /user is refused "
+                   "to installation tokens): github-actions[bot] for a workflow's "
+                   "GITHUB_TOKEN, the App's name (my-app or my-app[bot]) for a GitHub App's "
+                   "token. Only comments by the token's own identity are ever edited.")
 def comment(**options: Any) -> int:
     """Post the report as one comment on the pull request, edited on every run.
 
@@ -49,5 +56,6 @@ def comment(**options: Any) -> int:
         token=options["token"] or "",
         replace=options["hide_old"],
         from_artifact=artifact is not None,
+        bot_login=options["bot_login"] or sticky.DEFAULT_BOT,
     )
     return posting.comment(request, env=os.environ, out=sys.stdout)

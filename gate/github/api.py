@@ -1,5 +1,6 @@
-"""The one module that talks to GitHub's API (through PyGithub): list, create, edit and
-hide issue comments, and read a pull request's head.
+"""The one module that talks to GitHub's API (through PyGithub): who the token is, list,
+create, edit and hide issue comments (each with its author), and read a pull request's
+head.
 
 Every call is bounded: a 10 s timeout per request, at most 3 retries for 5xx answers and
 rate limits, honouring `Retry-After` up to 60 s (a longer wait is not waited for: the
@@ -10,7 +11,7 @@ comment is then given up, which never changes the gate's verdict). Errors come o
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,20 +23,38 @@ RETRIES = 3
 BACKOFF_S = 0.5  # urllib3 waits 0, 1, 2 s between retries of a 5xx answer
 MAX_WAIT_S = 60  # the longest Retry-After (or secondary rate limit wait) we honour
 PER_PAGE = 100
+# GitHub's answer when an installation token (a workflow's GITHUB_TOKEN, a GitHub App's)
+# may not do something: a fork's read-only token posting, or any of them asking GET /user.
+NOT_ACCESSIBLE = "Resource not accessible by integration"
 T = TypeVar("T")
 
 
 class ApiError(Exception):
-    """A GitHub call that failed. `status` is the HTTP status (0: no answer)."""
+    """A GitHub call that failed. `status` is the HTTP status (0: no answer);
+    `rate_limit_reset` the epoch second the used-up primary rate limit resets (None when
+    the answer was not about it)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, rate_limit_reset: int | None = None,
+                 ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.rate_limit_reset = rate_limit_reset
 
     @property
-    def forbidden(self) -> bool:
-        return self.status in (401, 403)
+    def not_accessible(self) -> bool:
+        """A read-only installation token (e.g. a fork pull request's GITHUB_TOKEN)."""
+        return self.status == 403 and self.message.startswith(NOT_ACCESSIBLE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Author:
+    """Who wrote a comment (or who a token is), as GitHub says: `user.login`, `user.id`
+    and whether `user.type` is "Bot". `id` is None for a bot known only by its login."""
+
+    login: str
+    id: int | None
+    bot: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +62,7 @@ class Existing:
     id: int
     body: str
     url: str
+    author: Author
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +100,21 @@ class GitHubApi:
 
     # --- calls --------------------------------------------------------------------------
 
+    def me(self) -> Author | None:
+        """Who the token is (GET /user); None when GitHub will not say, as for every
+        installation token (a workflow's GITHUB_TOKEN, a GitHub App's token)."""
+
+        def get() -> Author:
+            user = self._github.get_user()
+            return Author(login=user.login, id=user.id, bot=user.type == "Bot")
+
+        try:
+            return self._guard(get)
+        except ApiError as error:
+            if error.not_accessible:
+                return None
+            raise
+
     def comments(self, number: int) -> list[Existing]:
         """Every comment on the issue or pull request, through every page (`Link: next`)."""
 
@@ -88,16 +123,15 @@ class GitHubApi:
             found = []
             for comment in issue.get_comments():
                 self._comments[comment.id] = comment
-                found.append(Existing(id=comment.id, body=comment.body or "",
-                                      url=comment.html_url))
+                found.append(_existing(comment))
             return found
 
         return self._guard(fetch)
 
-    def create(self, number: int, body: str) -> str:
-        def post() -> str:
+    def create(self, number: int, body: str) -> Existing:
+        def post() -> Existing:
             issue = self._github.get_repo(self._repository, lazy=True).get_issue(number)
-            return str(issue.create_comment(body).html_url)
+            return _existing(issue.create_comment(body))
 
         return self._guard(post)
 
@@ -137,7 +171,8 @@ class GitHubApi:
                 details = [str(e.get("message") or e.get("code")) for e in errors
                            if isinstance(e, dict)]
                 message = "; ".join(filter(None, [message, *details]))
-            raise ApiError(exc.status, self._clean(message or f"HTTP {exc.status}")) from None
+            raise ApiError(exc.status, self._clean(message or f"HTTP {exc.status}"),
+                           rate_limit_reset=_rate_limit_reset(exc.headers)) from None
         except (RequestException, OSError) as exc:
             raise ApiError(0, self._clean(f"{type(exc).__name__}: {exc}")) from None
 
@@ -145,6 +180,22 @@ class GitHubApi:
         if self._token:
             text = text.replace(self._token, "***")
         return text[:500]
+
+
+def _existing(comment: IssueComment) -> Existing:
+    user = comment.user  # in every comment GitHub returns: no extra request
+    author = Author(login=user.login, id=user.id, bot=user.type == "Bot")
+    return Existing(id=comment.id, body=comment.body or "", url=comment.html_url,
+                    author=author)
+
+
+def _rate_limit_reset(headers: Mapping[str, Any] | None) -> int | None:
+    """When a used-up primary rate limit resets (`x-ratelimit-remaining: 0`)."""
+    lower = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    reset = lower.get("x-ratelimit-reset", "")
+    if lower.get("x-ratelimit-remaining") != "0" or not reset.isdigit() or len(reset) > 12:
+        return None
+    return int(reset)
 
 
 def _retry() -> Any:

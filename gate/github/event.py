@@ -23,6 +23,7 @@ class PullRequest:
 class WorkflowRun:
     """A `workflow_run` event: the finished run whose artifact is to be posted."""
 
+    id: int | None  # the run's id (links to it); None when the payload has no usable one
     head_sha: str
     head_repository: str | None
     event: str  # the event of the finished run ("pull_request" for the fork-safe flow)
@@ -56,7 +57,10 @@ def workflow_run(event_name: str, payload: Mapping[str, Any]) -> WorkflowRun | N
     run = payload.get("workflow_run")
     if not isinstance(run, Mapping) or not isinstance(run.get("head_sha"), str):
         return None
+    run_id = run.get("id")
+    usable_id = isinstance(run_id, int) and not isinstance(run_id, bool) and 0 < run_id < 2**63
     return WorkflowRun(
+        id=run_id if usable_id else None,
         head_sha=run["head_sha"],
         head_repository=_full_name(run.get("head_repository")),
         event=str(run.get("event", "")),

@@ -1,24 +1,28 @@
 """`locust-gate comment`: put the report in front of reviewers as one sticky PR comment.
 
-The flow (the decisions are pure, in `sticky`, `event`; the I/O is passed in):
-find the pull request from the event (no pull request: no API call at all), read the
-report dir, list the comments through every page to find ours by its marker, then create,
-edit, or hide and replace it, per `--mode`. A comment that cannot be posted (a fork's
-read-only token, 403, 404, 422, GitHub down) is a warning annotation plus the full report
-in the job summary, and exit 0: commenting never changes the gate's outcome.
+The flow (the decisions are pure, in `sticky`, `event`, `artifact`; the I/O is passed
+in): read the report dir (an artifact from another run is re-rendered from its
+verdict.json, `gate.github.artifact`), find the pull request from the event (no pull
+request: no API call at all), ask who the token is, list the comments through every page
+to find ours (our marker, written by the token's own identity: anyone can paste a
+marker), then create, edit, or hide and replace it, per `--mode`. A comment that cannot
+be posted (a bad token, a used-up rate limit, a fork's read-only token, 404, 422, GitHub
+down) is a warning annotation that says which, plus the full report in the job summary,
+and exit 0: commenting never changes the gate's outcome.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from gate.errors import UserError, location
 from gate.files import jsontext
-from gate.github import event, sticky
-from gate.github.api import ApiError, GitHubApi
+from gate.github import artifact, event, sticky
+from gate.github.api import ApiError, Author, GitHubApi
 from gate.github.runner import (
     Runner,
     append_summary,
@@ -28,17 +32,17 @@ from gate.github.runner import (
     write_outputs,
 )
 from gate.reports import escape
-from gate.reports.review import SUMMARY_LIMIT
+from gate.reports.review import COMMENT_LIMIT, SUMMARY_LIMIT, Links, error_markdown
 
 COMMENT_FILE = "comment.md"
-PULL_REQUEST_FILE = "pull-request.json"
-VERDICT_FILE = "verdict.json"
+VERDICT_FILE = artifact.VERDICT_FILE
 FORK_HELP = (
     "A pull request from a fork gets a read-only GITHUB_TOKEN. To comment on fork pull "
     "requests, upload the report dir as an artifact and post it from a workflow_run "
-    "workflow with `locust-gate comment --from-artifact DIR` (see the README). The full "
-    "report is in this job's summary."
+    "workflow with `locust-gate comment --from-artifact DIR` (see the README)."
 )
+# What `sticky.compose` adds before the body: the re-rendered body leaves room for it.
+_HEAD_ROOM = 200
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +53,14 @@ class Request:
     token: str
     replace: bool  # hide the old comment and post a new one instead of editing
     from_artifact: bool
+    bot_login: str = sticky.DEFAULT_BOT  # who an installation token posts as
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Report:
+    body: str
+    state_source: Mapping[str, Any]  # what `sticky.state_digest` reads
+    failing: bool
 
 
 ApiFactory = Callable[..., GitHubApi]
@@ -60,13 +72,16 @@ def comment(  # noqa: PLR0911 (one early return per case that posts nothing)
 ) -> int:
     """Post or update the comment; the exit code is 0 unless the input is unusable."""
     sticky.check_id(request.comment_id)
+    bot = Author(login=sticky.bot_login(request.bot_login), id=None, bot=True)
     runner = Runner.from_env(env)
-    body, verdict = _read_report(request.report_dir)
+    run = _workflow_run(runner) if request.from_artifact else None
+    report = _read_artifact(request.report_dir, runner, run) if run else _read_report(
+        request.report_dir)
     if request.mode is sticky.Mode.NEVER:
         out.write("locust-gate: --mode never: no comment\n")
         return 0
     try:
-        number, expected_head = _target(request, runner)
+        number, expected_head = _target(request, runner, run)
     except _Refused as refused:
         _refuse(out, str(refused))
         return 0
@@ -75,30 +90,28 @@ def comment(  # noqa: PLR0911 (one early return per case that posts nothing)
                   "no comment; the report is in the job summary\n")
         return 0
     if not request.token:
-        _cannot(out, runner, body, "no token: pass --token or set GITHUB_TOKEN "
+        _cannot(out, runner, report.body, "no token: pass --token or set GITHUB_TOKEN "
                 "(with `permissions: pull-requests: write`)", title="no GitHub token")
         return 0
     if not runner.repository:
-        _cannot(out, runner, body, "GITHUB_REPOSITORY is not set", title="no repository")
+        _cannot(out, runner, report.body, "GITHUB_REPOSITORY is not set", title="no repository")
         return 0
     api = api_factory(api_url=runner.api_url, token=request.token, repository=runner.repository)
     try:
         if expected_head is not None and not _verify(api, number, expected_head, out):
             return 0
-        _post(api, request, number=number, body=body, verdict=verdict, out=out, runner=runner)
+        me = api.me() or bot  # installation tokens may not ask: they post as the bot
+        _post(api, request, number=number, report=report, me=me, out=out, runner=runner)
     except ApiError as error:
-        if error.forbidden:
-            _cannot(out, runner, body, f"GitHub answered {error.status} "
-                    f"({error.message}). {FORK_HELP}", title="cannot comment on this pull request")
-        else:
-            _cannot(out, runner, body, f"GitHub answered {error.status or 'nothing'} "
-                    f"({error.message}); the comment was not posted", title="comment not posted")
+        title, why = _explain(error)
+        _cannot(out, runner, report.body, why, title=title)
     finally:
         api.close()
     return 0
 
 
-def _read_report(report_dir: Path) -> tuple[str, Mapping[str, Any]]:
+def _read_report(report_dir: Path) -> _Report:
+    """Our own report dir (this job wrote it): comment.md as `check` rendered it."""
     verdict_path = report_dir / VERDICT_FILE
     try:
         verdict = jsontext.loads(verdict_path.read_text(encoding="utf-8"))
@@ -118,42 +131,58 @@ def _read_report(report_dir: Path) -> tuple[str, Mapping[str, Any]]:
     if comment_path.is_file():
         body = comment_path.read_text(encoding="utf-8")
     else:  # a harness error writes verdict.json only
-        reasons = "; ".join(str(r) for r in verdict.get("reasons", []))[:2000]
-        body = (f"## 💥 Load test gate: **{str(verdict.get('verdict', 'error')).upper()}**\n\n"
-                f"{escape.markdown(reasons, limit=2000)}\n")
-    return body, verdict
+        error = verdict.get("error")
+        error = error if isinstance(error, dict) else {}
+        reasons = "; ".join(str(r) for r in verdict.get("reasons", []))
+        body = error_markdown(stage=str(error.get("stage") or "run"),
+                              what=str(error.get("message") or reasons),
+                              fix=str(error.get("fix") or ""))
+    failing = str(verdict.get("verdict")) in ("fail", "error")
+    return _Report(body=body, state_source=verdict, failing=failing)
 
 
-def _target(request: Request, runner: Runner) -> tuple[int | None, str | None]:
-    """The pull request number, and for --from-artifact the head SHA it must have.
-    Raises `_Refused` when the artifact does not belong to the workflow run."""
-    payload = _payload(runner)
-    if not request.from_artifact:
-        pr = event.pull_request(runner.event_name, payload)
-        return (pr.number, None) if pr else (None, None)
-    run = event.workflow_run(runner.event_name, payload)
+def _read_artifact(report_dir: Path, runner: Runner, run: event.WorkflowRun) -> _Report:
+    """Another run's report dir (a pull request's code made it): re-rendered."""
+    links = None
+    if run.id is not None and runner.in_actions:
+        links = Links.from_env({"GITHUB_SERVER_URL": runner.server_url,
+                                "GITHUB_REPOSITORY": runner.repository,
+                                "GITHUB_RUN_ID": str(run.id)})
+    reading = artifact.read_verdict(report_dir, run=run, links=links,
+                                    limit=COMMENT_LIMIT - _HEAD_ROOM)
+    return _Report(body=reading.body, state_source=reading.state_source,
+                   failing=reading.status.value in ("fail", "error"))
+
+
+def _workflow_run(runner: Runner) -> event.WorkflowRun:
+    run = event.workflow_run(runner.event_name, _payload(runner))
     if run is None:
         raise UserError(
             f"--from-artifact runs in a workflow_run workflow; this event is "
             f"{runner.event_name or 'unknown'}",
             fix="call it from `on: workflow_run` (see the README: comments on fork PRs)")
-    path = request.report_dir / PULL_REQUEST_FILE
-    if not path.is_file() and run.event not in event.PR_EVENTS:
-        return None, None  # the finished run was not for a pull request
-    try:
-        data = jsontext.loads(path.read_text(encoding="utf-8"))
-        number, head_sha = data["number"], data["head_sha"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise UserError(f"no usable {PULL_REQUEST_FILE} in the artifact {request.report_dir}",
-                        where=str(path),
+    return run
+
+
+def _target(request: Request, runner: Runner, run: event.WorkflowRun | None,
+            ) -> tuple[int | None, str | None]:
+    """The pull request number, and for --from-artifact the head SHA it must have.
+    Raises `_Refused` when the artifact does not belong to the workflow run."""
+    if run is None:
+        pr = event.pull_request(runner.event_name, _payload(runner))
+        return (pr.number, None) if pr else (None, None)
+    claim = artifact.read_pull(request.report_dir)
+    if claim is None:
+        if run.event not in event.PR_EVENTS:
+            return None, None  # the finished run was not for a pull request
+        raise UserError(f"no {artifact.PULL_REQUEST_FILE} in the artifact {request.report_dir}",
+                        where=str(request.report_dir / artifact.PULL_REQUEST_FILE),
                         fix="the first workflow runs `locust-gate check`/`run` on pull_request "
-                            "in Actions, which writes it into the report dir") from None
-    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
-        raise _Refused(f"the artifact's pull request number {number!r} is not a number")
-    if head_sha != run.head_sha:
-        raise _Refused(f"the artifact's head SHA {str(head_sha)[:40]!r} is not the head "
+                            "in Actions, which writes it into the report dir")
+    if claim.head_sha != run.head_sha:
+        raise _Refused(f"the artifact's head SHA {claim.head_sha} is not the head "
                        f"{run.head_sha} the workflow run was made for")
-    return number, run.head_sha
+    return claim.number, run.head_sha
 
 
 _REPORT_FIX = ("pass the --report-dir written by `locust-gate check` or `run` (or the artifact "
@@ -199,52 +228,82 @@ def _refuse(out: TextIO, why: str) -> None:
                       title="locust-gate: comment refused")], out)
 
 
-def _post(api: GitHubApi, request: Request, *, number: int, body: str,
-          verdict: Mapping[str, Any], out: TextIO, runner: Runner) -> None:
-    state = sticky.state_digest(verdict)
-    text = sticky.compose(body, comment_id=request.comment_id, state=state)
-    if request.from_artifact:
-        text = _defang_mentions(text)
-    bodies = {c.id: c.body for c in api.comments(number)}
-    found = sticky.find(bodies.items(), request.comment_id)
-    existing_state = sticky.state_of(bodies[found]) if found is not None else None
+def _post(api: GitHubApi, request: Request, *, number: int, report: _Report, me: Author,
+          out: TextIO, runner: Runner) -> None:
+    state = sticky.state_digest(report.state_source)
+    text = sticky.compose(report.body, comment_id=request.comment_id, state=state)
+    found, others = sticky.find(api.comments(number), request.comment_id, me)
+    if others:
+        authors = ", ".join(sorted({escape.console(c.author.login, limit=60) for c in others}))
+        out.write(f"locust-gate: ignored {len(others)} comment(s) with this gate's marker "
+                  f"not written by {escape.console(me.login, limit=60)} (by {authors})\n")
     decision = sticky.decide(
         mode=request.mode,
-        failing=str(verdict.get("verdict")) in ("fail", "error"),
-        existing_state=existing_state,
+        failing=report.failing,
+        existing_state=sticky.state_of(found.body) if found is not None else None,
         exists=found is not None,
         state=state,
         replace=request.replace,
     )
-    url = ""
     if decision.action is sticky.Action.SKIP:
         out.write(f"locust-gate: comment not changed: {decision.why}\n")
         return
     if decision.action is sticky.Action.EDIT and found is not None:
-        url = api.edit(found, text)
+        url = api.edit(found.id, text)
         out.write(f"locust-gate: comment updated: {url}\n")
-    elif decision.action is sticky.Action.REPLACE and found is not None:
-        api.minimize(found)
-        url = api.create(number, text)
-        out.write(f"locust-gate: old comment hidden, new comment: {url}\n")
     else:
-        url = api.create(number, text)
-        out.write(f"locust-gate: comment created: {url}\n")
+        if decision.action is sticky.Action.REPLACE and found is not None:
+            api.minimize(found.id)
+        created = api.create(number, text)
+        url = created.url
+        what = "old comment hidden, new comment" if found is not None else "comment created"
+        out.write(f"locust-gate: {what}: {url}\n")
+        _check_author(created.author, me, out)
     if runner.in_actions and runner.output is not None:
         write_outputs(runner.output, {"comment-url": url})
 
 
-def _defang_mentions(text: str) -> str:
-    """An artifact comes from a run we do not control (a fork): make sure no @mention in
-    it pings anyone (a zero-width space after every @)."""
-    return text.replace("@", "@\u200b").replace("@\u200b\u200b", "@\u200b")
+def _check_author(author: Author, me: Author, out: TextIO) -> None:
+    """The comment we created was not written by who we look for (a GitHub App token
+    without --bot-login): the next run would not find it, and post another."""
+    if sticky.is_ours(author, me):
+        return
+    login = escape.console(author.login, limit=100)
+    emit([command(
+        "warning", f"the comment was posted as {login}, but locust-gate takes as its own "
+        f"only comments by {escape.console(me.login, limit=100)}, so the next run will post "
+        f"another. With a GitHub App's token, set LOCUST_GATE_BOT_LOGIN={login} "
+        "(or --bot-login).", title="locust-gate: who posts the comment")], out)
+
+
+def _explain(error: ApiError) -> tuple[str, str]:
+    """A title and a message for an API error: each cause its own fix."""
+    said = f"GitHub answered {error.status or 'nothing'} ({error.message})"
+    if error.status == 401:
+        return "GitHub token refused", (
+            f"{said}: the token is invalid, expired or revoked. Pass a valid token "
+            "(GITHUB_TOKEN or --token; the Action's github-token input).")
+    if error.status in (403, 429) and error.rate_limit_reset is not None:
+        reset = datetime.fromtimestamp(error.rate_limit_reset, UTC)
+        return "GitHub rate limit", (
+            f"{said}: this token's API rate limit is used up until "
+            f"{reset:%Y-%m-%d %H:%M:%S} UTC; the comment was not posted.")
+    if error.not_accessible:
+        return "cannot comment on this pull request", f"{said}. {FORK_HELP}"
+    if error.status == 403:
+        return "cannot comment on this pull request", (
+            f"{said}: the token may not comment here; it needs "
+            "`permissions: pull-requests: write` (or issues: write).")
+    return "comment not posted", f"{said}; the comment was not posted"
 
 
 def _cannot(out: TextIO, runner: Runner, body: str, why: str, *, title: str) -> None:
-    """The comment could not be posted: say why (a warning annotation) and put the full
-    report in the job summary instead."""
-    emit([command("warning", why, title=f"locust-gate: {title}")], out)
-    if runner.step_summary is not None:
-        room = summary_room(runner.step_summary, SUMMARY_LIMIT)
-        if len(body.encode()) <= room:
-            append_summary(runner.step_summary, body)
+    """The comment could not be posted: put the full report in the job summary instead
+    (when there is one, and room), and say why, and where the report is."""
+    summary = runner.step_summary
+    written = summary is not None and len(body.encode()) <= summary_room(summary, SUMMARY_LIMIT)
+    if summary is not None and written:
+        append_summary(summary, body)
+    where = (" The full report is in this job's summary." if written else
+             " The report is in the report dir (and its artifact, if uploaded).")
+    emit([command("warning", why + where, title=f"locust-gate: {title}")], out)

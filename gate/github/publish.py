@@ -83,10 +83,7 @@ def publish_error(error: HarnessError, *, runner: Runner, root: str | None,
     """The harness failed: nothing was judged, but the job still says so in its summary,
     an error annotation and the outputs."""
     if runner.step_summary is not None:
-        text = (f"## 💥 Load test gate: **ERROR** ({escape.markdown(error.stage)})\n\n"
-                f"{escape.markdown(error.what, limit=2000)}\n")
-        if error.fix:
-            text += f"\nFix: {escape.markdown(error.fix, limit=1000)}\n"
+        text = review.error_markdown(stage=error.stage, what=error.what, fix=error.fix or "")
         if len(text.encode()) <= summary_room(runner.step_summary, review.SUMMARY_LIMIT):
             append_summary(runner.step_summary, text)
     emit([command("error", escape.console(error.what, limit=500),

@@ -1,9 +1,13 @@
 """Pure decisions about the one sticky comment: its hidden marker, the state it records,
-and what a run does to it (create, edit, hide and replace, or nothing) in each mode.
+whose it is, and what a run does to it (create, edit, hide and replace, or nothing) in
+each mode.
 
 The marker carries the comment id, so two gates on one pull request keep two comments;
 the state is a digest of the verdict and every check's outcome, so `on-change` can tell
 whether anything a reviewer cares about changed without parsing our own Markdown back.
+Anyone who can comment on a pull request can paste a marker and a state: a comment is
+ours only when the token's own identity wrote it (`is_ours`), and no body we post can
+hold a second marker (`compose` makes every `<!--` in it text).
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from enum import StrEnum
 from typing import Any
 
 from gate.errors import UserError
+from gate.github.api import Author, Existing
 from gate.reports.review import COMMENT_LIMIT
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _STATE = re.compile(r"<!-- locust-gate:state ([0-9a-f]{16}) -->")
-_ANY_MARKER = re.compile(r"<!-- locust-gate:[^>]*-->\n?")
+# A GitHub App's bot is `<app-slug>[bot]`; a person's login cannot hold `[`.
+_BOT_LOGIN = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]{0,99})(\[bot\])?")
 DEFAULT_ID = "default"
+DEFAULT_BOT = "github-actions[bot]"  # who a workflow's GITHUB_TOKEN posts as
 
 
 class Mode(StrEnum):
@@ -54,6 +61,26 @@ def check_id(comment_id: str) -> str:
     return comment_id
 
 
+def bot_login(name: str) -> str:
+    """The login an installation token posts as: `my-app` or `my-app[bot]` for a GitHub
+    App's token, `github-actions[bot]` (the default) for a workflow's GITHUB_TOKEN."""
+    found = _BOT_LOGIN.fullmatch(name.strip())
+    if not found:
+        raise UserError(
+            f"invalid bot login {name!r}", where="--bot-login (LOCUST_GATE_BOT_LOGIN)",
+            fix="name the GitHub App whose token posts the comment, e.g. my-app or "
+                "my-app[bot]; leave it empty for a workflow's GITHUB_TOKEN")
+    return f"{found.group(1)}[bot]"
+
+
+def is_ours(author: Author, me: Author) -> bool:
+    """Whether `author` is the token's own identity `me`: the same login and kind, and
+    the same id when GitHub told us ours (a bot named by login has none)."""
+    if author.login.casefold() != me.login.casefold() or author.bot != me.bot:
+        return False
+    return me.id is None or author.id == me.id
+
+
 def marker(comment_id: str) -> str:
     return f"<!-- locust-gate:comment id={check_id(comment_id)} -->"
 
@@ -72,10 +99,11 @@ def state_digest(verdict: Mapping[str, Any]) -> str:
 
 def compose(body: str, *, comment_id: str, state: str) -> str:
     """The comment: our marker and state first (hidden), then the body, within GitHub's
-    65,536 characters. Any marker already in the body is removed, so a body cannot pose
-    as another gate's comment."""
+    65,536 characters. Every `<!--` in the body becomes text (`&lt;!--`), so no marker,
+    nested or split, survives in it: a body cannot pose as another gate's comment.
+    (Replacing never makes a new `<!--`: what replaces one starts with `&`.)"""
     head = f"{marker(comment_id)}\n<!-- locust-gate:state {state} -->\n"
-    body = _ANY_MARKER.sub("", body)
+    body = body.replace("<!--", "&lt;!--")
     room = COMMENT_LIMIT - len(head)
     if len(body) > room:
         note = "\n\n> [!NOTE]\n> Cut at GitHub's limit of 65,536 characters.\n"
@@ -88,13 +116,22 @@ def state_of(body: str) -> str | None:
     return found.group(1) if found else None
 
 
-def find(comments: Iterable[tuple[int, str]], comment_id: str) -> int | None:
-    """The id of our earlier comment (the first with our marker), if any."""
+def find(comments: Iterable[Existing], comment_id: str, me: Author,
+         ) -> tuple[Existing | None, list[Existing]]:
+    """Our earlier comment (the first with our marker that `me` wrote), if any, and the
+    comments with our marker that someone else wrote: those are never edited, hidden or
+    read for their state."""
     mark = marker(comment_id)
-    for cid, body in comments:
-        if mark in body:
-            return cid
-    return None
+    ours: Existing | None = None
+    others: list[Existing] = []
+    for comment in comments:
+        if mark not in comment.body:
+            continue
+        if not is_ours(comment.author, me):
+            others.append(comment)
+        elif ours is None:
+            ours = comment
+    return ours, others
 
 
 def decide(*, mode: Mode, failing: bool, existing_state: str | None, exists: bool,

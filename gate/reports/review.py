@@ -8,7 +8,9 @@ summary) by dropping the least important parts first and saying what was cut, ne
 headline and, while anything else is left to drop, never a failing row.
 
 Every value from the run (endpoint names, failure messages, branch names) goes through
-`gate.reports.escape.markdown` before the template sees it.
+`gate.reports.escape.markdown` before the template sees it. `fit_verdict` renders the
+same comment from a verdict alone (what a fork-safe second stage re-reads from an
+artifact's verdict.json: no failure messages, no chart).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 from gate.core.rules import Level, Unit
-from gate.core.verdict import Check, Outcome
+from gate.core.verdict import BaselineRef, Check, Outcome, Status, Verdict
 from gate.reports import escape
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit
 from gate.reports.markdown import STATUS_ICONS, chart, template
@@ -75,9 +77,37 @@ def relative(path: str, root: str | None) -> str:
     return pure.name
 
 
+@dataclass(frozen=True, kw_only=True)
+class Load:
+    """The run's numbers in the headline."""
+
+    requests: int
+    failures: int
+    fail_ratio: float | None
+    rps: float | None
+    duration_s: float
+    users: int | None
+    exact: bool
+    source: str  # a `gate.core.model.Source` value, shown when the numbers are inexact
+
+
 def render(ctx: ReportContext, *, links: Links | None, root: str | None,
            budget: Budget = Budget(), limit_name: str = "") -> str:
     return _render(_parts(ctx, links, root), budget, limit_name)
+
+
+def fit_verdict(verdict: Verdict, *, load: Load, thresholds: str, warnings: Sequence[str],
+                links: Links | None, limit: int, caution: str = "") -> str:
+    """The comment for a verdict without its results (from verdict.json): the headline,
+    the checks, the warnings, and `caution` (plain text, escaped here) under the
+    headline; within `limit` characters as `fit` does it."""
+    common = _common(verdict, load, links, thresholds=thresholds, warnings=warnings,
+                     failure_groups_total=0)
+    common["caution"] = escape.markdown(caution, limit=1000) if caution else None
+    problems, others = _split(verdict.checks)
+    parts = _Parts(common=common, problems=[_row(c) for c in problems],
+                   others=[_row(c) for c in others], failure_groups=[], chart=None)
+    return _fit(parts, limit=limit, size=len, limit_name="GitHub's comment limit")
 
 
 def _render(parts: _Parts, budget: Budget, limit_name: str) -> str:
@@ -90,8 +120,20 @@ def fit(ctx: ReportContext, *, links: Links | None, root: str | None, limit: int
     then failure messages, then (last) failing rows beyond the first ones; the text says
     what was cut. The headline is always kept."""
 
-    parts = _parts(ctx, links, root)  # once: an attempt only slices rows and renders
+    # once: an attempt only slices rows and renders
+    return _fit(_parts(ctx, links, root), limit=limit, size=size, limit_name=limit_name)
 
+
+def error_markdown(*, stage: str, what: str, fix: str) -> str:
+    """The comment and summary of a run whose harness failed (nothing was judged)."""
+    text = (f"## {STATUS_ICONS[Status.ERROR]} Load test gate: **ERROR** "
+            f"({escape.markdown(stage, limit=100)})\n\n{escape.markdown(what, limit=2000)}\n")
+    if fix:
+        text += f"\nFix: {escape.markdown(fix, limit=1000)}\n"
+    return text
+
+
+def _fit(parts: _Parts, *, limit: int, size: Callable[[str], int], limit_name: str) -> str:
     def attempt(budget: Budget) -> str:
         return _render(parts, budget, limit_name)
 
@@ -169,26 +211,12 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
     problems, others = _split(verdict.checks)
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
     total = results.total
-    common = {
-        "icon": STATUS_ICONS[verdict.status],
-        "status": verdict.status.value.upper(),
-        "endpoints": _endpoint_counts(verdict.checks),
-        "requests": f"{total.num_requests:,}",
-        "failures": f"{total.num_failures:,}",
-        "fail_ratio": fmt(total.fail_ratio, Unit.RATIO),
-        "rps": fmt(total.rps, Unit.RPS),
-        "duration": duration(results.meta.end_time - results.meta.start_time),
-        "users": results.meta.users,
-        "exact": results.exact,
-        "source": results.source.value,
-        "baseline": _baseline(ctx) if verdict.baseline else None,
-        "with_baseline": any(c.comparison is not None for c in verdict.checks),
-        "fold": len(problems) + len(others) > FOLD_AT,
-        "failure_groups_total": len(failures),
-        "links": links,
-        "thresholds": escape.markdown(relative(ctx.thresholds_path, root), limit=200),
-        "warnings": [escape.markdown(w, limit=500) for w in results.warnings],
-    }
+    load = Load(requests=total.num_requests, failures=total.num_failures,
+                fail_ratio=total.fail_ratio, rps=total.rps,
+                duration_s=results.meta.end_time - results.meta.start_time,
+                users=results.meta.users, exact=results.exact, source=results.source.value)
+    common = _common(verdict, load, links, thresholds=relative(ctx.thresholds_path, root),
+                     warnings=results.warnings, failure_groups_total=len(failures))
     return _Parts(
         common=common,
         problems=[_row(c) for c in problems],
@@ -203,6 +231,32 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
         ],
         chart=chart(results),
     )
+
+
+def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: str,
+            warnings: Sequence[str], failure_groups_total: int) -> dict[str, Any]:
+    """What no budget changes, escaped."""
+    return {
+        "icon": STATUS_ICONS[verdict.status],
+        "status": verdict.status.value.upper(),
+        "caution": None,
+        "endpoints": _endpoint_counts(verdict.checks),
+        "requests": f"{load.requests:,}",
+        "failures": f"{load.failures:,}",
+        "fail_ratio": fmt(load.fail_ratio, Unit.RATIO),
+        "rps": fmt(load.rps, Unit.RPS),
+        "duration": duration(load.duration_s),
+        "users": load.users,
+        "exact": load.exact,
+        "source": escape.markdown(load.source, limit=20),
+        "baseline": _baseline(verdict.baseline) if verdict.baseline else None,
+        "with_baseline": any(c.comparison is not None for c in verdict.checks),
+        "fold": len(verdict.checks) > FOLD_AT,
+        "failure_groups_total": failure_groups_total,
+        "links": links,
+        "thresholds": escape.markdown(thresholds, limit=200),
+        "warnings": [escape.markdown(w, limit=500) for w in warnings],
+    }
 
 
 def _view(parts: _Parts, budget: Budget, limit_name: str) -> dict[str, Any]:
@@ -245,9 +299,7 @@ def _endpoint_counts(checks: Sequence[Check]) -> dict[str, int]:
             "inconclusive": inconclusive, "regressed": regressed, "improved": improved}
 
 
-def _baseline(ctx: ReportContext) -> dict[str, str]:
-    ref = ctx.verdict.baseline
-    assert ref is not None
+def _baseline(ref: BaselineRef) -> dict[str, str]:
     when = (datetime.fromtimestamp(ref.time, UTC).strftime("%Y-%m-%d %H:%M UTC")
             if ref.time is not None else "")
     return {

@@ -307,7 +307,9 @@ def test_from_artifact_posts_after_verifying_the_head(gh: FakeGitHub, tmp_path: 
     assert run(capsys, "--from-artifact", str(rd))[0] == 0
     assert gh.requests[0].path == f"/repos/{REPO}/pulls/7"
     (posted,) = ours(gh)
-    assert "@\u200bmaintainer" in str(posted["body"])  # nobody is pinged from an artifact
+    body = str(posted["body"])
+    assert "maintainer" not in body  # comment.md is never posted: re-rendered instead
+    assert "## ❌ Load test gate: **FAIL**" in body and "GET /api/items" in body
 
 
 def test_from_artifact_with_a_pr_number_not_matching_the_head_is_refused(

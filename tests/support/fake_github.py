@@ -23,7 +23,9 @@ API is then available over HTTP (never logged as GitHub traffic):
     GET  /_fake/requests   the request log (JSON list)
     GET  /_fake/state      repositories, pulls and comments
     POST /_fake/pulls      {"repo", "number", "head_sha", "head_repo"?}
-    POST /_fake/comments   {"repo", "number", "body", "user"?}
+    POST /_fake/comments   {"repo", "number", "body", "user"?: login}
+    POST /_fake/tokens     {"token", "login", "id", "type", "installation"?},
+                           or {"token", "bad": true}
     POST /_fake/faults     a `Fault` as JSON, or {"preset": "fork" | "secondary-rate-limit"}
     POST /_fake/reset      forget everything
 
@@ -33,6 +35,15 @@ as GitHub Enterprise Server does. Every URL in a response points back to this se
 examples (`github_examples.json`, from the `@octokit/openapi` npm package) with our
 values filled in. The comments list paginates with a `Link` header in the
 `/repositories/{id}/issues/{n}/comments?page=N` form GitHub uses.
+
+Who a token is: every comment carries `user.login/id/type` as GitHub's do, and a
+comment posted through the API is written by the token's identity. A token not named
+with `add_token` is a workflow's `GITHUB_TOKEN` (`github-actions[bot]`, an installation
+token); `add_token(token, User(...), installation=False)` makes a personal token (GET
+/user answers who it is), `installation=True` a GitHub App's installation token. GET
+/user answers an installation token 403 "Resource not accessible by integration", as
+GitHub does; `bad_token(token)` makes a token GitHub no longer knows (401 "Bad
+credentials" on every call).
 
 Faults answer matching requests instead of the normal handler, `times` times (None:
 forever), in the order added. Requests without an `Authorization` header get 401, as
@@ -50,6 +61,7 @@ import re
 import signal
 import sys
 import threading
+import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,7 +69,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["FORK_MESSAGE", "SECONDARY_MESSAGE", "FakeGitHub", "Fault", "Request"]
+__all__ = ["BOT", "FORK_MESSAGE", "OCTOCAT", "SECONDARY_MESSAGE", "FakeGitHub", "Fault",
+           "Request", "User"]
 
 EXAMPLES: dict[str, Any] = json.loads(
     (Path(__file__).with_name("github_examples.json")).read_text(encoding="utf-8")
@@ -67,7 +80,23 @@ SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
     "again. If you reach out to GitHub Support for help, please include the request ID."
 )
-BOT = "github-actions[bot]"
+PRIMARY_MESSAGE = "API rate limit exceeded for installation ID 4242."
+BAD_CREDENTIALS = {"message": "Bad credentials",
+                   "documentation_url": "https://docs.github.com/rest", "status": "401"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class User:
+    """A comment's author as GitHub gives it (`user.login`, `user.id`, `user.type`)."""
+
+    login: str
+    id: int
+    type: str = "User"  # "User" or "Bot"
+
+
+# What a workflow's GITHUB_TOKEN posts as on github.com.
+BOT = User(login="github-actions[bot]", id=41898282, type="Bot")
+OCTOCAT = User(login="octocat", id=1, type="User")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +124,22 @@ class Fault:
                 "status": "403",
             },
             times=None,
+        )
+
+    @staticmethod
+    def rate_limit(reset: int, *, times: int | None = None) -> Fault:
+        """The primary rate limit is used up until the epoch second `reset`."""
+        return Fault(
+            status=403,
+            body={
+                "message": PRIMARY_MESSAGE,
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits",
+                "status": "403",
+            },
+            headers={"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0",
+                     "x-ratelimit-used": "5000", "x-ratelimit-reset": str(reset),
+                     "x-ratelimit-resource": "core"},
+            times=times,
         )
 
     @staticmethod
@@ -128,6 +173,8 @@ class _State:
     pulls: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     faults: list[list[Any]] = field(default_factory=list)  # [Fault, remaining]
+    # token -> (who it is, installation token?); None: a token GitHub does not know
+    tokens: dict[str, tuple[User, bool] | None] = field(default_factory=dict)
     log: list[Request] = field(default_factory=list)
     next_id: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -192,13 +239,33 @@ class FakeGitHub:
             self.state.pulls[(repo, number)] = {"head_sha": head_sha,
                                                 "head_repo": head_repo or repo}
 
-    def add_comment(self, repo: str, number: int, body: str, *, user: str = "octocat") -> int:
+    def add_token(self, token: str, user: User, *, installation: bool = False) -> None:
+        """`token` is `user`'s: a personal token, or (`installation`) a GitHub App's."""
+        with self.state.lock:
+            self.state.tokens[token] = (user, installation)
+
+    def bad_token(self, token: str) -> None:
+        """`token` is revoked or expired: 401 on every call."""
+        with self.state.lock:
+            self.state.tokens[token] = None
+
+    def identity(self, token: str) -> tuple[User, bool] | None:
+        """Who `token` is and whether it is an installation token (None: unknown)."""
+        with self.state.lock:
+            return self.state.tokens.get(token, (BOT, True))
+
+    def add_comment(self, repo: str, number: int, body: str, *,
+                    user: User | str = OCTOCAT) -> int:
+        """A comment by `user` (a login alone: a person with an id made from it)."""
+        if isinstance(user, str):
+            user = User(login=user, id=_user_id(user),
+                        type="Bot" if user.endswith("[bot]") else "User")
         self.add_repo(repo)
         with self.state.lock:
             self.state.next_id += 1
             cid = self.state.next_id
             self.state.comments[cid] = {"id": cid, "repo": repo, "number": number,
-                                        "body": body, "user": user, "minimized": None}
+                                        "body": body, "user": asdict(user), "minimized": None}
             return cid
 
     def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
@@ -227,6 +294,7 @@ class FakeGitHub:
             self.state.pulls.clear()
             self.state.comments.clear()
             self.state.faults.clear()
+            self.state.tokens.clear()
             self.state.log.clear()
 
     def snapshot(self) -> dict[str, Any]:
@@ -266,8 +334,16 @@ class FakeGitHub:
             body=comment["body"],
             minimized=comment["minimized"],
         )
-        body["user"] = dict(body["user"], login=comment["user"],
-                            type="Bot" if comment["user"].endswith("[bot]") else "User")
+        body["user"] = self._user_body(User(**comment["user"]))
+        return body
+
+    def _user_body(self, user: User) -> dict[str, Any]:
+        """A user as GitHub's examples show one, with `user`'s login, id and type."""
+        example = self._rewrite(copy.deepcopy(EXAMPLES["issue-comment"]["user"]))
+        text = json.dumps(example).replace("octocat", user.login)
+        body: dict[str, Any] = json.loads(text)
+        body.update(login=user.login, id=user.id, type=user.type,
+                    node_id=_node_id("User" if user.type == "User" else "Bot", user.id))
         return body
 
     def _pull_body(self, repo: str, number: int, pull: dict[str, Any]) -> dict[str, Any]:
@@ -287,8 +363,8 @@ class FakeGitHub:
 
     # --- routing ------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: dict[str, str], body: Any,
-               authorised: bool) -> tuple[int, Any, dict[str, str]]:
+    def handle(self, method: str, path: str, query: dict[str, str], body: Any,  # noqa: PLR0917
+               authorised: bool, token: str = "") -> tuple[int, Any, dict[str, str]]:
         """Answer one API request: (status, JSON body, headers)."""
         with self.state.lock:
             for entry in self.state.faults:
@@ -304,10 +380,23 @@ class FakeGitHub:
             if not authorised:
                 return 401, {"message": "Requires authentication",
                              "documentation_url": "https://docs.github.com/rest"}, {}
-            return self._route(method, path, query, body)
+            who = self.identity(token)
+            if who is None:
+                return 401, dict(BAD_CREDENTIALS), {}
+            if path == "/user" and method == "GET":
+                return self._authenticated_user(*who)
+            return self._route(method, path, query, body, who[0])
+
+    def _authenticated_user(self, user: User, installation: bool,
+                            ) -> tuple[int, Any, dict[str, str]]:
+        if installation:  # GitHub's answer to a GITHUB_TOKEN or an App's installation token
+            return 403, {"message": FORK_MESSAGE,
+                         "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+                         "status": "403"}, {}
+        return 200, self._user_body(user), {}
 
     def _route(  # noqa: PLR0911, PLR0912 (a router: one branch per endpoint)
-        self, method: str, path: str, query: dict[str, str], body: Any
+        self, method: str, path: str, query: dict[str, str], body: Any, user: User,
     ) -> tuple[int, Any, dict[str, str]]:
         if path == "/graphql" and method == "POST":
             return self._graphql(body)
@@ -340,7 +429,7 @@ class FakeGitHub:
                 if not isinstance(text, str) or not text or len(text) > 65536:
                     return _invalid("body", "is too long (maximum is 65536 characters)"
                                     if isinstance(text, str) and text else "missing")
-                cid = self.add_comment(repo, number, text, user=BOT)
+                cid = self.add_comment(repo, number, text, user=user)
                 created = self._comment_body(self.state.comments[cid])
                 return 201, created, {"Location": created["url"]}
         if (e := re.fullmatch(r"/issues/comments/(\d+)", rest)):
@@ -408,6 +497,11 @@ def _first(pattern: str, text: str) -> str | None:
     return found.group(1) if found else None
 
 
+def _user_id(login: str) -> int:
+    """A stable id for a login (GitHub's ids are positive and unique per account)."""
+    return 10_000_000 + zlib.crc32(login.encode()) % 90_000_000
+
+
 def _not_found() -> tuple[int, Any, dict[str, str]]:
     return 404, {"message": "Not Found",
                  "documentation_url": "https://docs.github.com/rest", "status": "404"}, {}
@@ -445,8 +539,11 @@ class _Handler(BaseHTTPRequestHandler):
                 path = path[len(fake.prefix):]
             elif fake.prefix:
                 path = "/__outside_prefix__" + path
-            authorised = bool(self.headers.get("Authorization"))
-            status, answer, headers = fake.handle(self.command, path, query, body, authorised)
+            authorization = self.headers.get("Authorization") or ""
+            authorised = bool(authorization)
+            token = authorization.split(" ", 1)[-1]  # "token X" or "Bearer X"
+            status, answer, headers = fake.handle(self.command, path, query, body, authorised,
+                                                  token)
             with fake.state.lock:
                 fake.state.log.append(Request(method=self.command, path=path, query=query,
                                               body=body, status=status, authorised=authorised))
@@ -480,6 +577,14 @@ class _Handler(BaseHTTPRequestHandler):
             cid = fake.add_comment(body["repo"], int(body["number"]), body["body"],
                                    user=body.get("user", "octocat"))
             return 201, {"id": cid}, {}
+        if path == "/_fake/tokens":
+            if body.get("bad"):
+                fake.bad_token(body["token"])
+            else:
+                fake.add_token(body["token"], User(login=body["login"], id=int(body["id"]),
+                                                   type=body.get("type", "User")),
+                               installation=bool(body.get("installation")))
+            return 201, {}, {}
         if path == "/_fake/faults":
             preset = body.pop("preset", None)
             if preset == "fork":

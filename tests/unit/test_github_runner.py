@@ -11,6 +11,7 @@ from gate.core.rules import Level
 from gate.core.verdict import Outcome
 from gate.errors import UserError
 from gate.github import event, sticky
+from gate.github.api import Author, Existing
 from gate.github.runner import annotations_for, command, output_block, write_outputs
 from gate.github.sticky import Action, Mode
 from tests.support import reviews
@@ -69,7 +70,7 @@ def test_compose_strips_foreign_markers_and_respects_the_limit() -> None:
     body = "<!-- locust-gate:comment id=other -->\nhi\n" + "x" * 70_000
     text = sticky.compose(body, comment_id="api", state="0" * 16)
     assert len(text) <= 65_536
-    assert text.count("locust-gate:comment") == 1 and "id=api" in text
+    assert text.count("<!-- locust-gate:comment") == 1 and "id=api" in text
     assert text.rstrip().endswith("Cut at GitHub's limit of 65,536 characters.")
     assert sticky.state_of(text) == "0" * 16
 
@@ -107,10 +108,13 @@ def test_decide(  # noqa: PLR0917 (pytest parameters)
 
 
 def test_find_uses_the_marker_of_this_comment_id() -> None:
-    comments = [(1, "hi"), (2, sticky.marker("web") + "\nx"), (3, sticky.marker("api") + "\ny")]
-    assert sticky.find(comments, "api") == 3
-    assert sticky.find(comments, "web") == 2
-    assert sticky.find(comments, "other") is None
+    bot = Author(login="github-actions[bot]", id=41898282, bot=True)
+    comments = [Existing(id=cid, body=body, url="", author=bot) for cid, body in
+                [(1, "hi"), (2, sticky.marker("web") + "\nx"), (3, sticky.marker("api") + "\ny")]]
+    me = Author(login="github-actions[bot]", id=None, bot=True)
+    assert sticky.find(comments, "api", me) == (comments[2], [])
+    assert sticky.find(comments, "web", me) == (comments[1], [])
+    assert sticky.find(comments, "other", me) == (None, [])
 
 
 def test_pull_request_events() -> None:
