@@ -23,7 +23,7 @@ from gate.core.rules import Level, Unit
 from gate.core.verdict import Check, Outcome
 from gate.reports import escape
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit
-from gate.reports.markdown import STATUS_ICONS, chart, template
+from gate.reports.markdown import chart, headline, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
@@ -170,8 +170,7 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
     total = results.total
     common = {
-        "icon": STATUS_ICONS[verdict.status],
-        "status": verdict.status.value.upper(),
+        "headline": headline(verdict.status),
         "endpoints": _endpoint_counts(verdict.checks),
         "requests": f"{total.num_requests:,}",
         "failures": f"{total.num_failures:,}",
@@ -251,7 +250,7 @@ def _baseline(ctx: ReportContext) -> dict[str, str]:
     when = (datetime.fromtimestamp(ref.time, UTC).strftime("%Y-%m-%d %H:%M UTC")
             if ref.time is not None else "")
     return {
-        "commit": escape.markdown((ref.commit or "")[:12], limit=12),
+        "commit": escape.code(ref.commit[:12]) if ref.commit else "",
         "branch": escape.markdown(ref.branch or "", limit=100),
         "date": when,
         "runs": f"{ref.runs:,} run{'s' if ref.runs != 1 else ''}",
@@ -277,10 +276,10 @@ def _row(check: Check) -> dict[str, str]:
         "icon": icon,
         "endpoint": escape.markdown(check.endpoint or "(run)", limit=120),
         "metric": escape.markdown(check.metric, limit=40),
-        "current": escape.markdown(fmt(check.measured, check.unit)),
-        "baseline": escape.markdown(baseline),
-        "change": escape.markdown(change),
-        "limit": escape.markdown(fmt_limit(check)),
+        "current": fmt(check.measured, check.unit),  # numbers in our own format
+        "baseline": baseline,
+        "change": change,
+        "limit": fmt_limit(check),
         "outcome": outcome,  # our own words (an enum and a level): nothing to escape
     }
 
