@@ -8,7 +8,8 @@ summary) by dropping the least important parts first and saying what was cut, ne
 headline and, while anything else is left to drop, never a failing row.
 
 Every value from the run (endpoint names, failure messages, branch names) goes through
-`gate.reports.escape.markdown` before the template sees it.
+`gate.reports.escape.markdown` (the baseline's commit through `escape.code`) before the
+template sees it; the verdict's headline is `markdown.headline`, as in report.md.
 """
 
 from __future__ import annotations
