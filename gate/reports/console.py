@@ -12,7 +12,7 @@ from gate.core.model import Results
 from gate.core.rules import Level
 from gate.core.verdict import Check, by_severity, problems
 from gate.reports import escape
-from gate.reports.context import ReportContext, fmt, fmt_limit
+from gate.reports.context import ReportContext, fmt, fmt_limit, verdict_word
 
 MAX_CONSOLE_REASONS = 20
 MAX_CONSOLE_ROWS = 40  # a screenful; the rest is in the report files
@@ -87,7 +87,7 @@ def _summary_line(ctx: ReportContext) -> str:
     against = len(problems(v.checks))
     exceptions = ctx.results.exception_count
     return (
-        f"locust-gate: {v.status.value.upper()} - {v.totals.checks} checks, "
+        f"locust-gate: {verdict_word(v.status)} - {v.totals.checks} checks, "
         f"{against} not passed; {v.totals.requests:,} requests, "
         f"{v.totals.failures:,} failures, "
         + (f"{exceptions:,} exceptions, " if exceptions else "")

@@ -1,9 +1,10 @@
 """What every report is rendered from, and how every report shows a value.
 
 `ReportContext` is the one input of each renderer (`console`, `verdictfile`, `markdown`,
-`junit`, `review`, and `gate.github`); `fmt`, `fmt_limit` and `duration` make a number,
-a limit and a run's length read the same in all of them. Nothing here imports a renderer,
-so the console table loads no Markdown, JUnit or verdict.json code.
+`junit`, `review`, and `gate.github`); `verdict_word`, `fmt`, `fmt_limit` and `duration`
+make the verdict, a number, a limit and a run's length read the same in all of them.
+Nothing here imports a renderer, so the console table loads no Markdown, JUnit or
+verdict.json code.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from gate.core.model import Results
 from gate.core.rules import Unit
 from gate.core.units import format_value
-from gate.core.verdict import Check, Verdict
+from gate.core.verdict import Check, Status, Verdict
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +31,12 @@ class ReportContext:
         """What the reader should know that did not change the verdict: about the source of
         the numbers, and rules that checked nothing."""
         return [*self.results.warnings, *self.verdict.warnings]
+
+
+def verdict_word(status: Status) -> str:
+    """The verdict as every report spells it: `PASS`, `WARN`, `FAIL`, `ERROR` (the console's
+    summary line, report.md, the PR comment, the job summary)."""
+    return status.value.upper()
 
 
 def fmt(value: float | None, unit: Unit) -> str:

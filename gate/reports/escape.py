@@ -9,29 +9,38 @@ from __future__ import annotations
 
 import re
 
-# Characters with a meaning in GitHub-flavoured Markdown or HTML, as numeric entities:
-# GFM decodes entities to literal text, so they render as the character but never as syntax.
-_MD_ENTITIES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    "|": "&#124;",
-    "`": "&#96;",
-    "*": "&#42;",
-    "_": "&#95;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "(": "&#40;",
-    ")": "&#41;",
-    "\\": "&#92;",
-    "#": "&#35;",
-    "~": "&#126;",
-    "!": "&#33;",
-    "$": "&#36;",
-    ":": "&#58;",  # breaks autolinks such as javascript: and https:
-    # A zero-width space after @ stops GitHub from turning @name into a mention.
-    "@": "@&#8203;",
-}
+# Markdown: only what would be syntax is escaped, with a backslash (CommonMark renders `\\x`
+# as `x` for any ASCII punctuation), so that report.md reads as text in a terminal too.
+_MD_SYNTAX = re.compile(
+    r"""[`*|~$]               # code, emphasis, table cells, strikethrough, math: anywhere
+    | \\(?=[!-/:-@\[-`{-~]|$)  # a backslash that would escape what follows (or our text)
+    | (?<=!)\[                # an image
+    | \](?=[(\[:])            # the end of a link, image, reference or definition
+    | (?<![^\W_])_ | _(?![^\W_])  # emphasis: `_` unless inside a word (per_page)
+    """,
+    re.VERBOSE,
+)
+# Where the text starts a line (a quoted warning, a log line), what would begin a block:
+# a heading, a quote, a list item, a rule (`---`), an alert (`[!NOTE]`), an ordered item.
+_MD_BLOCK = re.compile(r"^(?=#{1,6}(?:[ \t]|$)|>|[-+](?:[ \t]|$)|-{3}|\[!)")
+_MD_ORDERED = re.compile(r"^(\d{1,9})(?=[.)](?:[ \t]|$))")
+# HTML and entity references: `&lt;` is the one way to keep `<` from opening a tag or a
+# comment; `&` is escaped only where it would start an entity (`a=1&b=2` stays as it is).
+_MD_HTML = re.compile(r"<|&(?=#?[0-9A-Za-z]+;)")
+# GitHub links these in the rendered text (a backslash or an entity does not stop it): a
+# zero-width space (U+200B, invisible in a terminal) after the first character breaks the
+# pattern. @mentions and e-mail addresses, #123 / GH-123 references, :emoji: codes, and
+# the autolinks `www.`, `scheme://` and a few script schemes.
+_ZWSP = "\u200b"
+_MD_LINKS = re.compile(
+    r"""(?<=@)
+    | (?<=\#)(?=\d) | (?i:(?<=\bGH-))(?=\d)
+    | (?<=:)(?=[a-z0-9_+-]+:)
+    | (?i:(?<=www))(?=\.) | (?<=:)(?=//)
+    | (?i:(?<=\bjavascript)|(?<=\bvbscript)|(?<=\bdata)|(?<=\bmailto)|(?<=\bxmpp))(?=:)
+    """,
+    re.VERBOSE,
+)
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 # Characters that reorder text (bidi overrides and isolates, "Trojan Source"): shown as
 # their code point, never applied to the text around them.
@@ -43,32 +52,53 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _COMMAND_START = re.compile("^([\\s\u200b\u2060\ufeff\u180e]*)::")
 # `##[command]` is honoured anywhere in a line.
 _OLD_COMMAND = re.compile(r"##\[")
-# GFM autolinks `www.` without a scheme.
-_WWW = re.compile(r"(?i)(www)\.")
-_EDGE_SPACES = re.compile(r"^ +| +$")
+_EDGE_SPACES = re.compile(r"^[ \t]+|[ \t]+$")
+# Shown for a space or a tab at either end (Markdown would drop it, or start a code block).
+_EDGE_SYMBOLS = str.maketrans({" ": "\N{SYMBOL FOR SPACE}",
+                               "\t": "\N{SYMBOL FOR HORIZONTAL TABULATION}"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def markdown(text: str, *, limit: int | None = 300) -> str:
-    """Safe inline Markdown (table cells included): one line, no syntax, no autolink, no
-    reordering characters, edge spaces visible; at most `limit` characters of the input
-    (the escaped text is longer: callers bound whole documents by their escaped length)."""
-    text = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", _NEWLINES.sub(" \N{RETURN SYMBOL} ", text))
-    text = visible(text)
+    """Inline Markdown (table cells included) that reads as the text itself and is never
+    syntax: one line, a backslash before what would be syntax, `&lt;` for `<`, no mention,
+    reference or autolink, no reordering characters, edge spaces visible; at most `limit`
+    characters of the input (the escaped text is longer: callers bound whole documents by
+    their escaped length)."""
+    text = one_line(text)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
-    text = "".join(_MD_ENTITIES.get(char, char) for char in text)
-    return _WWW.sub(r"\1&#46;", text)
+    text = _MD_LINKS.sub(_ZWSP, text)
+    text = _MD_SYNTAX.sub(r"\\\g<0>", text)
+    text = _MD_HTML.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", text)
+    text = _MD_BLOCK.sub(r"\\", text, count=1)
+    return _MD_ORDERED.sub(r"\1\\", text, count=1)
+
+
+def code(text: str) -> str:
+    """An inline code span of `text` (one line, nothing in it is syntax) whose fence is
+    longer than any run of backticks inside. Not for table cells (a `|` would end it)."""
+    text = one_line(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def one_line(text: str) -> str:
+    """The text as Markdown shows it: newlines as ⏎, control characters as U+FFFD, then
+    `visible` (what `markdown` and `code` escape, and what a reader then sees)."""
+    return visible(_CONTROL.sub("\N{REPLACEMENT CHARACTER}",
+                                _NEWLINES.sub(" \N{RETURN SYMBOL} ", text)))
 
 
 def visible(text: str) -> str:
     """Text with what would hide or disguise it made visible: lone surrogates become
-    U+FFFD, bidi controls their code point, leading and trailing spaces `␠` (names that
-    differ only there must not look the same)."""
+    U+FFFD, bidi controls their code point, leading and trailing spaces `␠` and tabs `␉`
+    (names that differ only there must not look the same)."""
     text = _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", text)
     text = _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
-    return _EDGE_SPACES.sub(lambda m: "\N{SYMBOL FOR SPACE}" * len(m.group()), text)
+    return _EDGE_SPACES.sub(lambda m: m.group().translate(_EDGE_SYMBOLS), text)
 
 
 def console(text: str, *, limit: int | None = None) -> str:

@@ -17,7 +17,7 @@ from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import Check, Status, Verdict, by_severity, problems
 from gate.errors import HarnessError
 from gate.reports import escape
-from gate.reports.context import ReportContext, duration, fmt, fmt_limit
+from gate.reports.context import ReportContext, duration, fmt, fmt_limit, verdict_word
 
 if TYPE_CHECKING:
     import jinja2
@@ -36,6 +36,12 @@ STATUS_ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", S
 # By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
 _CHECK_ICONS = {None: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}
 _TABLE_METRICS = (Metric.P50, Metric.P95, Metric.P99, Metric.MAX)
+
+
+def headline(status: Status) -> str:
+    """`❌ Load test gate: **FAIL**`: the first line of report.md, the PR comment and the job
+    summary, with the verdict spelled as the console spells it (`verdict_word`)."""
+    return f"{STATUS_ICONS[status]} Load test gate: **{verdict_word(status)}**"
 
 
 def template(name: str) -> jinja2.Template:
@@ -66,7 +72,7 @@ def _environment() -> jinja2.Environment:
 def render_markdown(ctx: ReportContext) -> str:
     """report.md, at most MAX_MARKDOWN_CHARS characters (a PR comment holds 65,536).
 
-    Escaping makes names longer (`|` becomes `&#124;`), so the bound is on the rendered
+    Escaping makes names longer (`|` becomes `\\|`, `<` `&lt;`), so the bound is on the rendered
     text: while it is too long, the least important table still showing rows loses half
     of them (all checks, endpoints, warnings, failure messages, and last the problems,
     whose fail-level rows come first). The headline is never cut."""
@@ -91,8 +97,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
     warnings = ctx.warnings
     total = results.total
     return {
-        "icon": STATUS_ICONS[verdict.status],
-        "status": verdict.status.value,
+        "headline": headline(verdict.status),
         "requests": f"{total.num_requests:,}",
         "failures": f"{total.num_failures:,}",
         "fail_ratio": fmt(total.fail_ratio, Unit.RATIO),
@@ -122,7 +127,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         "exceptions": [
             {
                 "message": escape.markdown(e.message, limit=300),
-                "where": escape.markdown(e.where or "-", limit=200),
+                "where": escape.markdown(e.where, limit=200) if e.where else "-",
                 "count": f"{e.count:,}",
             }
             for e in raised[:MAX_PROBLEM_ROWS]
@@ -166,13 +171,11 @@ def _compared_row(check: Check) -> dict[str, str]:
     if ratio is not None:
         change += f" ({ratio * 100:+.1f} %)"
     band = comparison.band
-    return {
+    return {  # numbers in our own format: nothing to escape
         **_check_row(check),
-        "baseline": escape.markdown(fmt(comparison.baseline, check.unit)),
-        "change": escape.markdown(change),
-        "band": escape.markdown(
-            f"{fmt(band[0], check.unit)} to {fmt(band[1], check.unit)}" if band else "-"
-        ),
+        "baseline": fmt(comparison.baseline, check.unit),
+        "change": change,
+        "band": f"{fmt(band[0], check.unit)} to {fmt(band[1], check.unit)}" if band else "-",
     }
 
 
@@ -181,8 +184,8 @@ def _check_row(check: Check) -> dict[str, str]:
         "icon": _CHECK_ICONS[check.counts_at],
         "endpoint": escape.markdown(check.endpoint or "(run)", limit=120),
         "metric": escape.markdown(check.metric),
-        "measured": escape.markdown(fmt(check.measured, check.unit)),
-        "limit": escape.markdown(fmt_limit(check)),
+        "measured": fmt(check.measured, check.unit),  # numbers in our own format
+        "limit": fmt_limit(check),
         "outcome": check.outcome.value,
         "message": escape.markdown(check.message, limit=300),
     }
@@ -225,11 +228,12 @@ def chart(results: Results) -> dict[str, str] | None:
 def render_error_markdown(error: HarnessError) -> str:
     """report.md for a run whose harness failed: the stage, what, where, fix, log tail."""
     return template("error.md.j2").render(
+        headline=headline(Status.ERROR),
         stage=escape.markdown(error.stage),
         what=escape.markdown(error.what, limit=500),
         where=escape.markdown(error.where or "", limit=500),
         fix=escape.markdown(error.fix or "", limit=1000),
-        log_tail=[escape.markdown(line, limit=300) or "&#8203;"
+        log_tail=[escape.markdown(line, limit=300)
                   for line in (error.log_tail or "").splitlines()],
         version=__version__,
     )

@@ -8,7 +8,8 @@ summary) by dropping the least important parts first and saying what was cut, ne
 headline and, while anything else is left to drop, never a failing row.
 
 Every value from the run (endpoint names, failure messages, branch names) goes through
-`gate.reports.escape.markdown` before the template sees it. `fit_verdict` renders the
+`gate.reports.escape.markdown` (the baseline's commit through `escape.code`) before the
+template sees it; the verdict's headline is `markdown.headline`, as in report.md. `fit_verdict` renders the
 same comment from a verdict alone (what a fork-safe second stage re-reads from an
 artifact's verdict.json: no failure messages, no chart).
 """
@@ -25,7 +26,7 @@ from gate.core.rules import Level, Unit
 from gate.core.verdict import BaselineRef, Check, Outcome, Status, Verdict
 from gate.reports import escape
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit
-from gate.reports.markdown import STATUS_ICONS, chart, template
+from gate.reports.markdown import chart, headline, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
@@ -126,7 +127,7 @@ def fit(ctx: ReportContext, *, links: Links | None, root: str | None, limit: int
 
 def error_markdown(*, stage: str, what: str, fix: str) -> str:
     """The comment and summary of a run whose harness failed (nothing was judged)."""
-    text = (f"## {STATUS_ICONS[Status.ERROR]} Load test gate: **ERROR** "
+    text = (f"## {headline(Status.ERROR)} "
             f"({escape.markdown(stage, limit=100)})\n\n{escape.markdown(what, limit=2000)}\n")
     if fix:
         text += f"\nFix: {escape.markdown(fix, limit=1000)}\n"
@@ -237,8 +238,7 @@ def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: st
             warnings: Sequence[str], failure_groups_total: int) -> dict[str, Any]:
     """What no budget changes, escaped."""
     return {
-        "icon": STATUS_ICONS[verdict.status],
-        "status": verdict.status.value.upper(),
+        "headline": headline(verdict.status),
         "caution": None,
         "endpoints": _endpoint_counts(verdict.checks),
         "requests": f"{load.requests:,}",
@@ -303,7 +303,7 @@ def _baseline(ref: BaselineRef) -> dict[str, str]:
     when = (datetime.fromtimestamp(ref.time, UTC).strftime("%Y-%m-%d %H:%M UTC")
             if ref.time is not None else "")
     return {
-        "commit": escape.markdown((ref.commit or "")[:12], limit=12),
+        "commit": escape.code(ref.commit[:12]) if ref.commit else "",
         "branch": escape.markdown(ref.branch or "", limit=100),
         "date": when,
         "runs": f"{ref.runs:,} run{'s' if ref.runs != 1 else ''}",
@@ -329,10 +329,10 @@ def _row(check: Check) -> dict[str, str]:
         "icon": icon,
         "endpoint": escape.markdown(check.endpoint or "(run)", limit=120),
         "metric": escape.markdown(check.metric, limit=40),
-        "current": escape.markdown(fmt(check.measured, check.unit)),
-        "baseline": escape.markdown(baseline),
-        "change": escape.markdown(change),
-        "limit": escape.markdown(fmt_limit(check)),
+        "current": fmt(check.measured, check.unit),  # numbers in our own format
+        "baseline": baseline,
+        "change": change,
+        "limit": fmt_limit(check),
         "outcome": outcome,  # our own words (an enum and a level): nothing to escape
     }
 

@@ -53,8 +53,19 @@ def test_the_readme_commands_work_as_written(http_server: TestServer, tmp_path: 
     env.pop("PYTHONPATH", None)
     env.pop("LOCUST_SKIP_MONKEY_PATCH", None)
 
-    # 0. Install from a clone (here: the repository itself), into a folder of its own so the
-    # installed copy, not the source tree, is what runs next. --no-deps: they are in .venv.
+    # 0. The clone line as written; git fetches the URL from this repository (no network).
+    # It makes ./locust-gate, the folder the install line names.
+    clone = command("git clone https://github.com/OWNER/locust-gate")
+    (tmp_path / "cloned").mkdir()
+    from_here = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{REPO}.insteadOf",
+                 "GIT_CONFIG_VALUE_0": "https://github.com/OWNER/locust-gate"}
+    proc = subprocess.run(["bash", "-c", clone], cwd=tmp_path / "cloned", env={**env, **from_here},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "cloned" / "locust-gate" / "pyproject.toml").is_file()
+    # Install from a clone (here: the working tree itself, so uncommitted changes are what is
+    # tested), into a folder of its own so the installed copy, not the source tree, is what
+    # runs next. --no-deps: they are in .venv.
     (tmp_path / "locust-gate").symlink_to(REPO)
     install = command("python -m pip install ./locust-gate")
     target = tmp_path / "site"

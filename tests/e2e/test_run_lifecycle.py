@@ -66,14 +66,14 @@ def test_a_failed_run_after_a_passing_one_leaves_no_green_report(tmp_path: Path)
     out = tmp_path / "out"
     gate_run, code = run_gate(write_config(tmp_path, port=port))
     assert code == 0, gate_run.stderr
-    assert "**pass**" in (out / "report.md").read_text()
+    assert "**PASS**" in (out / "report.md").read_text()
     gate_run, code = run_gate(
         write_config(tmp_path, port=port, backend_flags=("--never-healthy",),
                      health_timeout="1s")
     )
     assert code == 2
     report = (out / "report.md").read_text()
-    assert "**error**" in report and "**health**" in report and "**pass**" not in report
+    assert "**ERROR**" in report and "**health**" in report and "**PASS**" not in report
     junit = (out / "junit.xml").read_text()
     assert "<error" in junit and 'errors="1"' in junit
     assert json.loads((out / "verdict.json").read_text())["verdict"] == "error"

@@ -56,8 +56,8 @@ def test_pass_writes_every_report(mixed_run: LocustRun, tmp_path: Path) -> None:
     cases = ET.parse(tmp_path / "r" / "junit.xml").getroot().findall(".//testcase")
     assert len(cases) == len(verdict["checks"])
     report = (tmp_path / "r" / "report.md").read_text()
-    assert "Load test gate: **pass**" in report
-    assert "&#124;pipe &#96;tick&#96;" in report  # the awkward name is escaped, not syntax
+    assert "Load test gate: **PASS**" in report
+    assert "\\|pipe \\`tick\\`" in report  # the awkward name is escaped, not syntax
 
 
 def test_breach_fails_with_exit_1(mixed_run: LocustRun, tmp_path: Path) -> None:

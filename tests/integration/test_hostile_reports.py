@@ -37,10 +37,10 @@ def _context(count: int, name_length: int) -> ReportContext:
 
 
 def test_report_md_is_capped_by_characters_after_escaping() -> None:
-    ctx = _context(3000, 200)  # 6,000 failing checks; names 5x longer once escaped
+    ctx = _context(3000, 200)  # 6,000 failing checks; names 2x longer once escaped
     text = markdown.render_markdown(ctx)
     assert len(text) <= markdown.MAX_MARKDOWN_CHARS
-    assert "## ❌ Load test gate: **fail**" in text.splitlines()[1]  # the headline
+    assert "## ❌ Load test gate: **FAIL**" in text.splitlines()[1]  # the headline
     assert "| ❌ |" in text  # failing rows are kept
     assert "more: see `verdict.json`" in text
 

@@ -88,7 +88,7 @@ def test_crashed_users_are_recorded_and_fail_the_gate(
     )
     assert "exceptions raised in the locustfile" in proc.stdout
     report = (tmp_path / "r" / "report.md").read_text()
-    assert "### Exceptions in the locustfile" in report and "crashy.py&#58;24" in report
+    assert "### Exceptions in the locustfile" in report and "crashy.py:24" in report
     verdict = json.loads((tmp_path / "r" / "verdict.json").read_text())
     assert verdict["exceptions"][0]["count"] == crash.count
     failed = [c for c in verdict["checks"] if c["outcome"] != "pass"]

