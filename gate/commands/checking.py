@@ -74,7 +74,7 @@ def judge(
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`."""
     require_checks(rules, with_baseline=baseline is not None)
-    measured = loader.load(results)
+    measured = loader.load(results, group_names=rules.group_names)
     verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
     # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
     if baseline is not None:
@@ -147,10 +147,12 @@ def _with_baseline(
 
     relative = rules.baseline or default_rules()
     spec = parse_spec(request.store)
-    loaded = load_baseline(spec, branch=request.branch, limit=relative.history)
+    loaded = load_baseline(spec, branch=request.branch, limit=relative.history,
+                           group_names=rules.group_names)
     result = compare(
         measured, loaded.runs, relative, store=request.store,
-        on_inconclusive=rules.on_inconclusive, allow_mismatch=request.allow_mismatch,
+        on_inconclusive=rules.on_inconclusive, on_too_few=rules.on_too_few,
+        allow_mismatch=request.allow_mismatch,
     )
     notes = tuple(result.warnings)
     if not relative.written:

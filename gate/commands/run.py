@@ -101,7 +101,9 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
     )
     if config.save_baseline is not None:
         entry, _ = save(parse_spec(config.save_baseline),
-                        make_run(load_results(result.results)), config.keep)
+                        # the raw names: stores keep them, loading groups them
+                        make_run(load_results(result.results, group_names=False)),
+                        config.keep)
         click.echo(f"locust-gate: saved this run as {entry.name} in {config.save_baseline}",
                    err=True)
     click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)

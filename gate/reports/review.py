@@ -22,8 +22,8 @@ from typing import Any
 from gate.core.rules import Level, Unit
 from gate.core.verdict import Check, Outcome
 from gate.reports import escape
-from gate.reports.context import ReportContext, duration, fmt, fmt_limit
-from gate.reports.markdown import STATUS_ICONS, chart, template
+from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few
+from gate.reports.markdown import STATUS_ICONS, TOO_FEW_ICON, chart, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
@@ -188,6 +188,7 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
         "links": links,
         "thresholds": escape.markdown(relative(ctx.thresholds_path, root), limit=200),
         "warnings": [escape.markdown(w, limit=500) for w in results.warnings],
+        "notes": [escape.markdown(n, limit=500) for n in ctx.notes],
     }
     return _Parts(
         common=common,
@@ -262,12 +263,15 @@ def _baseline(ctx: ReportContext) -> dict[str, str]:
 def _row(check: Check) -> dict[str, str]:
     if check.counts_at is not None:
         icon = "❌" if check.counts_at is Level.FAIL else "⚠️"
+    elif check.too_few:
+        icon = TOO_FEW_ICON
     else:
         icon = {Outcome.REGRESSED: "📉", Outcome.IMPROVED: "📈", Outcome.NEW: "🆕"}.get(
             check.outcome, "✅")
     outcome = check.outcome.value
     if check.counts_at is not None:
         outcome += f" ({check.counts_at.value})"
+    outcome += too_few(check)
     comparison = check.comparison
     baseline = change = ""
     if comparison is not None:
