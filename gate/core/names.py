@@ -132,7 +132,8 @@ def describe(results: Results) -> str | None:
     groups = sorted(grouped(results), key=lambda e: (-len(e.members), e.key))
     if not groups:
         return None
-    shown = ", ".join(f"{e.key}: {len(e.members):,} names" for e in groups[:MAX_DESCRIBED])
+    shown = ", ".join(f"{e.key}: {len(e.members):,} name{'s' if len(e.members) > 1 else ''}"
+                      for e in groups[:MAX_DESCRIBED])
     more = f", and {len(groups) - MAX_DESCRIBED:,} more" if len(groups) > MAX_DESCRIBED else ""
     return (f"request names with ids, dates or query strings were grouped into "
             f"{len(groups):,} endpoints (group-names: false keeps them apart): {shown}{more}")

@@ -8,8 +8,8 @@ and counts at the file's `on-too-few-requests` level, which by default is none.
 
 Two guards keep "too little data is never a pass": `settle` adds a run check at the
 `on-inconclusive` level when nothing that rests on requests was judged at all (every such
-check too thin), and `summary` is one line, shown in every report, when most checks were
-too thin, saying what would make them judgeable.
+check too thin), and `summary` is one line, shown in every report, when most endpoints
+had checks too thin to judge, saying what would make them judgeable.
 """
 
 from __future__ import annotations
@@ -59,16 +59,18 @@ def _nothing_judged(thin: Sequence[Check], level: Level) -> Check:
 
 
 def summary(checks: Sequence[Check]) -> str | None:
-    """One line when most checks on requests were too thin to judge: how many, what the
+    """One line when most endpoints had checks too thin to judge: how many, what the
     metrics need, and what would fix it; None otherwise."""
     measured = [c for c in checks if _on_requests(c) and c.outcome is not Outcome.NEW]
     thin = [c for c in measured if c.too_few]
-    if not thin or len(thin) * 2 <= len(measured):
+    endpoints = {c.endpoint for c in measured if c.scope is not Scope.AGGREGATE}
+    short = {c.endpoint for c in thin}
+    if not thin or len(short) * 2 <= len(endpoints):
         return None
     counted = any(c.counts_at is not None for c in thin)
     how = "" if counted else ", reported but not counted (on-too-few-requests)"
-    return (f"{len(thin)} of {len(measured)} checks had too few requests to judge{how}: "
-            f"{_fix(thin)}")
+    return (f"{len(short)} of {len(endpoints)} endpoints had too few requests to judge "
+            f"{len(thin)} checks{how}: {_fix(thin)}")
 
 
 def _fix(thin: Sequence[Check]) -> str:
@@ -82,8 +84,8 @@ def _fix(thin: Sequence[Check]) -> str:
     half, most = math.ceil(statistics.median(factors)), math.ceil(factors[-1])
     more = (f"about {half}x the requests (a longer run-time, or more users) would judge half "
             f"of them, {most}x all" if most > 1 else "a slightly longer run would judge them")
-    return (f"{wanted} requests per endpoint; {more}; give URLs with ids a name= or keep "
-            "group-names on, so that their requests count together")
+    return (f"{wanted} requests per endpoint; {more}; requests to URLs with ids count "
+            "together when grouped (group-names: true, the default) or named (name=)")
 
 
 def reported(check: Check, *, on_too_few: Level | None, needs: int, requests: int,
