@@ -123,3 +123,26 @@ def test_group_names_false_judges_the_raw_names(crm_run: LocustRun, tmp_path: Pa
     endpoints = {c["endpoint"] for c in verdict["checks"] if c["scope"] == "endpoint"}
     assert endpoints == set(_raw(crm_run))
     assert not any("[id]" in e or "[query]" in e for e in endpoints)
+
+
+def test_stored_runs_keep_raw_names_and_meet_the_run_grouped(
+    crm_run: LocustRun, tmp_path: Path,
+) -> None:
+    store = f"{tmp_path}/store/"
+    for commit in ("c1", "c2", "c3"):
+        saved = gate("baseline", "save", crm_run.results, "--store", store, "--branch", "main",
+                     "--commit", commit)
+        assert saved.returncode == 0, saved.stderr
+    stored = json.loads(next((tmp_path / "store" / "runs").glob("*/*.json")).read_text())
+    assert {f"{e['method']} {e['name']}" for e in stored["results"]["endpoints"]} == set(
+        _raw(crm_run))  # the store keeps Locust's raw names
+    rules = tmp_path / "t.yml"
+    rules.write_text("version: 1\ndefaults: {fail-ratio: 1%}\n", encoding="utf-8")
+    done = gate("check", crm_run.results, "--thresholds", rules, "--baseline", store,
+                "--baseline-branch", "main", "--report-dir", tmp_path / "r")
+    assert done.returncode == 0, done.stdout + done.stderr
+    verdict = json.loads((tmp_path / "r" / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["verdict"] == "pass" and verdict["baseline"]["runs"] == 3
+    compared = {c["endpoint"] for c in verdict["checks"] if c["comparison"] is not None}
+    assert "GET /api/leads/[id]" in compared  # grouped on both sides: the same name
+    assert not [c for c in verdict["checks"] if c["outcome"] in ("new", "missing")]
