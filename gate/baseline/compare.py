@@ -9,8 +9,9 @@ For every endpoint (and the aggregate) and every relative rule, one check:
   whatever its percentage;
 - `improved` the same way in the good direction (never counts against);
 - `inconclusive` when either side has too few requests for the metric (a percentile
-  needs MIN_TAIL_REQUESTS above it), or when the runs are not comparable (another
-  fingerprint) unless `allow_mismatch`;
+  needs MIN_TAIL_REQUESTS above it: reported with what it needs, at the file's
+  `on-too-few-requests` level, see `gate.core.thin`), or when the runs are not comparable
+  (another fingerprint) unless `allow_mismatch` (at `on-inconclusive`);
 - `pass` otherwise.
 
 Endpoints only in the run are `new` (one check each, not counted against); endpoints of
@@ -35,7 +36,8 @@ from gate.baseline.reading import (
 )
 from gate.baseline.shift import RunShift, centers, run_shift
 from gate.baseline.stored import StoredRun
-from gate.core.evaluate import measure
+from gate.core import thin
+from gate.core.evaluate import measure, reasons
 from gate.core.model import AGGREGATED, EndpointStats, Results
 from gate.core.relative import BaselineRules, RelativeRule
 from gate.core.rules import Level, Metric, Unit
@@ -64,12 +66,14 @@ class BaselineResult:
     checks: tuple[Check, ...]
     ref: BaselineRef
     warnings: tuple[str, ...] = ()
+    on_inconclusive: Level = Level.WARN  # for `thin.settle` when the checks are merged
 
 
 @dataclass(frozen=True, kw_only=True)
 class _Context:
     rules: BaselineRules
     on_inconclusive: Level
+    on_too_few: Level | None
     runs: int
     # A metric's shared shifts: [the current run, then each compared run in order].
     shifts: Callable[[Metric], Sequence[RunShift]]
@@ -82,9 +86,11 @@ def compare(
     *,
     store: str,
     on_inconclusive: Level,
+    on_too_few: Level | None = None,
     allow_mismatch: bool = False,
 ) -> BaselineResult:
-    """Checks of `current` against `history` (oldest first; one run for a single baseline)."""
+    """Checks of `current` against `history` (oldest first; one run for a single baseline).
+    Both must have their names grouped alike (`gate.core.names`): the loaders do it."""
     history = list(history)[-rules.history :] if history else []
     if not history:
         ref = BaselineRef(store=store, commit=None, branch=None, time=None, runs=0)
@@ -92,7 +98,7 @@ def compare(
             checks=(_run_check("the baseline store has no run to compare with", on_inconclusive,
                                f"save one first: locust-gate baseline save RESULTS --store "
                                f"{store}"),),
-            ref=ref,
+            ref=ref, on_inconclusive=on_inconclusive,
         )
     usable, warnings = _comparable(current, history, allow_mismatch)
     latest = history[-1]
@@ -109,8 +115,10 @@ def compare(
             ),
             ref=ref,
             warnings=tuple(warnings),
+            on_inconclusive=on_inconclusive,
         )
-    ctx = _Context(rules=rules, on_inconclusive=on_inconclusive, runs=len(usable),
+    ctx = _Context(rules=rules, on_inconclusive=on_inconclusive, on_too_few=on_too_few,
+                   runs=len(usable),
                    shifts=_shift_table(current, usable, rules.min_requests))
     checks: list[Check] = []
     for entry in [*sorted(current.endpoints, key=lambda e: (e.name, e.method)), current.total]:
@@ -123,30 +131,26 @@ def compare(
         if not base:
             checks.append(_new(entry))
             continue
-        for rule in rules.rules_for(entry.method, entry.name):
+        for rule in rules.rules_for(entry.method, entry.name, entry.members):
             if entry is current.total and rule.metric.unit is Unit.MS and not AGGREGATE_LATENCY:
                 continue  # see AGGREGATE_LATENCY
             checks.append(judge(entry, base, rule, ctx))
     checks.extend(_missing(current, usable[-1]))
     return BaselineResult(
-        checks=tuple(checks), ref=_ref(store, usable[-1], len(usable)), warnings=tuple(warnings)
+        checks=tuple(checks), ref=_ref(store, usable[-1], len(usable)), warnings=tuple(warnings),
+        on_inconclusive=on_inconclusive,
     )
 
 
 def merge(verdict: Verdict, result: BaselineResult) -> Verdict:
-    """The verdict with the baseline checks added (status, totals and reasons redone)."""
-    checks = (*verdict.checks, *result.checks)
+    """The verdict with the baseline checks added (status, totals and reasons redone, and
+    whether anything could be judged: `thin.settle`)."""
+    checks = thin.settle((*verdict.checks, *result.checks),
+                         on_inconclusive=result.on_inconclusive)
     totals = replace(verdict.totals, checks=len(checks), by_outcome=count_outcomes(checks))
-    reasons = [
-        f"{c.endpoint or 'run'}: {c.message or c.outcome.value}"
-        for c in sorted(
-            (c for c in checks if c.outcome.counts_against),
-            key=lambda c: 0 if c.level is Level.FAIL else 1,
-        )
-    ]
     return replace(
-        verdict, checks=checks, totals=totals, status=decide(checks), reasons=tuple(reasons),
-        baseline=result.ref,
+        verdict, checks=checks, totals=totals, status=decide(checks),
+        reasons=tuple(reasons(checks)), baseline=result.ref,
     )
 
 
@@ -251,14 +255,22 @@ def judge(
     need = needed_requests(metric, ctx.rules.min_requests)
     check = _check(entry, rule)
     if count(entry, metric) < need:
-        return _inconclusive(check, ctx, f"{entry.num_requests} requests in this run: too few "
-                             f"to compare {metric.value} (needs {need})")
+        return thin.reported(
+            check, on_too_few=ctx.on_too_few, needs=need, requests=count(entry, metric),
+            message=f"{count(entry, metric)} requests in this run: too few to compare "
+            f"{metric.value} (needs {need})")
     measured = measure(entry, metric)
     usable = [b for b in base if count(b.stats, metric) >= need]
     values = [v for b in usable if (v := measure(b.stats, metric)) is not None]
-    if measured is None or not values:
-        return _inconclusive(check, ctx, f"the baseline has too few requests for {metric.value} "
-                             f"(needs {need} per run)")
+    if measured is None:
+        return _inconclusive(check, ctx, f"{metric.value} could not be computed from this "
+                             "run's data")
+    if not values:
+        most = max(count(b.stats, metric) for b in base)
+        return thin.reported(
+            check, on_too_few=ctx.on_too_few, needs=need, requests=most,
+            message=f"the baseline has too few requests for {metric.value} (at most {most} "
+            f"in a run; needs {need} per run)")
     # The noise band is computed on percentiles interpolated within Locust's buckets: on
     # bucket values the run-to-run spread is a whole number of buckets, so the MAD jumps
     # from 0 to 1 bucket and a band is either too narrow or too wide.

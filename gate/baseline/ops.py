@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from gate.baseline.store import (
     ordered,
 )
 from gate.baseline.stored import GitInfo, StoredRun
+from gate.core import names
 from gate.core.model import Results
 from gate.errors import UserError
 
@@ -63,18 +64,27 @@ class Loaded:
     branch: str | None
 
 
-def load_baseline(spec: StoreSpec, *, branch: str | None, limit: int) -> Loaded:
-    """The last `limit` runs of the baseline branch (the one run of a file store)."""
+def load_baseline(
+    spec: StoreSpec, *, branch: str | None, limit: int, group_names: bool = True
+) -> Loaded:
+    """The last `limit` runs of the baseline branch (the one run of a file store). Runs are
+    stored with Locust's raw request names; with `group_names` they are grouped here as
+    `gate.results.loader.load` groups a run (`gate.core.names`), so that a stored endpoint
+    and a current one have the same name."""
     with opened(spec) as store:
+        def read(entry: Entry) -> StoredRun:
+            run = store.read(entry)
+            return replace(run, results=names.group(run.results)) if group_names else run
+
         entries = store.entries()
         if not entries:
             return Loaded(runs=(), branch=None)
         if spec.kind is Kind.FILE:
-            return Loaded(runs=(store.read(entries[0]),), branch=None)
+            return Loaded(runs=(read(entries[0]),), branch=None)
         chosen = pick_branch([e.branch for e in entries], wanted=branch,
                              current=gitstore.current().branch)
         mine = ordered([e for e in entries if e.branch == chosen])
-        runs = tuple(store.read(e) for e in mine[-limit:])
+        runs = tuple(read(e) for e in mine[-limit:])
         return Loaded(runs=runs, branch=chosen)
 
 

@@ -75,7 +75,7 @@ def judge(
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`; `notes` are the run's own warnings for the reports."""
     require_checks(rules, with_baseline=baseline is not None)
-    measured = loader.load(results)
+    measured = loader.load(results, group_names=rules.group_names)
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
     verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
@@ -150,10 +150,12 @@ def _with_baseline(
 
     relative = rules.baseline or default_rules()
     spec = parse_spec(request.store)
-    loaded = load_baseline(spec, branch=request.branch, limit=relative.history)
+    loaded = load_baseline(spec, branch=request.branch, limit=relative.history,
+                           group_names=rules.group_names)
     result = compare(
         measured, loaded.runs, relative, store=spec.text,  # credentials removed
-        on_inconclusive=rules.on_inconclusive, allow_mismatch=request.allow_mismatch,
+        on_inconclusive=rules.on_inconclusive, on_too_few=rules.on_too_few,
+        allow_mismatch=request.allow_mismatch,
     )
     notes = tuple(result.warnings)
     if not relative.written:

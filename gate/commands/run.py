@@ -102,7 +102,9 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
     )
     if config.save_baseline is not None:
         spec = parse_spec(config.save_baseline)
-        entry, _ = save(spec, make_run(load_results(result.results)), config.keep)
+        # the raw names: stores keep them, loading groups them
+        entry, _ = save(spec, make_run(load_results(result.results, group_names=False)),
+                        config.keep)
         click.echo(f"locust-gate: saved this run as {entry.name} in {spec.text}", err=True)
     click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)

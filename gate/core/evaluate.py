@@ -1,9 +1,11 @@
 """Judge results against thresholds: pure functions, no I/O.
 
 Every rule becomes one `Check` with a measured value, a limit, an outcome and a level.
-Lack of data is never a pass: a run with zero requests fails; an endpoint with fewer
-requests than `min-requests`, or a metric that cannot be computed, is inconclusive /
-no-data at the file's `on-inconclusive` level.
+Lack of data is never a pass: a run with zero requests fails; a metric that cannot be
+computed is no-data at the file's `on-inconclusive` level; an endpoint with fewer requests
+than `min-requests` is inconclusive, reported with what it needs at the file's
+`on-too-few-requests` level (none by default), and a run in which nothing could be judged
+for lack of requests is inconclusive at `on-inconclusive` (`gate.core.thin`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from gate.core import thin
 from gate.core.measure import (
     EndpointMeasurement,
     ExceptionCount,
@@ -43,7 +46,7 @@ from gate.core.verdict import (
     problems,
 )
 
-__all__ = ["Baseline", "evaluate", "judge", "measure", "unmatched_rules"]
+__all__ = ["Baseline", "evaluate", "judge", "measure", "reasons", "unmatched_rules"]
 
 ALLOW_INCOMPLETE_FLAG = "--allow-incomplete"
 
@@ -71,7 +74,7 @@ def evaluate(
 ) -> Verdict:
     """Judge `results`. A run that did not complete fails unless `allow_incomplete`, which
     lowers that check to a warning (it is still shown)."""
-    checks = [
+    checks = thin.settle([
         *_run_checks(results),
         *_completion_checks(results, allow_incomplete=allow_incomplete),
         *_endpoint_checks(results, thresholds),
@@ -79,7 +82,7 @@ def evaluate(
         *_aggregate_checks(results, thresholds),
         *_exception_checks(results, thresholds),
         *(baseline.checks(results, thresholds) if baseline is not None else ()),
-    ]
+    ], on_inconclusive=thresholds.on_inconclusive)
     total = results.total
     totals = Totals(
         requests=total.num_requests,
@@ -92,7 +95,7 @@ def evaluate(
         status=decide(checks),
         checks=tuple(checks),
         totals=totals,
-        reasons=tuple(_reasons(checks)),
+        reasons=tuple(reasons(checks)),
         warnings=tuple(unmatched_rules(results, thresholds)),
         baseline=baseline.ref if baseline is not None else None,
     )
@@ -131,11 +134,11 @@ def _completion_checks(results: Results, *, allow_incomplete: bool) -> list[Chec
 def _endpoint_checks(results: Results, thresholds: Thresholds) -> list[Check]:
     checks: list[Check] = []
     for entry in sorted(results.endpoints, key=lambda e: (e.name, e.method)):
-        rules, min_requests = thresholds.rules_for(entry.method, entry.name)
+        rules, min_requests = thresholds.rules_for(entry.method, entry.name, entry.members)
         for rule in rules:
             checks.append(
                 judge(EndpointMeasurement(entry=entry), rule, min_requests,
-                      thresholds.on_inconclusive)
+                      thresholds.on_inconclusive, on_too_few=thresholds.on_too_few)
             )
     return checks
 
@@ -148,7 +151,7 @@ def _required_checks(results: Results, thresholds: Thresholds) -> list[Check]:
         present = [
             e
             for e in results.endpoints
-            if override.matcher.matches(e.method, e.name) and e.num_requests > 0
+            if override.matcher.matches_any(e.method, e.name, e.members) and e.num_requests > 0
         ]
         if present:
             continue
@@ -175,7 +178,8 @@ def _aggregate_checks(results: Results, thresholds: Thresholds) -> list[Check]:
         return []  # the run check already fails it; no second message for the same cause
     total = EndpointMeasurement(entry=results.total)
     return [
-        judge(total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive)
+        judge(total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive,
+              on_too_few=thresholds.on_too_few)
         for rule in thresholds.aggregate
         if rule.metric is not Metric.EXCEPTIONS  # a count of the run: _exception_checks
     ]
@@ -211,7 +215,8 @@ def unmatched_rules(results: Results, thresholds: Thresholds) -> list[str]:
     nothing (a mistyped name, or a glob that selects nothing). `required` rules are left
     out: they already fail as missing."""
     # Which entry each endpoint takes, found once (per entry it would be quadratic).
-    taken = {id(thresholds.override_for(e.method, e.name)) for e in results.endpoints}
+    taken = {id(thresholds.override_for(e.method, e.name, e.members))
+             for e in results.endpoints}
     return [
         _unmatched_message(results, index, override)
         for index, override in enumerate(thresholds.endpoints)
@@ -221,7 +226,8 @@ def unmatched_rules(results: Results, thresholds: Thresholds) -> list[str]:
 
 def _unmatched_message(results: Results, index: int, override: EndpointRules) -> str:
     pattern = override.matcher.describe()
-    taken = [e for e in results.endpoints if override.matcher.matches(e.method, e.name)]
+    taken = [e for e in results.endpoints
+             if override.matcher.matches_any(e.method, e.name, e.members)]
     if taken:
         return (
             f"endpoints[{index}] {pattern!r} ({override.where}) checked nothing: every endpoint "
@@ -275,10 +281,12 @@ def _count_failure(
 
 
 def judge(
-    measurement: Measurement, rule: Rule, min_requests: int, on_inconclusive: Level
+    measurement: Measurement, rule: Rule, min_requests: int, on_inconclusive: Level,
+    *, on_too_few: Level | None = None,
 ) -> Check:
     """One rule against one measured subject: pass, breached (at the first level hit),
-    inconclusive (too few samples) or no-data, the last two at `on_inconclusive`."""
+    inconclusive (too few samples, at `on_too_few`: None reports it without counting) or
+    no-data (at `on_inconclusive`)."""
     subject = measurement.subject
     measured = measurement.value(rule.metric)
     unit = rule.metric.unit
@@ -294,10 +302,8 @@ def judge(
         where=rule.where,
     )
     if subject.samples is not None and subject.samples < min_requests:
-        return replace(
-            passed,
-            outcome=Outcome.INCONCLUSIVE,
-            level=on_inconclusive,
+        return thin.reported(
+            passed, on_too_few=on_too_few, needs=min_requests, requests=subject.samples,
             message=f"{subject.samples} requests, fewer than min-requests "
             f"{min_requests}: too few to judge",
         )
@@ -336,7 +342,7 @@ def _tightest(rule: Rule) -> float | None:
     return None
 
 
-def _reasons(checks: list[Check]) -> list[str]:
+def reasons(checks: Sequence[Check]) -> list[str]:
     """One line per endpoint and cause that lowered the verdict, fail level first: the
     checks of one endpoint that share a message (e.g. too few requests to judge any of
     its metrics) make one line that names their metrics."""

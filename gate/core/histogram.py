@@ -34,7 +34,7 @@ def percentile(histogram: Mapping[int, int], num_requests: int, fraction: float)
 
 
 def merge(histograms: list[Mapping[int, int]]) -> dict[int, int]:
-    """Add histograms bucket by bucket."""
+    """Add histograms bucket by bucket (or any counts keyed by an int: per-second series)."""
     merged: dict[int, int] = {}
     for hist in histograms:
         for key, count in hist.items():

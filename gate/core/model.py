@@ -73,6 +73,9 @@ class EndpointStats:
     failures_per_second: Mapping[int, int] = field(default_factory=dict)
     csv_percentiles: Mapping[float, float] = field(default_factory=dict)
     csv_rps: float | None = None
+    # The raw request names merged into this endpoint by `gate.core.names.group` (ids and
+    # query strings); empty for an endpoint read as it is.
+    members: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -201,20 +204,27 @@ def aggregate(entries: Iterable[EndpointStats], *, start_time: float) -> Endpoin
 
     This is how Locust builds its `Aggregated` row, so the percentiles agree exactly.
     """
+    return merged(entries, method="", name=AGGREGATED, start_time=start_time)
+
+
+def merged(
+    entries: Iterable[EndpointStats],
+    *,
+    method: str,
+    name: str,
+    start_time: float | None = None,
+    members: tuple[str, ...] = (),
+) -> EndpointStats:
+    """Several entries as one: counts and sums added, histograms and per-second series
+    added bucket by bucket (None when any entry has no histogram), min of the minimums,
+    max of the maximums. `start_time` defaults to the earliest entry's."""
     items = list(entries)
     hists = [e.histogram for e in items]
     mins = [e.min_response_time for e in items if e.min_response_time is not None]
     lasts = [e.last_request_timestamp for e in items if e.last_request_timestamp is not None]
-    rps: dict[int, int] = {}
-    fps: dict[int, int] = {}
-    for entry in items:
-        for second, count in entry.requests_per_second.items():
-            rps[second] = rps.get(second, 0) + count
-        for second, count in entry.failures_per_second.items():
-            fps[second] = fps.get(second, 0) + count
     return EndpointStats(
-        method="",
-        name=AGGREGATED,
+        method=method,
+        name=name,
         num_requests=sum(e.num_requests for e in items),
         num_failures=sum(e.num_failures for e in items),
         histogram=histogram.merge([h for h in hists if h is not None])
@@ -225,8 +235,10 @@ def aggregate(entries: Iterable[EndpointStats], *, start_time: float) -> Endpoin
         max_response_time=max((e.max_response_time for e in items), default=0.0),
         total_content_length=sum(e.total_content_length for e in items),
         num_none_requests=sum(e.num_none_requests for e in items),
-        start_time=start_time,
+        start_time=start_time if start_time is not None
+        else min((e.start_time for e in items), default=0.0),
         last_request_timestamp=max(lasts) if lasts else None,
-        requests_per_second=rps,
-        failures_per_second=fps,
+        requests_per_second=histogram.merge([e.requests_per_second for e in items]),
+        failures_per_second=histogram.merge([e.failures_per_second for e in items]),
+        members=members,
     )

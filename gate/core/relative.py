@@ -9,7 +9,7 @@ in the core): `gate.thresholds.relative` parses it, `gate.baseline.compare` appl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gate.core.rules import Level, Matcher, Metric
@@ -50,9 +50,14 @@ class BaselineRules:
     shared_shift: bool = True
     written: bool = True  # False: the documented defaults (the file has no baseline: section)
 
-    def rules_for(self, method: str, name: str) -> tuple[RelativeRule, ...]:
-        """The defaults, with the first matching override's rules replacing theirs."""
-        override = next((o for o in self.endpoints if o.matcher.matches(method, name)), None)
+    def rules_for(
+        self, method: str, name: str, members: Sequence[str] = ()
+    ) -> tuple[RelativeRule, ...]:
+        """The defaults, with the first matching override's rules replacing theirs (an
+        override matches the endpoint or any raw name grouped into it, `members`)."""
+        override = next(
+            (o for o in self.endpoints if o.matcher.matches_any(method, name, members)), None
+        )
         if override is None:
             return self.defaults
         own = {rule.metric for rule in override.rules}

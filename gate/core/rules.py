@@ -10,6 +10,7 @@ here for typing only: a file without that section never loads them), and
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -125,6 +126,11 @@ class Matcher:
     def _regex(self) -> re2._Regexp[str]:
         return userregex.compile_pattern(self.pattern)  # linear time, whatever the name
 
+    def matches_any(self, method: str, name: str, members: Sequence[str] = ()) -> bool:
+        """Whether the endpoint `name`, or any raw name grouped into it (`members`, see
+        `gate.core.names`), matches: rules written against raw names keep applying."""
+        return self.matches(method, name) or any(self.matches(method, m) for m in members)
+
     def matches(self, method: str, name: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
             return False
@@ -181,6 +187,13 @@ class Thresholds:
     aggregate_min_requests: int = 1
     # What an inconclusive or no-data check counts as; it never counts as a pass.
     on_inconclusive: Level = Level.WARN
+    # What a check inconclusive only for lack of requests counts as: None reports it
+    # without lowering the verdict (gate.core.thin keeps a run that judged nothing from
+    # passing).
+    on_too_few: Level | None = None
+    # Whether request names with ids and query strings are grouped into one endpoint
+    # (gate.core.names), when results and stored runs are loaded.
+    group_names: bool = True
     # The limit on exceptions raised in the locustfile (`aggregate.exceptions`); None when
     # the file switched it off (`exceptions: off`).
     exceptions: Rule | None = field(default_factory=default_exceptions_rule)
@@ -194,12 +207,20 @@ class Thresholds:
         return bool(self.defaults or self.aggregate
                     or any(e.rules or e.required for e in self.endpoints))
 
-    def override_for(self, method: str, name: str) -> EndpointRules | None:
-        return next((o for o in self.endpoints if o.matcher.matches(method, name)), None)
+    def override_for(
+        self, method: str, name: str, members: Sequence[str] = ()
+    ) -> EndpointRules | None:
+        """The first entry that matches the endpoint or any raw name grouped into it."""
+        return next(
+            (o for o in self.endpoints if o.matcher.matches_any(method, name, members)), None
+        )
 
-    def rules_for(self, method: str, name: str) -> tuple[tuple[Rule, ...], int]:
-        """The effective rules and minimum request count for one endpoint."""
-        override = self.override_for(method, name)
+    def rules_for(
+        self, method: str, name: str, members: Sequence[str] = ()
+    ) -> tuple[tuple[Rule, ...], int]:
+        """The effective rules and minimum request count for one endpoint (`members`: the
+        raw names grouped into it, which rules may name instead)."""
+        override = self.override_for(method, name, members)
         if override is None:
             return self.defaults, self.min_requests
         own = {rule.metric for rule in override.rules}

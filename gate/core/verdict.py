@@ -127,11 +127,20 @@ class Check:
     message: str = ""
     where: str = ""
     comparison: Comparison | None = None  # set on baseline-relative checks only
+    # On a check inconclusive for lack of requests (`gate.core.thin`): the requests it needs
+    # and the requests it had (the fewest, when the baseline's side was short).
+    needs: int | None = None
+    requests: int | None = None
 
     def __post_init__(self) -> None:
         # Accept the enums' string values too (verdict.json round trips, older callers).
         for name, enum in (("scope", Scope), ("unit", Unit), ("bound", Bound)):
             object.__setattr__(self, name, enum(getattr(self, name)))
+
+    @property
+    def too_few(self) -> bool:
+        """Inconclusive only because too few requests were made to judge it."""
+        return self.outcome is Outcome.INCONCLUSIVE and self.needs is not None
 
     @property
     def counts_at(self) -> Level | None:

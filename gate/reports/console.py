@@ -12,13 +12,14 @@ from gate.core.model import Results
 from gate.core.rules import Level
 from gate.core.verdict import Check, by_severity, problems
 from gate.reports import escape
-from gate.reports.context import ReportContext, fmt, fmt_limit, verdict_word
+from gate.reports.context import ReportContext, fmt, fmt_limit, too_few, verdict_word
 
 MAX_CONSOLE_REASONS = 20
 MAX_CONSOLE_ROWS = 40  # a screenful; the rest is in the report files
 MAX_CONSOLE_WARNINGS = 10
 # By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
 _CHECK_MARKS = {None: "ok", Level.WARN: "WARN", Level.FAIL: "FAIL"}
+TOO_FEW_MARK = "--"  # too few requests to judge, reported without counting (gate.core.thin)
 
 
 def render_console(ctx: ReportContext, *, report_dir: object = None) -> str:
@@ -30,12 +31,14 @@ def render_console(ctx: ReportContext, *, report_dir: object = None) -> str:
     for check in ordered[:MAX_CONSOLE_ROWS]:
         rows.append(
             (
-                _CHECK_MARKS[check.counts_at],
+                TOO_FEW_MARK if check.too_few and check.counts_at is None
+                else _CHECK_MARKS[check.counts_at],
                 escape.console(check.endpoint or "(run)", limit=60),
                 check.metric,
                 fmt(check.measured, check.unit),
                 fmt_limit(check),
-                check.outcome.value + (f" ({check.level.value})" if check.level else ""),
+                check.outcome.value + (f" ({check.level.value})" if check.level else "")
+                + too_few(check),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -49,6 +52,7 @@ def render_console(ctx: ReportContext, *, report_dir: object = None) -> str:
     if len(reasons) > MAX_CONSOLE_REASONS:
         lines.append(f"why: ...and {len(reasons) - MAX_CONSOLE_REASONS} more (see verdict.json)")
     lines.extend(_exception_lines(ctx.results))
+    lines.extend(f"note: {escape.console(n, limit=1000)}" for n in ctx.notes)
     warnings = ctx.warnings
     shown = warnings[:MAX_CONSOLE_WARNINGS]
     lines.extend(f"warning: {escape.console(w, limit=500)}" for w in shown)

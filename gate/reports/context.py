@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gate.core import names, thin
 from gate.core.model import Results
 from gate.core.rules import Unit
 from gate.core.units import format_value
@@ -32,6 +33,13 @@ class ReportContext:
         the numbers, and rules that checked nothing."""
         return [*self.results.warnings, *self.verdict.warnings]
 
+    @property
+    def notes(self) -> list[str]:
+        """How the run was judged, when it is not the obvious way: request names grouped
+        into endpoints (`gate.core.names`), most checks too thin to judge (`gate.core.thin`)."""
+        return [note for note in (names.describe(self.results), thin.summary(self.verdict.checks))
+                if note is not None]
+
 
 def verdict_word(status: Status) -> str:
     """The verdict as every report spells it: `PASS`, `WARN`, `FAIL`, `ERROR` (the console's
@@ -47,6 +55,13 @@ def fmt_limit(check: Check) -> str:
     if check.limit is None:
         return "-"
     return f"{check.bound.sign} {fmt(check.limit, check.unit)}"
+
+
+def too_few(check: Check) -> str:
+    """What a check too thin to judge had and needed (`: 5 of 20 requests`), else ""."""
+    if not check.too_few or check.needs is None:
+        return ""
+    return f": {check.requests or 0:,} of {check.needs:,} requests"
 
 
 def duration(seconds: float) -> str:

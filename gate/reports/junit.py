@@ -75,6 +75,8 @@ def render_junit_error(error: HarnessError) -> str:
 
 def _is_skipped(check: Check) -> bool:
     """Too little data at warn level: nothing was judged, which JUnit calls skipped."""
+    if check.too_few and check.counts_at is None:
+        return True  # too few requests to judge, reported without counting: not a pass
     return check.counts_at is Level.WARN and check.outcome in (
         Outcome.INCONCLUSIVE,
         Outcome.NO_DATA,

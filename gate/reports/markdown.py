@@ -17,7 +17,7 @@ from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import Check, Status, Verdict, by_severity, problems
 from gate.errors import HarnessError
 from gate.reports import escape
-from gate.reports.context import ReportContext, duration, fmt, fmt_limit, verdict_word
+from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few, verdict_word
 
 if TYPE_CHECKING:
     import jinja2
@@ -35,6 +35,16 @@ CHART_POINTS = 60
 STATUS_ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
 # By `Check.counts_at`: the level at which a check lowers the verdict (None: it does not).
 _CHECK_ICONS = {None: "✅", Level.WARN: "⚠️", Level.FAIL: "❌"}
+# A heavy minus sign: too few requests to judge, reported without counting (gate.core.thin).
+TOO_FEW_ICON = "\u2796"
+
+
+def check_icon(check: Check) -> str:
+    """The check's mark: by `counts_at`, and TOO_FEW_ICON for one too thin to judge that does not
+    count (it is not a pass)."""
+    if check.counts_at is None and check.too_few:
+        return TOO_FEW_ICON
+    return _CHECK_ICONS[check.counts_at]
 _TABLE_METRICS = (Metric.P50, Metric.P95, Metric.P99, Metric.MAX)
 
 
@@ -137,6 +147,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         "incomplete": escape.markdown(results.meta.end_reason or "", limit=300)
         if results.meta.completed is False
         else "",
+        "notes": [escape.markdown(n, limit=1000) for n in ctx.notes],
         "warnings": [escape.markdown(w, limit=1000) for w in warnings[:MAX_WARNINGS]],
         "warnings_cut": max(0, len(warnings) - MAX_WARNINGS),
         "thresholds": escape.markdown(ctx.thresholds_path, limit=200),
@@ -181,12 +192,12 @@ def _compared_row(check: Check) -> dict[str, str]:
 
 def _check_row(check: Check) -> dict[str, str]:
     return {
-        "icon": _CHECK_ICONS[check.counts_at],
+        "icon": check_icon(check),
         "endpoint": escape.markdown(check.endpoint or "(run)", limit=120),
         "metric": escape.markdown(check.metric),
         "measured": fmt(check.measured, check.unit),  # numbers in our own format
         "limit": fmt_limit(check),
-        "outcome": check.outcome.value,
+        "outcome": check.outcome.value + too_few(check),
         "message": escape.markdown(check.message, limit=300),
     }
 
@@ -195,7 +206,7 @@ def _endpoint_row(entry: EndpointStats, verdict: Verdict) -> dict[str, str]:
     mine = [c for c in verdict.checks if c.endpoint == entry.key and c.name == entry.name]
     worst = problems(mine)
     row = {
-        "icon": _CHECK_ICONS[worst[0].counts_at if worst else None] if mine else "·",
+        "icon": check_icon((worst or [c for c in mine if c.too_few] or mine)[0]) if mine else "·",
         "endpoint": escape.markdown(entry.key, limit=120),
         "requests": f"{entry.num_requests:,}",
         "failures": f"{entry.num_failures:,}",

@@ -25,8 +25,8 @@ from typing import Any
 from gate.core.rules import Level, Unit
 from gate.core.verdict import BaselineRef, Check, Outcome, Status, Verdict
 from gate.reports import escape
-from gate.reports.context import ReportContext, duration, fmt, fmt_limit
-from gate.reports.markdown import chart, headline, template
+from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few
+from gate.reports.markdown import STATUS_ICONS, TOO_FEW_ICON, chart, headline, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
@@ -218,6 +218,7 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
                 users=results.meta.users, exact=results.exact, source=results.source.value)
     common = _common(verdict, load, links, thresholds=relative(ctx.thresholds_path, root),
                      warnings=results.warnings, failure_groups_total=len(failures))
+    common["notes"] = [escape.markdown(n, limit=500) for n in ctx.notes]
     return _Parts(
         common=common,
         problems=[_row(c) for c in problems],
@@ -256,6 +257,7 @@ def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: st
         "links": links,
         "thresholds": escape.markdown(thresholds, limit=200),
         "warnings": [escape.markdown(w, limit=500) for w in warnings],
+        "notes": [],
     }
 
 
@@ -314,12 +316,15 @@ def _baseline(ref: BaselineRef) -> dict[str, str]:
 def _row(check: Check) -> dict[str, str]:
     if check.counts_at is not None:
         icon = "❌" if check.counts_at is Level.FAIL else "⚠️"
+    elif check.too_few:
+        icon = TOO_FEW_ICON
     else:
         icon = {Outcome.REGRESSED: "📉", Outcome.IMPROVED: "📈", Outcome.NEW: "🆕"}.get(
             check.outcome, "✅")
     outcome = check.outcome.value
     if check.counts_at is not None:
         outcome += f" ({check.counts_at.value})"
+    outcome += too_few(check)
     comparison = check.comparison
     baseline = change = ""
     if comparison is not None:

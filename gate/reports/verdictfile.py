@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from gate import __version__
+from gate.core import names
 from gate.core.verdict import (
     VERDICT_SCHEMA,
     VERDICT_VERSION,
@@ -20,6 +21,8 @@ from gate.core.verdict import (
 )
 from gate.errors import HarnessError, exit_code
 from gate.reports.context import ReportContext
+
+MAX_MEMBERS = 20  # raw names listed per grouped endpoint (results.json has them all)
 
 
 def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
@@ -66,6 +69,12 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             for e in results.exceptions
         ],
         "baseline": _baseline_dict(verdict.baseline),
+        "groups": [
+            {"endpoint": e.key, "method": e.method, "name": e.name, "names": len(e.members),
+             "members": list(e.members[:MAX_MEMBERS])}
+            for e in names.grouped(results)
+        ],
+        "notes": ctx.notes,
         "warnings": ctx.warnings,
     }
 
@@ -108,6 +117,8 @@ def _check_dict(check: Check) -> dict[str, Any]:
         "level": check.level.value if check.level else None,
         "message": check.message,
         "where": check.where,
+        "needs": check.needs,
+        "requests": check.requests,
         "comparison": _comparison_dict(check.comparison),
     }
 

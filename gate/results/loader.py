@@ -7,12 +7,17 @@
    entries), else a `*_stats.csv` (one each; several is an error);
 3. a Locust `--csv` prefix (`out/run` for `out/run_stats.csv`) or any of its CSV files;
 4. a Locust `--json-file` output (`NAME.json`).
+
+Every command judges what `load` returns, so this is where request names with ids and
+query strings are grouped into endpoints (`gate.core.names.group`, on unless the caller
+says `group_names=False`); the files themselves keep the raw names.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from gate.core import names
 from gate.core.model import Results
 from gate.errors import UserError
 from gate.files import jsontext
@@ -68,12 +73,14 @@ def _from_directory(folder: Path) -> Results:
     )
 
 
-def load(path: Path | str) -> Results:
+def load(path: Path | str, *, group_names: bool = True) -> Results:
     """Read the results at `path` (see the module docstring for what is accepted); results
-    that contradict themselves are refused, whichever reader produced them."""
+    that contradict themselves are refused, whichever reader produced them. With
+    `group_names`, request names that differ only by ids or query strings are merged into
+    one endpoint each (`gate.core.names`)."""
     results = _load(Path(path))
     sanity.check(results, str(path))
-    return results
+    return names.group(results) if group_names else results
 
 
 def _load(path: Path) -> Results:

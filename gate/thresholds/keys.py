@@ -19,7 +19,11 @@ SUPPORTED_VERSION = 1
 
 # Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only.
 METRIC_KEYS: tuple[str, ...] = tuple(m.value for m in Metric if m is not Metric.EXCEPTIONS)
-TOP_KEYS = ("version", "on-inconclusive", "defaults", "endpoints", "aggregate", "baseline")
+TOP_KEYS = ("version", "on-inconclusive", "on-too-few-requests", "group-names", "defaults",
+            "endpoints", "aggregate", "baseline")
+# `on-too-few-requests`: what a check too thin to judge counts as; `report` (the default)
+# shows it with what it needs and does not lower the verdict (gate.core.thin).
+TOO_FEW_CHOICES = ("report", "warn", "fail")
 SECTION_KEYS = (*METRIC_KEYS, "min-requests")
 AGGREGATE_KEYS = (*SECTION_KEYS, Metric.EXCEPTIONS.value)
 SELECTOR_KEYS = ("match", "regex", "name")
@@ -54,6 +58,12 @@ ALIASES = {
     "min-count": "min-requests",
     "requests": "min-requests",
     "inconclusive": "on-inconclusive",
+    "on-too-few": "on-too-few-requests",
+    "on-thin-data": "on-too-few-requests",
+    "too-few-requests": "on-too-few-requests",
+    "group-urls": "group-names",
+    "group-ids": "group-names",
+    "grouping": "group-names",
     "default": "defaults",
     "endpoint-rules": "endpoints",
     "overrides": "endpoints",

@@ -5,6 +5,8 @@ The format, in short (`thresholds/example.yml` shows every feature, and
 
     version: 1
     on-inconclusive: warn          # or fail; an inconclusive check never passes
+    on-too-few-requests: report    # or warn, fail: checks too thin to judge (gate.core.thin)
+    group-names: true              # `/api/items/42` -> `/api/items/[id]` (gate.core.names)
     defaults:                      # every endpoint, unless an override replaces a metric
       p95: 500ms
       p99: {warn: 800ms, fail: 1s}
@@ -66,6 +68,7 @@ from gate.thresholds.keys import (
     METRIC_KEYS,
     SECTION_KEYS,
     SUPPORTED_VERSION,
+    TOO_FEW_CHOICES,
     TOP_KEYS,
     Context,
     is_off,
@@ -140,6 +143,8 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
     version = _version(ctx, top)  # first: a newer file may use keys this one lacks
     ctx.check_keys(top, "", TOP_KEYS)
     on_inconclusive = _on_inconclusive(ctx, top)
+    on_too_few = _on_too_few(ctx, top)
+    group_names = _group_names(ctx, top)
     defaults, default_min = _section(ctx, top, "defaults", SECTION_KEYS)
     aggregate, aggregate_min = _section(ctx, top, "aggregate", AGGREGATE_KEYS)
     overrides = endpoints.endpoints(ctx, top)
@@ -153,6 +158,8 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         aggregate=aggregate,
         aggregate_min_requests=aggregate_min if aggregate_min is not None else 1,
         on_inconclusive=on_inconclusive,
+        on_too_few=on_too_few,
+        group_names=group_names,
         exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
         source_text=text,
         baseline=_baseline(ctx, top),
@@ -234,6 +241,40 @@ def _on_inconclusive(ctx: Context, top: Map) -> Level:
         top.value_lines[key],
         key,
         "write on-inconclusive: warn (report it) or on-inconclusive: fail (fail the gate)",
+    )
+
+
+def _on_too_few(ctx: Context, top: Map) -> Level | None:
+    """`on-too-few-requests`: report (None: shown, not counted), warn or fail."""
+    key = "on-too-few-requests"
+    if key not in top:
+        return None
+    value = top[key]
+    if isinstance(value, str) and value.lower() in TOO_FEW_CHOICES:
+        return None if value.lower() == "report" else Level(value.lower())
+    raise ctx.error(
+        f"on-too-few-requests must be report, warn or fail, not {kind(value)}",
+        top.value_lines[key],
+        key,
+        "write on-too-few-requests: report (show what each check needs, the default), warn "
+        "or fail (count such checks at that level)",
+    )
+
+
+def _group_names(ctx: Context, top: Map) -> bool:
+    """`group-names`: true (the default) or false."""
+    key = "group-names"
+    if key not in top:
+        return True
+    value = top[key]
+    if isinstance(value, bool):
+        return value
+    raise ctx.error(
+        f"group-names must be true or false, not {kind(value)}",
+        top.value_lines[key],
+        key,
+        "write group-names: false to judge every request name as Locust reported it, or "
+        "delete the line to group names with ids and query strings (the default)",
     )
 
 

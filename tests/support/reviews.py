@@ -23,6 +23,7 @@ HOSTILE = [
     "@org/team ping [link](https://evil.example) ![i](https://evil.example/i.png)",
 ]
 THRESHOLDS = """version: 1
+on-too-few-requests: warn
 defaults:
   p95: {warn: 50ms, fail: 300ms}
   fail-ratio: 5%

@@ -39,7 +39,7 @@ def rule(metric: Metric, *, fail: float | None = 0.10, warn: float | None = None
 
 
 def outcomes(current: Results, history: list[Results], rules: BaselineRules,
-             **kwargs: bool) -> dict[tuple[str, str], tuple[Outcome, Level | None]]:
+             **kwargs: bool | Level) -> dict[tuple[str, str], tuple[Outcome, Level | None]]:
     result = compare(current, [stored(h) for h in history], rules, store="s",
                      on_inconclusive=Level.WARN, **kwargs)
     return {(c.endpoint, c.metric): (c.outcome, c.level) for c in result.checks}
@@ -101,12 +101,19 @@ def test_band_is_median_and_mad_at_least_one_bucket() -> None:
     assert high == pytest.approx(50 + 3 * 1.4826 * 5)
 
 
-def test_too_few_requests_for_a_percentile_is_inconclusive() -> None:
+def test_too_few_requests_for_a_percentile_is_reported_not_counted() -> None:
     rules = rule(Metric.P99, fail=0.10)
-    out = outcomes(run(80, n=40), [run(50)], rules)  # p99 from 40 requests
+    result = compare(run(80, n=40), [stored(run(50))], rules, store="s",
+                     on_inconclusive=Level.WARN)  # p99 from 40 requests
+    check = next(c for c in result.checks if c.metric == "p99")
+    assert (check.outcome, check.level, check.needs, check.requests) == (
+        Outcome.INCONCLUSIVE, None, 500, 40)
+    assert check.counts_at is None and "needs 500" in check.message
+    # asked for: on-too-few-requests: warn
+    out = outcomes(run(80, n=40), [run(50)], rules, on_too_few=Level.WARN)
     assert out[("GET /a", "p99")] == (Outcome.INCONCLUSIVE, Level.WARN)
     out = outcomes(run(80, n=600), [run(50, n=40)], rules)  # the baseline side is short
-    assert out[("GET /a", "p99")][0] is Outcome.INCONCLUSIVE
+    assert out[("GET /a", "p99")] == (Outcome.INCONCLUSIVE, None)
     assert needed_requests(Metric.P99, 20) == 500
     assert needed_requests(Metric.P95, 20) == 100
     assert needed_requests(Metric.P50, 20) == 20

@@ -80,16 +80,40 @@ def test_zero_requests_is_never_a_pass() -> None:
     assert "no requests" in verdict.reasons[0]
 
 
-def test_too_few_requests_is_inconclusive_at_the_chosen_level() -> None:
+def test_too_few_requests_is_reported_and_counts_only_when_asked() -> None:
     run = results(endpoint("/a", [10.0] * 5), endpoint("/b", FAST))
-    warn = evaluate(run, rules("version: 1\ndefaults: {p95: 1s, min-requests: 20}\n"))
-    assert outcomes(warn)[("GET /a", "p95")] == (Outcome.INCONCLUSIVE, Level.WARN)
-    assert outcomes(warn)[("GET /b", "p95")] == (Outcome.PASS, None)
-    assert warn.status is Status.WARN  # never a plain pass
-    fail = evaluate(
-        run, rules("version: 1\non-inconclusive: fail\ndefaults: {p95: 1s, min-requests: 20}\n")
-    )
-    assert fail.status is Status.FAIL
+    text = "version: 1\ndefaults: {p95: 1s, min-requests: 20}\n"
+    reported = evaluate(run, rules(text))
+    assert outcomes(reported)[("GET /a", "p95")] == (Outcome.INCONCLUSIVE, None)
+    thin = next(c for c in reported.checks if c.endpoint == "GET /a")
+    assert (thin.needs, thin.requests, thin.too_few) == (20, 5, True)
+    assert outcomes(reported)[("GET /b", "p95")] == (Outcome.PASS, None)
+    assert reported.status is Status.PASS  # /b was judged; /a is shown with what it needs
+    assert reported.reasons == ()
+    for level, status in (("warn", Status.WARN), ("fail", Status.FAIL)):
+        asked = evaluate(run, rules(f"version: 1\non-too-few-requests: {level}\n"
+                                    "defaults: {p95: 1s, min-requests: 20}\n"))
+        assert outcomes(asked)[("GET /a", "p95")] == (Outcome.INCONCLUSIVE, Level(level))
+        assert asked.status is status
+
+
+def test_a_run_in_which_nothing_could_be_judged_never_passes() -> None:
+    run = results(endpoint("/a", [10.0] * 5), endpoint("/b", [10.0] * 5))
+    text = "version: 1\ndefaults: {p95: 1s, fail-ratio: 1%, min-requests: 20}\n"
+    verdict = evaluate(run, rules(text))
+    assert verdict.status is Status.WARN
+    (run_check,) = [c for c in verdict.checks if c.scope == "run"]
+    assert (run_check.metric, run_check.outcome, run_check.counts_at) == (
+        "judged", Outcome.INCONCLUSIVE, Level.WARN)
+    assert "nothing could be judged: all 4 checks had too few requests" in run_check.message
+    assert "p95 needs 20" in run_check.message and "4x" in run_check.message
+    assert verdict.reasons[0].startswith("run: nothing could be judged")
+    strict = evaluate(run, rules("version: 1\non-inconclusive: fail\n" + text[11:]))
+    assert strict.status is Status.FAIL
+    # one judged check is enough: the aggregate's fail-ratio over all 10 requests
+    judged = evaluate(run, rules(text + "aggregate: {fail-ratio: 1%}\n"))
+    assert judged.status is Status.PASS
+    assert not any(c.scope == "run" for c in judged.checks)
 
 
 def test_overrides_first_match_wins_and_keep_other_defaults() -> None:

@@ -127,7 +127,8 @@ def test_an_incomplete_run_cannot_pass_unless_allowed() -> None:
 
 
 def test_one_reason_per_endpoint_and_cause() -> None:
-    verdict = judge("version: 1\ndefaults: {p50: 1s, p95: 1s, p99: 1s, min-requests: 50}\n",
+    verdict = judge("version: 1\non-too-few-requests: warn\n"
+                    "defaults: {p50: 1s, p95: 1s, p99: 1s, min-requests: 50}\n",
                     results(endpoint("/a", FAST)))
     assert verdict.reasons == (
         "GET /a: 30 requests, fewer than min-requests 50: too few to judge (p50, p95, p99)",

@@ -54,7 +54,7 @@ def test_failed_and_regressed_rows_come_first_and_the_rest_is_folded() -> None:
     assert "regressed (fail)" in rows[0]
     assert [r.rsplit("|", 2)[1].strip() for r in rows] == [
         "regressed (fail)", "breached (fail)", "breached (fail)", "breached (warn)",
-        "inconclusive (warn)", "inconclusive (warn)"]
+        "inconclusive (warn): 5 of 10 requests", "inconclusive (warn): 5 of 10 requests"]
     assert "| pass |" not in attention and "| pass |" in rest
 
 

@@ -303,7 +303,8 @@ def test_unknown_top_level_key_suggests_the_close_one() -> None:
     )
     assert "unknown key 'defualts'" in rendered
     assert "did you mean 'defaults'?" in rendered
-    assert "Allowed keys here: version, on-inconclusive, defaults, endpoints, aggregate" in rendered
+    assert ("Allowed keys here: version, on-inconclusive, on-too-few-requests, group-names, "
+            "defaults, endpoints, aggregate") in rendered
 
 
 def test_unknown_key_in_an_endpoint_entry_suggests_by_meaning() -> None:
