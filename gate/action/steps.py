@@ -314,13 +314,15 @@ def step_save_baseline(environ: Mapping[str, str]) -> int:
     when = inputs.get("save-when", environ).lower() or "default-branch"
     verdict = inputs.get("verdict", environ)
     results = inputs.get("results-json", environ)
+    from gate.baseline.stored import refusal  # noqa: PLC0415  (only this step reads stored runs)
+
     save, why = should_save(when, environ)
     if not save:
         click.echo(f"locust-gate: baseline not saved: {why}")
         return 0
-    if verdict not in ("pass", "warn") or not results:
-        click.echo(f"locust-gate: baseline not saved: the run's verdict is {verdict or 'unknown'} "
-              "(only passing runs become the baseline)")
+    refused = refusal(verdict) if results else "the run left no results"
+    if refused:
+        click.echo(f"locust-gate: baseline not saved: {refused}")
         return 0
     if not has_command("baseline", "save"):
         click.echo("locust-gate: this version of locust-gate has no `baseline save` command: "

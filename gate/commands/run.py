@@ -16,6 +16,7 @@ import click
 
 from gate.baseline.ops import make_run, save
 from gate.baseline.store import parse_spec
+from gate.baseline.stored import refusal
 from gate.commands.checking import (
     BaselineRequest,
     exit_code_for,
@@ -23,6 +24,7 @@ from gate.commands.checking import (
     require_checks,
     write_error_reports,
 )
+from gate.core.verdict import Status, Verdict
 from gate.errors import GateError, HarnessError, UserError
 from gate.files import outputs
 from gate.github.publish import publish_error
@@ -61,8 +63,14 @@ def _settings_options(command: Callable[..., int]) -> Callable[..., int]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Config file [default: ./locust-gate.yml].",
 )
+@click.option(
+    "--save-failing",
+    is_flag=True,
+    help="With save-baseline: save the run also when the gate failed (by default only "
+    "passing or warning runs become the baseline, as in the Action).",
+)
 @_settings_options
-def run(config_path: Path | None, **flags: object) -> int:
+def run(config_path: Path | None, save_failing: bool, **flags: object) -> int:
     """Seed, start the backend, wait for health, run Locust headless, check, clean up.
 
     Every option can also be set in locust-gate.yml under the same name without the
@@ -79,10 +87,12 @@ def run(config_path: Path | None, **flags: object) -> int:
         )
     outputs.ensure_directory(config.output_dir, what="directory", option="output-dir")
     with sweep.claimed(config.output_dir) as claim:
-        return _claimed_run(config, claim, Runner.from_env(os.environ))
+        return _claimed_run(config, claim, Runner.from_env(os.environ), save_failing=save_failing)
 
 
-def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
+def _claimed_run(
+    config: RunConfig, claim: sweep.Claim, runner: Runner, *, save_failing: bool
+) -> int:
     """The run, holding the output directory's claim (which removed the previous run's
     outputs): any failure before a verdict leaves `error` reports instead."""
     assert config.thresholds is not None
@@ -100,12 +110,20 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         baseline=_baseline_request(config),
     )
     if config.save_baseline is not None:
-        entry, _ = save(parse_spec(config.save_baseline),
-                        make_run(load_results(result.results)), config.keep)
-        click.echo(f"locust-gate: saved this run as {entry.name} in {config.save_baseline}",
-                   err=True)
+        _save(config.save_baseline, result.results, verdict, config.keep, save_failing)
     click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)
+
+
+def _save(store: str, results: Path, verdict: Verdict, keep: int, save_failing: bool) -> None:
+    """Save the run as a baseline when `stored.refusal` (the Action's rule too) allows."""
+    refused = refusal(verdict.status.value, save_failing=save_failing)
+    if refused:
+        hint = "; --save-failing saves it anyway" if verdict.status is Status.FAIL else ""
+        click.echo(f"locust-gate: baseline not saved: {refused}{hint}", err=True)
+        return
+    entry, _ = save(parse_spec(store), make_run(load_results(results)), keep)
+    click.echo(f"locust-gate: saved this run as {entry.name} in {store}", err=True)
 
 
 def _baseline_request(config: RunConfig) -> BaselineRequest | None:

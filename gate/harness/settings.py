@@ -177,7 +177,8 @@ class RunConfig:
     )  # fmt: skip
     save_baseline: str | None = setting(
         default=None, validate=v.store, metavar="STORE",
-        help="After the check, save this run in a store (whatever the verdict).",
+        help="After the check, save this run in a store when it passed or warned (see "
+        "--save-failing).",
     )  # fmt: skip
     keep: int = setting(
         default=20, validate=v.positive_int, flag_type=int,
