@@ -65,6 +65,7 @@ RUN_INPUTS: tuple[RunInput, ...] = (
 # set in the `config` file.
 ACTION_OWNED_KEYS = (
     "output-dir", "baseline", "save-baseline", "allow-mismatch", "baseline-branch", "keep",
+    "save-failing",
 )
 
 # Inputs that drive the Action's own steps (not `locust-gate run` flags).

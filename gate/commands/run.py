@@ -63,14 +63,8 @@ def _settings_options(command: Callable[..., int]) -> Callable[..., int]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Config file [default: ./locust-gate.yml].",
 )
-@click.option(
-    "--save-failing",
-    is_flag=True,
-    help="With save-baseline: save the run also when the gate failed (by default only "
-    "passing or warning runs become the baseline, as in the Action).",
-)
 @_settings_options
-def run(config_path: Path | None, save_failing: bool, **flags: object) -> int:
+def run(config_path: Path | None, **flags: object) -> int:
     """Seed, start the backend, wait for health, run Locust headless, check, clean up.
 
     Every option can also be set in locust-gate.yml under the same name without the
@@ -87,12 +81,10 @@ def run(config_path: Path | None, save_failing: bool, **flags: object) -> int:
         )
     outputs.ensure_directory(config.output_dir, what="directory", option="output-dir")
     with sweep.claimed(config.output_dir) as claim:
-        return _claimed_run(config, claim, Runner.from_env(os.environ), save_failing=save_failing)
+        return _claimed_run(config, claim, Runner.from_env(os.environ))
 
 
-def _claimed_run(
-    config: RunConfig, claim: sweep.Claim, runner: Runner, *, save_failing: bool
-) -> int:
+def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
     """The run, holding the output directory's claim (which removed the previous run's
     outputs): any failure before a verdict leaves `error` reports instead."""
     assert config.thresholds is not None
@@ -110,7 +102,7 @@ def _claimed_run(
         baseline=_baseline_request(config),
     )
     if config.save_baseline is not None:
-        _save(config.save_baseline, result.results, verdict, config.keep, save_failing)
+        _save(config.save_baseline, result.results, verdict, config.keep, config.save_failing)
     click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)
 
