@@ -192,8 +192,10 @@ def _override(point: Endpoint, metric: Metric, limit: float | None,
         return None
     if limit is None:
         # Too few requests to estimate: the default still applies unless even its
-        # slowest request (with headroom) would breach it.
-        if point.slowest * (1 + HEADROOM) <= default:
+        # slowest request (with headroom) would breach it. An endpoint that will not
+        # reach min-requests in a next run either is only ever inconclusive there (and
+        # may not be made at all: its entry would then warn that it matched nothing).
+        if point.slowest * (1 + HEADROOM) <= default or not _may_be_judged(point.fewest):
             return None
         need = needed_requests(metric, MIN_REQUESTS)
         return _line(f"    {metric.value}: off",
@@ -203,6 +205,12 @@ def _override(point: Endpoint, metric: Metric, limit: float | None,
     measured = max(v for e in point.present if (v := measure(e, metric)) is not None)
     return _line(f"    {metric.value}: {_ms(limit)}",
                  f"measured {format_value(measured, Unit.MS)} from {point.fewest:,} requests")
+
+
+def _may_be_judged(requests: int) -> bool:
+    """Whether a next run may make min-requests of an endpoint this run made `requests`
+    of (a count of events: Poisson, so up to about 3 sqrt(n) more)."""
+    return requests + 3 * math.sqrt(requests) >= MIN_REQUESTS
 
 
 def render(runs: Sequence[Results], *, source: str, schema: str = f"./{SCHEMA_NAME}") -> str:

@@ -104,3 +104,14 @@ def test_failing_endpoints_get_a_fail_ratio_from_what_was_seen() -> None:
     assert evaluate(run, thresholds).status is Status.PASS
     worse = results(endpoint("/ok", [5.0] * 200), endpoint("/flaky", [5.0] * 200, failures=40))
     assert evaluate(worse, thresholds).status is Status.FAIL
+
+
+def test_a_rare_endpoint_gets_no_entry_that_a_next_run_may_not_match() -> None:
+    # 4 requests: a next run will not make min-requests of it (and may make none, so an
+    # entry for it would warn "matched no endpoint"): the default covers it, inconclusive.
+    run = results(endpoint("/fast", [5.0] * 500), endpoint("/export", [900.0] * 4, method="POST"))
+    text = render([run], source="r.json")
+    assert "/export" not in text
+    next_run = results(endpoint("/fast", [5.0] * 500))
+    verdict = evaluate(next_run, parse(text, "t.yml"))
+    assert verdict.status is Status.PASS and verdict.warnings == ()
