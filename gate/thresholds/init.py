@@ -213,12 +213,17 @@ def _may_be_judged(requests: int) -> bool:
     return requests + 3 * math.sqrt(requests) >= MIN_REQUESTS
 
 
-def render(runs: Sequence[Results], *, source: str, schema: str = f"./{SCHEMA_NAME}") -> str:
+def render(
+    runs: Sequence[Results], *, source: str, schema: str = f"./{SCHEMA_NAME}",
+    command: str = "thresholds init",
+) -> str:
     """The commented thresholds file for `runs` (one or more runs of the same test, read
-    from `source`)."""
+    from `source` by `locust-gate COMMAND`)."""
     points = endpoints_of(runs)
     made = plan(points)
-    lines = [f"# yaml-language-server: $schema={schema}", *_header(runs, source, points, made)]
+    lines = [f"# yaml-language-server: $schema={schema}",
+             f"# Written by `locust-gate {command}` from {json.dumps(source)}:",
+             *_header(runs, points, made)]
     lines += [
         "version: 1",
         _line("on-inconclusive: warn", "too few requests to judge: warn (or fail), never pass"),
@@ -239,21 +244,20 @@ def render(runs: Sequence[Results], *, source: str, schema: str = f"./{SCHEMA_NA
     return "\n".join(lines) + "\n"
 
 
-def _header(runs: Sequence[Results], source: str, points: Sequence[Endpoint],
-            made: Plan) -> list[str]:
+def _header(runs: Sequence[Results], points: Sequence[Endpoint], made: Plan) -> list[str]:
     requests = [r.total.num_requests for r in runs]
     what = (f"{requests[0]:,} requests" if len(runs) == 1
             else f"{len(runs)} runs of {min(requests):,} to {max(requests):,} requests")
     p95, p99 = (needed_requests(m, MIN_REQUESTS) for m in METRICS)
     lines = [
-        f"# Written by `locust-gate thresholds init` from {json.dumps(source)}:",
         f"#   {what}, {len(points)} endpoints ({runs[-1].source.value}).",
         "# Each latency limit is what a next run of the same code can measure at these",
-        "# request counts (a percentile read from few requests is noisy, so the histogram is",
-        "# read at a higher rank" + ("; plus the spread between the runs" if len(runs) > 1
-                                     else "") + "),",
-        f"# plus {HEADROOM:.0%} (at least {MIN_HEADROOM_MS:g} ms), rounded up to "
-        "10, 12, 15, 20, 25, 30, 40, 50, 60, 80 ms x 10^k.",
+        "# request counts: a percentile read from few requests is noisy, so the histogram",
+        "# is read at a higher rank" + (", and the spread between the runs is added"
+                                      if len(runs) > 1 else "") + ";",
+        f"# then {HEADROOM:.0%} (at least {MIN_HEADROOM_MS:g} ms) is added for a busier "
+        "machine, and the sum rounded up",
+        "# to 10, 12, 15, 20, 25, 30, 40, 50, 60 or 80 ms x 10^k.",
         "# Several runs (`thresholds init R1 R2 R3`) give limits that hold better.",
         f"# A p95 needs {p95:,} requests per run, a p99 {p99:,}: with fewer there is no "
         "limit to estimate:",
