@@ -88,10 +88,10 @@ def latency_limit(point: Endpoint, metric: Metric) -> float | None:
     docstring); None when a run has too few requests to estimate it."""
     fraction = metric.fraction
     assert fraction is not None
-    if point.fewest < needed_requests(metric, MIN_REQUESTS):
-        return None
-    bound = _spread_bound([v for e in point.present if (v := measure(e, metric)) is not None],
-                          metric)
+    values = [v for e in point.present if (v := measure(e, metric)) is not None]
+    if point.fewest < needed_requests(metric, MIN_REQUESTS) or not values:
+        return None  # (no value: a CSV that lacks this percentile's column)
+    bound = _spread_bound(values, metric)
     hists = [e.histogram for e in point.present]
     if all(h is not None for h in hists):
         pooled = histogram.merge([h for h in hists if h is not None])
