@@ -159,7 +159,7 @@ def plan(points: Sequence[Endpoint]) -> Plan:
             if (line := _override(point, m, limits[m][point.key], defaults.get(m))) is not None
         ]
         ratio = fail_ratio_limit(point)
-        if ratio > FAIL_RATIO_FLOOR:
+        if ratio > FAIL_RATIO_FLOOR and _may_be_judged(point.fewest):
             measured = sum(e.num_failures for e in point.present) / sum(
                 e.num_requests for e in point.present)
             lines.append(_line(f"    fail-ratio: {_ratio(ratio)}",
