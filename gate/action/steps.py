@@ -289,13 +289,15 @@ def step_save_baseline(environ: Mapping[str, str]) -> int:
         return 0
     verdict = inputs.get("verdict", environ)
     results = inputs.get("results-json", environ)
+    from gate.baseline.stored import refusal  # noqa: PLC0415  (only this step reads stored runs)
+
     save, why = should_save(when, environ)
     if not save:
         say(f"locust-gate: baseline not saved: {why}")
         return 0
-    if verdict not in ("pass", "warn") or not results:
-        say(f"locust-gate: baseline not saved: the run's verdict is {verdict or 'unknown'} "
-            "(only passing runs become the baseline)")
+    refused = refusal(verdict) if results else "the run left no results"
+    if refused:
+        say(f"locust-gate: baseline not saved: {refused}")
         return 0
     say(f"locust-gate: saving the baseline to {store} ({why})")
     return _gate(["baseline", "save", results, f"--store={store}"])

@@ -17,6 +17,9 @@ series and the per-second request counts are dropped to keep stores small (a run
 the demo is ~5 KB; docs/benchmarks.md has the figures). `git.time` is the commit time
 when known. Reading refuses another schema and a newer version with a fix-it message,
 and a run that contradicts itself (`gate.results.sanity`, as `check` does for results).
+
+Which runs may become a baseline is decided here once (`refusal`), for `run
+--save-baseline` and for the Action's save step alike.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gate.core.model import Results
+from gate.core.verdict import Status
 from gate.errors import UserError
 from gate.files import jsontext
 from gate.results import resultsfile, sanity
@@ -59,6 +63,26 @@ class StoredRun:
     @property
     def fingerprint(self) -> str | None:
         return self.results.meta.fingerprint
+
+
+# A failing run saved as the baseline would make the next failing run look normal.
+SAVED_VERDICTS = frozenset({Status.PASS, Status.WARN})
+
+
+def refusal(verdict: str | None, *, save_failing: bool = False) -> str | None:
+    """Why a run with `verdict` (a Status value) must not be saved as a baseline; None
+    when it may. Passing and warning runs are saved; a failing one only with
+    `save_failing`; a run without a verdict (error, unknown) never: it measured nothing
+    that could be judged."""
+    status = next((s for s in Status if s.value == verdict), None)
+    if status in SAVED_VERDICTS:
+        return None
+    if status is Status.FAIL and save_failing:
+        return None
+    return (
+        f"the run's verdict is {verdict or 'unknown'} "
+        "(only passing or warning runs become the baseline)"
+    )
 
 
 def slim(results: Results) -> Results:

@@ -1,25 +1,29 @@
-"""A history as series: trend tables, Mermaid charts, step changes, suggested limits.
+"""A history as series: trend tables, Mermaid charts and step changes.
 
-Pure functions over stored runs (oldest first). A step change is a sustained shift: the
-last `STEP_RUNS` runs all outside the noise band (median +- NOISE_MADS scaled MADs) of
-the runs before them, on the same side — one slow run is noise, three in a row is a shift.
+Pure functions over stored runs (oldest first). Only comparable runs are used
+(`comparable`: the same fingerprint as the newest, i.e. the same locustfile and load
+options), and a metric only from runs with enough requests for it (`reading.
+needed_requests`: a p95 needs 100); what was left out is said, one line per reason with
+counts. A step change is a sustained shift: the last `STEP_RUNS` runs all outside the
+noise band (median +- NOISE_MADS scaled MADs) of at least `MIN_HISTORY_FOR_BAND` runs
+before them, on the same side — one slow run is noise, three in a row is a shift.
+(`thresholds suggest` writes limits from such a history with `gate.thresholds.init`.)
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gate.baseline.reading import band, needed_requests, resolution
+from gate.baseline.reading import MIN_HISTORY_FOR_BAND, band, count, needed_requests
 from gate.baseline.stored import StoredRun
 from gate.core.evaluate import measure
 from gate.core.model import AGGREGATED, EndpointStats
 from gate.core.relative import DEFAULT_MIN_REQUESTS
 from gate.core.rules import Metric
-from gate.core.units import format_limit, format_value
+from gate.core.units import format_value
 from gate.reports import escape
 
 STEP_RUNS = 3
@@ -36,6 +40,46 @@ class Step:
     after: float  # the median of the last STEP_RUNS runs
 
 
+@dataclass(frozen=True, kw_only=True)
+class History:
+    """The runs a trend uses (oldest first), and why the others were left out."""
+
+    runs: tuple[StoredRun, ...]
+    left_out: tuple[str, ...] = ()  # one line per reason, with counts
+
+
+def comparable(runs: Sequence[StoredRun]) -> History:
+    """The runs made like the newest one (same fingerprint): a run of another locustfile,
+    user count, run time or host differs by that, not by the code under test."""
+    if not runs:
+        return History(runs=())
+    newest = runs[-1].fingerprint
+    kept = tuple(r for r in runs if r.fingerprint == newest)
+    dropped = len(runs) - len(kept)
+    if not dropped:
+        return History(runs=kept)
+    why = ("another locustfile or other load options than the newest run (their "
+           "fingerprints differ)" if newest else "a fingerprint, and the newest run has none "
+           "(read from Locust's CSV or --json-file)")
+    return History(runs=kept, left_out=(f"left out {dropped} of {len(runs)} runs: made with "
+                                        f"{why}",))
+
+
+def thin(runs: Sequence[StoredRun]) -> list[str]:
+    """One line per metric: the values left out because their run had too few requests."""
+    lines = []
+    for metric in TREND_METRICS:
+        need = needed_requests(metric, DEFAULT_MIN_REQUESTS)
+        cells = [(key, run) for key in keys(runs) for run in runs
+                 if (e := entry(run, key)) is not None and 0 < count(e, metric) < need]
+        if cells:
+            endpoints = len({key for key, _ in cells})
+            lines.append(f"left out {len(cells)} {metric.value} value(s) of {endpoints} "
+                         f"endpoint(s): fewer than the {need:,} requests a {metric.value} "
+                         "needs in that run")
+    return lines
+
+
 def keys(runs: Sequence[StoredRun]) -> list[str]:
     """Every endpoint key in the history, sorted, with the aggregate last."""
     found = {e.key for run in runs for e in run.results.endpoints}
@@ -49,20 +93,27 @@ def entry(run: StoredRun, key: str) -> EndpointStats | None:
 
 
 def series(runs: Sequence[StoredRun], key: str, metric: Metric) -> list[float | None]:
+    """The metric per run; None where the run lacks the endpoint or made too few requests
+    of it to estimate the metric (`thin` says how many)."""
+    need = needed_requests(metric, DEFAULT_MIN_REQUESTS)
     out: list[float | None] = []
     for run in runs:
         found = entry(run, key)
-        out.append(measure(found, metric) if found is not None and found.num_requests else None)
+        enough = found is not None and count(found, metric) >= need
+        out.append(measure(found, metric) if found is not None and enough else None)
     return out
 
 
 def step(values: Sequence[float | None], metric: Metric) -> tuple[str, float, float] | None:
     """(direction, median before, median after) when the last STEP_RUNS values all lie
-    beyond the noise band of the values before them; None otherwise."""
+    beyond the noise band of at least MIN_HISTORY_FOR_BAND values before them; None
+    otherwise (also when the last runs lack the value: too few requests is no shift)."""
+    if len(values) < STEP_RUNS or any(v is None for v in values[-STEP_RUNS:]):
+        return None
     known = [v for v in values if v is not None]
     before, after = known[:-STEP_RUNS], known[-STEP_RUNS:]
     noise = band(before, metric)
-    if noise is None or len(after) < STEP_RUNS:
+    if noise is None or len(before) < MIN_HISTORY_FOR_BAND:
         return None
     mid_before, mid_after = sorted(before)[len(before) // 2], sorted(after)[STEP_RUNS // 2]
     if all(v > noise[1] for v in after):
@@ -91,9 +142,15 @@ def _cell(value: float | None, metric: Metric) -> str:
     return "-" if value is None else format_value(value, metric.unit)
 
 
-def render_text(runs: Sequence[StoredRun], title: str) -> str:
-    """Per endpoint, one row per run: time, commit, p50, p95, rps, fail ratio."""
-    lines = [title]
+def notes(history: History) -> list[str]:
+    """What the trend left out and why: runs not comparable, values from too few requests."""
+    return [*history.left_out, *thin(history.runs)]
+
+
+def render_text(runs: Sequence[StoredRun], title: str, left_out: Sequence[str] = ()) -> str:
+    """Per endpoint, one row per run: time, commit, p50, p95, rps, fail ratio ("-": none,
+    or too few requests for it); then what was left out, and the step changes."""
+    lines = [title, *left_out]
     for key in keys(runs):
         lines.append("")
         lines.append(escape.console(key, limit=100))
@@ -121,9 +178,11 @@ def _step_text(shift: Step, *, console: bool) -> str:
     )
 
 
-def render_markdown(runs: Sequence[StoredRun], title: str) -> str:
+def render_markdown(runs: Sequence[StoredRun], title: str, left_out: Sequence[str] = ()) -> str:
     """A `## Trend` section with one Mermaid chart of p50 and p95 per endpoint."""
     out = [f"### Trend: {escape.markdown(title, limit=200)}", ""]
+    if left_out:
+        out += [*(f"- {escape.markdown(line)}" for line in left_out), ""]
     shifts = steps(runs)
     out.extend(f"> [!WARNING]\n> {_step_text(s, console=False)}\n" for s in shifts)
     labels = ", ".join(f'"{_when(r)}"' for r in runs)
@@ -137,7 +196,8 @@ def render_markdown(runs: Sequence[StoredRun], title: str) -> str:
         top = max(known) * 1.2
         out += [
             f"**{escape.markdown(key, limit=120)}** — legend: line 1 = p50, line 2 = p95 (ms); "
-            "x = run time (UTC); a gap is a run without this endpoint (drawn as 0).",
+            "x = run time (UTC); a gap is a run without this endpoint or with too few requests "
+            "for the metric (drawn as 0).",
             "",
             "```mermaid",
             "xychart-beta",
@@ -155,77 +215,3 @@ def render_markdown(runs: Sequence[StoredRun], title: str) -> str:
 def _mermaid_text(text: str) -> str:
     """A Mermaid title: no quotes, brackets or newlines that would end the string."""
     return "".join(c if c.isalnum() or c in " /._-{}" else " " for c in text)[:80]
-
-
-# --- thresholds suggest -------------------------------------------------------------------
-
-
-def round_up(value: float) -> float:
-    """Up to a Locust bucket edge and to two significant digits (a limit people read)."""
-    step_size = max(resolution(Metric.P95, value), 10 ** max(0, math.floor(math.log10(
-        max(value, 1))) - 1))
-    return float(math.ceil(value / step_size - 1e-9) * step_size)
-
-
-def suggested_limit(values: Sequence[float], metric: Metric) -> float | None:
-    """The upper edge of the noise band (at least one bucket above the median), rounded
-    up; None with fewer than three runs."""
-    noise = band(values, metric)
-    if noise is None:
-        return None
-    return round_up(noise[1])
-
-
-def suggest(runs: Sequence[StoredRun], source: str) -> str:
-    """A thresholds file with absolute limits from the history, with how they were made."""
-    first, last = _when(runs[0]), _when(runs[-1])
-    lines = [
-        "# yaml-language-server: $schema=./thresholds.schema.json",
-        f"# Suggested by `locust-gate thresholds suggest` from {len(runs)} runs in {source}",
-        f"# ({first} .. {last} UTC). Each p95/p99 limit is the upper edge of that metric's",
-        "# run-to-run noise band (median + 3 x 1.4826 x MAD over the runs), at least one",
-        "# Locust bucket above the median, rounded up to a bucket and two significant digits.",
-        "# Metrics with too few requests per run to estimate are left out. Review before use.",
-        "version: 1",
-        "defaults:",
-        "  fail-ratio: 1%",
-        f"  min-requests: {DEFAULT_MIN_REQUESTS}",
-    ]
-    endpoint_lines: list[str] = []
-    aggregate: list[str] = []
-    for key in keys(runs):
-        limits = _limits(runs, key)
-        if not limits:
-            continue
-        if key == AGGREGATED:
-            aggregate = ["aggregate:", *(f"  {m}: {v}" for m, v in limits)]
-            continue
-        sample = next(e for r in runs if (e := entry(r, key)) is not None)
-        endpoint_lines += [f"  - name: {_yaml_string(sample.name)}"]
-        if sample.method:
-            endpoint_lines.append(f"    method: {sample.method}")
-        endpoint_lines += [f"    {m}: {v}" for m, v in limits]
-    if endpoint_lines:
-        lines += ["endpoints:", *endpoint_lines]
-    lines += aggregate
-    return "\n".join(lines) + "\n"
-
-
-def _limits(runs: Sequence[StoredRun], key: str) -> list[tuple[str, str]]:
-    out = []
-    for metric in (Metric.P95, Metric.P99):
-        need = needed_requests(metric, DEFAULT_MIN_REQUESTS)
-        values = [
-            v for r in runs
-            if (e := entry(r, key)) is not None and e.timed_requests >= need
-            and (v := measure(e, metric)) is not None
-        ]
-        limit = suggested_limit(values, metric)
-        if limit is not None:
-            out.append((metric.value, format_limit(limit, metric.unit)))
-    return out
-
-
-def _yaml_string(text: str) -> str:
-    """A YAML double-quoted scalar (JSON's escaping is valid YAML)."""
-    return json.dumps(text, ensure_ascii=True)

@@ -16,6 +16,7 @@ import click
 
 from gate.baseline.ops import make_run, save
 from gate.baseline.store import parse_spec
+from gate.baseline.stored import refusal
 from gate.commands.checking import (
     BaselineRequest,
     exit_code_for,
@@ -23,6 +24,7 @@ from gate.commands.checking import (
     require_checks,
     write_error_reports,
 )
+from gate.core.verdict import Status, Verdict
 from gate.errors import GateError, HarnessError, UserError
 from gate.files import outputs
 from gate.github.publish import publish_error
@@ -101,13 +103,22 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         notes=result.warnings,
     )
     if config.save_baseline is not None:
-        spec = parse_spec(config.save_baseline)
-        # the raw names: stores keep them, loading groups them
-        entry, _ = save(spec, make_run(load_results(result.results, group_names=False)),
-                        config.keep)
-        click.echo(f"locust-gate: saved this run as {entry.name} in {spec.text}", err=True)
+        _save(config.save_baseline, result.results, verdict, config.keep, config.save_failing)
     click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)
+
+
+def _save(store: str, results: Path, verdict: Verdict, keep: int, save_failing: bool) -> None:
+    """Save the run as a baseline when `stored.refusal` (the Action's rule too) allows."""
+    refused = refusal(verdict.status.value, save_failing=save_failing)
+    if refused:
+        hint = "; --save-failing saves it anyway" if verdict.status is Status.FAIL else ""
+        click.echo(f"locust-gate: baseline not saved: {refused}{hint}", err=True)
+        return
+    spec = parse_spec(store)
+    # the raw names: stores keep them, loading groups them
+    entry, _ = save(spec, make_run(load_results(results, group_names=False)), keep)
+    click.echo(f"locust-gate: saved this run as {entry.name} in {spec.text}", err=True)
 
 
 def _baseline_request(config: RunConfig) -> BaselineRequest | None:

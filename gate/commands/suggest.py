@@ -1,4 +1,6 @@
-"""`locust-gate thresholds suggest`: absolute limits from a store's history, ready to paste.
+"""`locust-gate thresholds suggest`: a thresholds file from a store's history, ready to
+paste: `thresholds init`'s file (gate.thresholds.init) made from the store's comparable
+runs, so their spread is in every limit.
 
 A click command; the `thresholds` group (with `init`) attaches it.
 """
@@ -13,6 +15,7 @@ from gate.baseline.reading import MIN_HISTORY_FOR_BAND
 from gate.baseline.store import parse_spec
 from gate.commands.baseline import STORE_HELP
 from gate.errors import UserError
+from gate.thresholds import init as init_file
 
 
 @click.command()
@@ -20,17 +23,24 @@ from gate.errors import UserError
 @click.option("--branch", default=None, help="Whose runs [default: as for check --baseline].")
 @click.option("--last", type=int, default=20, show_default=True, help="How many runs to use.")
 def suggest(*, store: str, branch: str | None, last: int) -> int:
-    """Print a thresholds file whose limits come from the noise band of the stored runs."""
+    """Print a thresholds file made from the stored runs as `thresholds init` makes it from
+    several runs (their spread included). Only runs made like the newest one (same
+    fingerprint) are used; the file says which endpoints had too few requests for a limit."""
     spec = parse_spec(store)
     store = spec.text  # what is shown: without the credentials a URL may carry
     loaded = load_baseline(spec, branch=branch, limit=max(1, last))
-    if len(loaded.runs) < MIN_HISTORY_FOR_BAND:
+    history = trends.comparable(loaded.runs)
+    for line in history.left_out:
+        click.echo(f"locust-gate: {line}", err=True)
+    if len(history.runs) < MIN_HISTORY_FOR_BAND:
         raise UserError(
-            f"the store {store} holds {len(loaded.runs)} run(s); suggestions need at least "
-            f"{MIN_HISTORY_FOR_BAND} to see the noise",
+            f"the store {store} holds {len(history.runs)} comparable run(s); suggestions "
+            f"need at least {MIN_HISTORY_FOR_BAND} to see the noise",
             where=f"store {store}",
             fix=f"save more runs: locust-gate baseline save RESULTS --store {store}",
         )
     source = f"{store}" + (f" (branch {loaded.branch})" if loaded.branch else "")
-    click.echo(trends.suggest(loaded.runs, source), nl=False)
+    text = init_file.render([run.results for run in history.runs], source=source,
+                            command="thresholds suggest")
+    click.echo(text, nl=False)
     return 0

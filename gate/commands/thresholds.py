@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from gate.core.model import Results
 from gate.errors import UserError
 from gate.files import atomic, jsontext
 from gate.results import loader
@@ -24,7 +25,7 @@ def thresholds() -> None:
 
 
 @thresholds.command()
-@click.argument("results", type=click.Path(path_type=Path))
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -34,12 +35,13 @@ def thresholds() -> None:
     help="The thresholds file to write.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the thresholds file if it exists.")
-def init(results: Path, output: Path, force: bool) -> None:
-    """Write a first thresholds file from the run in RESULTS.
+def init(results: tuple[Path, ...], output: Path, force: bool) -> None:
+    """Write a first thresholds file from the runs in RESULTS (one or more).
 
-    RESULTS is what `check` reads (results.json, a folder, a --csv prefix or a
-    --json-file). Limits are the measured values plus headroom; the JSON Schema is written
-    next to the file (thresholds.schema.json) for editors.
+    Each RESULTS is what `check` reads (results.json, a folder, a --csv prefix or a
+    --json-file). Limits are what a next run of the same code can measure at these
+    request counts, plus headroom; several runs of the same test add their spread. The
+    JSON Schema is written next to the file (thresholds.schema.json) for editors.
     """
     if output.exists() and not force:
         raise UserError(
@@ -47,15 +49,30 @@ def init(results: Path, output: Path, force: bool) -> None:
             where=str(output),
             fix="pass --force to replace it, or -o to write another file",
         )
-    text = init_file.render(loader.load(results), source=str(results))
+    runs = [loader.load(path) for path in results]
+    _warn_if_unlike(runs, results)
+    source = " ".join(str(path) for path in results)
+    text = init_file.render(runs, source=source)
     parse(text, str(output))  # what we write must be a file the gate reads
     schema = output.parent / init_file.SCHEMA_NAME
     _write_schema(schema)
     _write(output, text)
     click.echo(
-        f"wrote {output} (and {schema}); check it with: locust-gate check "
-        f"{results} --thresholds {output}"
+        f"wrote {output} (and {schema}) from {len(runs)} run(s); check it with: "
+        f"locust-gate check {results[-1]} --thresholds {output}"
     )
+
+
+def _warn_if_unlike(runs: list[Results], paths: tuple[Path, ...]) -> None:
+    """Runs of another locustfile or load would widen every limit by their difference."""
+    prints = {r.meta.fingerprint for r in runs if r.meta.fingerprint}
+    if len(prints) > 1:
+        click.echo(
+            f"locust-gate: warning: the {len(paths)} runs were not made with the same "
+            "locustfile and load options (their fingerprints differ): the limits include "
+            "that difference",
+            err=True,
+        )
 
 
 def _write_schema(path: Path) -> None:

@@ -25,18 +25,23 @@ def trend(
     *, store: str, branch: str | None, last: int, output: Path | None, fail_on_step: bool
 ) -> int:
     """Print p50, p95, rps and fail ratio of the last runs per endpoint and flag step
-    changes (the last 3 runs all beyond the noise band of the runs before). Exit 0, or 1
-    with --fail-on-step when a step change was flagged."""
+    changes (the last 3 runs all beyond the noise band of at least 3 runs before). Only
+    runs made like the newest one (same fingerprint) are used, and a metric only from runs
+    with enough requests for it; what was left out is said. Exit 0, or 1 with
+    --fail-on-step when a step change was flagged."""
     spec = parse_spec(store)
     store = spec.text  # what is shown: without the credentials a URL may carry
     loaded = load_baseline(spec, branch=branch, limit=max(1, last))
     if not loaded.runs:
         raise UserError(f"the store {store} holds no runs", where=f"store {store}",
                         fix=f"save some: locust-gate baseline save RESULTS --store {store}")
-    title = f"{len(loaded.runs)} runs of {loaded.branch or 'the baseline'} in {store}"
-    click.echo(trends.render_text(loaded.runs, title), nl=False)
+    history = trends.comparable(loaded.runs)
+    left_out = trends.notes(history)
+    title = f"{len(history.runs)} runs of {loaded.branch or 'the baseline'} in {store}"
+    click.echo(trends.render_text(history.runs, title, left_out), nl=False)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(trends.render_markdown(loaded.runs, title), encoding="utf-8")
+        output.write_text(trends.render_markdown(history.runs, title, left_out),
+                          encoding="utf-8")
         click.echo(f"locust-gate: trend section written to {output}")
-    return 1 if fail_on_step and trends.steps(loaded.runs) else 0
+    return 1 if fail_on_step and trends.steps(history.runs) else 0

@@ -295,7 +295,13 @@ class RunConfig:
     )  # fmt: skip
     save_baseline: str | None = setting(
         default=None, validate=v.store, metavar="STORE",
-        help="After the check, save this run in a store (whatever the verdict).",
+        help="After the check, save this run in a store when it passed or warned (see "
+        "--save-failing).",
+    )  # fmt: skip
+    save_failing: bool = setting(
+        default=False, validate=v.boolean, flag_type=bool,
+        help="With save-baseline: save the run also when the gate failed (by default only "
+        "passing or warning runs become the baseline, as in the Action).",
     )  # fmt: skip
     keep: int = setting(
         default=20, validate=v.positive_int, flag_type=int,

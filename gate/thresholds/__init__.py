@@ -5,5 +5,6 @@ every error. Split along the file's sections: `parser` (reading the file, the to
 `defaults` and `aggregate`), `limits` (one metric's limits, `min-requests`), `endpoints`
 (the overrides and their matchers), `relative` (the `baseline:` section, loaded only for
 a file that has one) and `keys` (the allowed keys and the error context).
-`init` writes a first, commented file from a run (`locust-gate thresholds init`).
+`init` writes a first, commented file from one run or several (`locust-gate thresholds
+init`, and `thresholds suggest` from a store's runs).
 """

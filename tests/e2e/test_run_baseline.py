@@ -72,3 +72,22 @@ def test_run_saves_a_baseline_and_compares_with_it(tmp_path: Path) -> None:
     assert code == 1, gate_run.stderr + gate_run.stdout
     p50 = _relative(gate_run.verdict())[("GET /", "p50")]
     assert (p50["outcome"], p50["level"]) == ("regressed", "fail"), p50
+
+
+def test_run_saves_only_passing_runs_unless_told(tmp_path: Path) -> None:
+    # The README's "both, in one command" on a run that fails: it must not become the
+    # baseline (the Action's rule, gate.baseline.stored.refusal); --save-failing saves it.
+    failing = tmp_path / "failing.yml"
+    failing.write_text("version: 1\naggregate:\n  rps: 1000000/s\n")
+    config = write_config(tmp_path, port=backend.free_port(), thresholds=failing)
+    store = f"{tmp_path}/history/"
+    gate_run, code = run_gate(config, "--save-baseline", store)
+    assert code == 1, gate_run.stderr + gate_run.stdout
+    assert "baseline not saved: the run's verdict is fail" in gate_run.stderr
+    assert "--save-failing" in gate_run.stderr
+    assert not (tmp_path / "history").exists()
+
+    gate_run, code = run_gate(config, "--save-baseline", store, "--save-failing")
+    assert code == 1, gate_run.stderr + gate_run.stdout
+    assert "saved this run as runs/" in gate_run.stderr
+    assert len(list((tmp_path / "history" / "runs").glob("*/*.json"))) == 1

