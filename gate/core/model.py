@@ -69,6 +69,8 @@ class EndpointStats:
     last_request_timestamp: float | None
     # Requests logged without a response time; Locust leaves them out of avg/percentiles.
     num_none_requests: int = 0
+    # Locust's per-second counts of this entry (epoch second -> count), as read from a
+    # --json-file or a results.json of version 1; the plugin no longer records them.
     requests_per_second: Mapping[int, int] = field(default_factory=dict)
     failures_per_second: Mapping[int, int] = field(default_factory=dict)
     csv_percentiles: Mapping[float, float] = field(default_factory=dict)
@@ -117,17 +119,23 @@ class EndpointStats:
 
 @dataclass(frozen=True, kw_only=True)
 class SecondSample:
-    """One second of the run, for the aggregate of all endpoints.
+    """One slice of the run, `seconds` long (one second unless merged), for the aggregate
+    of all endpoints.
 
-    `histogram` is the bucketed response times of the requests completed in that second,
-    so that later work can cut warm-up exactly; it may be empty on sources that lack it.
+    The plugin keeps the first minutes of a run one second per sample and then merges
+    neighbouring samples pairwise, so a long run's series stays bounded
+    (`gate.results.series`): slices later in the run may be 2, 4, 8... seconds wide, and
+    consumers divide by `seconds` for a rate. `histogram` is the bucketed response times of
+    the requests completed in the slice, exact for its interval (merging adds histograms);
+    it may be empty on sources that lack it.
     """
 
-    t: int  # whole seconds since RunMeta.start_time
-    users: int
+    t: int  # whole seconds since RunMeta.start_time, where the slice starts
+    users: int  # the most users at the end of any of its seconds
     requests: int
     failures: int
     histogram: Mapping[int, int] = field(default_factory=dict)
+    seconds: int = 1  # the slice's length: it covers [t, t + seconds)
 
 
 @dataclass(frozen=True, kw_only=True)

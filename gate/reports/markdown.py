@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate import __version__
 from gate.core.measure import measure
-from gate.core.model import EndpointStats, Results
+from gate.core.model import EndpointStats, Results, SecondSample
 from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import Check, Status, Verdict, by_severity, problems
 from gate.errors import HarnessError
@@ -218,15 +218,25 @@ def _endpoint_row(entry: EndpointStats, verdict: Verdict) -> dict[str, str]:
 
 
 def chart(results: Results) -> dict[str, str] | None:
-    """A Mermaid xychart of requests/s and failures/s over the run, at most 60 points."""
+    """A Mermaid xychart of requests/s and failures/s over the run, at most 60 points.
+
+    Each point is an equal span of the run's time, labelled with its start, its rate the
+    requests of the samples starting in it over their seconds: a long run's samples are
+    wider later in the run (see gate.results.series), and a count of samples would squeeze
+    those hours."""
     series = results.series
     if len(series) < 2:
         return None
-    step = max(1, -(-len(series) // CHART_POINTS))
-    windows = [series[i : i + step] for i in range(0, len(series), step)]
-    labels = [str(w[0].t) for w in windows]
-    rps = [sum(s.requests for s in w) / len(w) for w in windows]
-    fps = [sum(s.failures for s in w) / len(w) for w in windows]
+    first = min(s.t for s in series)
+    span = max(1, max(s.t + s.seconds for s in series) - first)
+    step = max(1, -(-span // CHART_POINTS))
+    groups: dict[int, list[SecondSample]] = {}
+    for sample in series:
+        groups.setdefault((sample.t - first) // step, []).append(sample)
+    windows = [groups[i] for i in sorted(groups)]
+    labels = [str(first + i * step) for i in sorted(groups)]
+    rps = [sum(s.requests for s in w) / sum(s.seconds for s in w) for w in windows]
+    fps = [sum(s.failures for s in w) / sum(s.seconds for s in w) for w in windows]
     top = max([*rps, 1.0])
     return {
         "x": ", ".join(f'"{label}"' for label in labels),

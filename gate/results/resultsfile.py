@@ -1,10 +1,10 @@
 """The results.json format written by `gate.plugin`: one definition, read and written here.
 
-Layout (schema `locust-gate/results`, version 1)::
+Layout (schema `locust-gate/results`, version 2)::
 
     {
       "schema": "locust-gate/results",
-      "version": 1,
+      "version": 2,
       "source": "plugin",                 # gate.core.model.Source value
       "start_time": 1700000000.1,         # run-wide stats.start_time (epoch s)
       "last_request_timestamp": 1700000003.0,   # run-wide, or null
@@ -16,7 +16,7 @@ Layout (schema `locust-gate/results`, version 1)::
       "total": ENDPOINT,                  # Locust's Aggregated row (method "")
       "failures": [{"method", "name", "error", "occurrences"}, ...],
       "exceptions": [{"message", "count", "where", "traceback"}, ...] or null,
-      "series": [{"t", "users", "requests", "failures", "response_times"}, ...],
+      "series": [{"t", "seconds", "users", "requests", "failures", "response_times"}, ...],
       "warnings": ["...", ...]
     }
 
@@ -24,12 +24,19 @@ Layout (schema `locust-gate/results`, version 1)::
                 "total_response_time", "min_response_time", "max_response_time",
                 "total_content_length", "start_time", "last_request_timestamp",
                 "response_times": {"<bucket ms>": count} or null,
-                "num_reqs_per_sec": {"<epoch s>": count}, "num_fail_per_sec": {...},
                 "csv_percentiles": {"0.5": ms, ...}, "csv_rps": float or null}
 
-`series[].t` is whole seconds since `meta.start_time`; `series[].response_times` is the
-bucketed histogram of the requests that completed in that second. JSON object keys are
-strings; they become ints (floats for `csv_percentiles`) again on reading.
+`series[].t` is whole seconds since `meta.start_time` and the slice covers `seconds` from
+there; `series[].response_times` is the bucketed histogram of the requests that completed
+in it. The series is bounded (see `gate.results.series`): one second per sample for the
+first 10 minutes, then slices that double in width as the run grows, at most 1,200 in
+all, so the file's size depends on the endpoints, not on how long the run lasted. JSON
+object keys are strings; they become ints (floats for `csv_percentiles`) again on reading.
+
+Version 1 (read, no longer written) had one-second samples only, no `seconds`, and each
+ENDPOINT carried Locust's `num_reqs_per_sec` and `num_fail_per_sec`: a count per endpoint
+per second of the run, which nothing judged and which made an 8-hour run of 2,000
+endpoints 174 MB. They are still read from such files.
 
 `meta.completed` is false when the load test was cut short (a signal, a crash): `check`
 refuses to pass such a run. `exceptions` is null when the source did not record them;
@@ -61,7 +68,7 @@ from gate.results.jsondata import JsonReader
 _T = TypeVar("_T")
 
 SCHEMA = "locust-gate/results"
-VERSION = 1
+VERSION = 2
 
 _PLUGIN_HINT = (
     "run Locust with the plugin loaded, e.g. "
@@ -79,10 +86,6 @@ def _hist_out(hist: Mapping[int, int] | None) -> dict[str, int] | None:
     return {str(int(k)): int(v) for k, v in sorted(hist.items())}
 
 
-def _per_sec_out(per_sec: Mapping[int, int]) -> dict[str, int]:
-    return {str(int(k)): int(v) for k, v in sorted(per_sec.items())}
-
-
 def _endpoint_out(entry: EndpointStats) -> dict[str, Any]:
     return {
         "method": entry.method,
@@ -97,15 +100,16 @@ def _endpoint_out(entry: EndpointStats) -> dict[str, Any]:
         "start_time": entry.start_time,
         "last_request_timestamp": entry.last_request_timestamp,
         "response_times": _hist_out(entry.histogram),
-        "num_reqs_per_sec": _per_sec_out(entry.requests_per_second),
-        "num_fail_per_sec": _per_sec_out(entry.failures_per_second),
         "csv_percentiles": {repr(float(k)): v for k, v in sorted(entry.csv_percentiles.items())},
         "csv_rps": entry.csv_rps,
     }
 
 
 def to_dict(results: Results) -> dict[str, Any]:
-    """The JSON-ready form of `results` (schema `locust-gate/results`, version 1)."""
+    """The JSON-ready form of `results` (schema `locust-gate/results`, version 2).
+
+    Per-endpoint per-second counts (`requests_per_second`, from a version 1 file or
+    Locust's --json-file) are not written: version 2 has none."""
     meta = results.meta
     return {
         "schema": SCHEMA,
@@ -147,6 +151,7 @@ def to_dict(results: Results) -> dict[str, Any]:
         "series": [
             {
                 "t": s.t,
+                "seconds": s.seconds,
                 "users": s.users,
                 "requests": s.requests,
                 "failures": s.failures,
@@ -213,8 +218,12 @@ def _failure_in(r: JsonReader, data: dict[str, Any], key: str) -> FailureGroup:
 
 
 def _sample_in(r: JsonReader, data: dict[str, Any], key: str) -> SecondSample:
+    seconds = r.count(data, "seconds", key, default=1)  # version 1: one second each
+    if seconds < 1:
+        r.fail(f"`{key}.seconds` must be 1 or more, found {seconds}", f"{key}.seconds")
     return SecondSample(
         t=r.integer(data, "t", key),
+        seconds=seconds,
         users=r.count(data, "users", key),
         requests=r.count(data, "requests", key),
         failures=r.count(data, "failures", key),

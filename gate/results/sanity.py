@@ -57,7 +57,7 @@ def _problems(results: Results) -> Iterator[tuple[str, str]]:
         if not all(0 <= count <= MAX_COUNT for count in counts):
             yield f"series[{index}]", "a negative or impossibly large count"
         elif sample.failures > sample.requests:
-            yield f"series[{index}]", "more failures than requests in one second"
+            yield f"series[{index}]", "more failures than requests in one sample"
 
 
 def _entry_problems(entry: EndpointStats, key: str) -> Iterator[tuple[str, str]]:

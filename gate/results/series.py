@@ -1,11 +1,27 @@
-"""The per-second series the plugin samples while Locust runs: users, requests, failures
-and the histogram of each second, as differences between one look at Locust's running
-totals and the next, and the peak user count."""
+"""The series the plugin samples while Locust runs: users, requests, failures and the
+histogram of each second, as differences between one look at Locust's running totals and
+the next, and the peak user count.
+
+Bounded, so long runs stay small: the first `EXACT_SECONDS` (10 minutes, which covers a
+typical CI run whole, and any warm-up) stay one sample per second; after them, samples
+go into slices of a common width, and when there are more than `MAX_MERGED` such slices
+the width doubles and neighbouring slices are merged pairwise (1 s, 2 s, 4 s, ...). Every
+slice keeps the exact histogram, counts and peak users of its own interval (merging adds
+histograms bucket by bucket, nothing is sampled or estimated), so the series still adds
+up to the run's totals; only the time resolution coarsens as the run grows: 64 s per
+slice after 8 hours. At most `EXACT_SECONDS + MAX_MERGED` samples: the plugin's memory and
+the series in results.json stay the same size whether the run lasts an hour or a day.
+Chosen over streaming the series to disk or a binary/compressed section because it keeps
+results.json plain JSON that any tool reads, with nothing to reassemble, and every
+consumer (the load chart, sanity checks) works on the same `SecondSample`s, reading a
+slice's width from `seconds`.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import gevent
@@ -15,17 +31,89 @@ if TYPE_CHECKING:  # gate.core is imported on first use: see gate.results.plugin
 
 logger = logging.getLogger("locust-gate")
 
+EXACT_SECONDS = 600  # the first 10 minutes: one sample per second
+MAX_MERGED = 600  # then at most this many slices before neighbours merge pairwise
+
+
+def merged(first: SecondSample, second: SecondSample) -> SecondSample:
+    """One slice covering both (`second` follows `first`): counts and histograms added."""
+    from gate.core import histogram  # noqa: PLC0415 (see gate.results.plugin)
+
+    return replace(
+        first,
+        seconds=second.t + second.seconds - first.t,
+        users=max(first.users, second.users),
+        requests=first.requests + second.requests,
+        failures=first.failures + second.failures,
+        histogram=histogram.merge([first.histogram, second.histogram]),
+    )
+
+
+class Slices:
+    """A run's samples in time order, bounded as the module docstring says."""
+
+    def __init__(self, *, exact_seconds: int = EXACT_SECONDS, max_merged: int = MAX_MERGED):
+        self.exact_seconds = exact_seconds
+        self.max_merged = max_merged
+        self.width = 1  # of the slices after the exact ones (the last may be shorter)
+        self._exact: list[SecondSample] = []
+        self._merged: list[SecondSample] = []
+
+    def __len__(self) -> int:
+        return len(self._exact) + len(self._merged)
+
+    @property
+    def samples(self) -> tuple[SecondSample, ...]:
+        return (*self._exact, *self._merged)
+
+    @property
+    def end(self) -> int | None:
+        """Where the last sample ends (seconds since the start), None before the first."""
+        last = self._merged[-1] if self._merged else self._exact[-1] if self._exact else None
+        return None if last is None else last.t + last.seconds
+
+    def add(self, sample: SecondSample) -> None:
+        """Append `sample`, which starts where (or after) the last one ends."""
+        if sample.t < self.exact_seconds and not self._merged:
+            self._exact.append(sample)
+            return
+        tail = self._merged
+        if tail and self._slot(tail[-1].t) == self._slot(sample.t):
+            tail[-1] = merged(tail[-1], sample)
+        else:
+            tail.append(sample)
+        if len(tail) > self.max_merged:
+            self.width *= 2
+            self._merged = self._regrouped(tail)
+
+    def _slot(self, t: int) -> int:
+        return (t - self.exact_seconds) // self.width
+
+    def _regrouped(self, tail: list[SecondSample]) -> list[SecondSample]:
+        """Neighbours that now share a slot of the doubled width, merged."""
+        out: list[SecondSample] = []
+        for sample in tail:
+            if out and self._slot(out[-1].t) == self._slot(sample.t):
+                out[-1] = merged(out[-1], sample)
+            else:
+                out.append(sample)
+        return out
+
 
 class Series:
     """One run's samples, and Locust's totals at the last sample (to take differences)."""
 
     def __init__(self, environment: Any) -> None:
         self.env = environment
-        self.samples: list[SecondSample] = []
+        self.slices = Slices()
         self.peak_users = 0
         self._prev_hist: dict[int, int] = {}
         self._prev_requests = 0
         self._prev_failures = 0
+
+    @property
+    def samples(self) -> tuple[SecondSample, ...]:
+        return self.slices.samples
 
     def note_users(self, count: int) -> None:
         self.peak_users = max(self.peak_users, int(count))
@@ -43,7 +131,7 @@ class Series:
         runner = self.env.runner
         users = int(runner.user_count) if runner is not None else 0
         self.peak_users = max(self.peak_users, users)
-        self.samples.append(
+        self.slices.add(
             SecondSample(
                 t=t,
                 users=users,
@@ -68,9 +156,8 @@ class Series:
     def final(self, started_at: float) -> None:
         """One last sample of what came in since the sampler's last one, if anything."""
         total = self.env.stats.total
-        if self.samples and int(total.num_requests) == self._prev_requests:
+        end = self.slices.end
+        if end is not None and int(total.num_requests) == self._prev_requests:
             return
         t = int(time.time() - started_at)
-        if self.samples:
-            t = max(t, self.samples[-1].t + 1)
-        self.sample(t)
+        self.sample(t if end is None else max(t, end))
