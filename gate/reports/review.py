@@ -9,8 +9,8 @@ headline and, while anything else is left to drop, never a failing row.
 
 Every value from the run (endpoint names, failure messages, branch names) goes through
 `gate.reports.escape.markdown` (the baseline's commit through `escape.code`) before the
-template sees it; the verdict's headline is `markdown.headline`, as in report.md. `fit_verdict` renders the
-same comment from a verdict alone (what a fork-safe second stage re-reads from an
+template sees it; the verdict's headline is `markdown.headline`, as in report.md.
+`fit_verdict` renders the same comment from a verdict alone (what a fork-safe second stage re-reads from an
 artifact's verdict.json: no failure messages, no chart).
 """
 
@@ -26,7 +26,7 @@ from gate.core.rules import Level, Unit
 from gate.core.verdict import BaselineRef, Check, Outcome, Status, Verdict
 from gate.reports import escape
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few
-from gate.reports.markdown import STATUS_ICONS, TOO_FEW_ICON, chart, headline, template
+from gate.reports.markdown import TOO_FEW_ICON, chart, headline, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
