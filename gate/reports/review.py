@@ -10,8 +10,8 @@ headline and, while anything else is left to drop, never a failing row.
 Every value from the run (endpoint names, failure messages, branch names) goes through
 `gate.reports.escape.markdown` (the baseline's commit through `escape.code`) before the
 template sees it; the verdict's headline is `markdown.headline`, as in report.md.
-`fit_verdict` renders the same comment from a verdict alone (what a fork-safe second stage re-reads from an
-artifact's verdict.json: no failure messages, no chart).
+`fit_verdict` renders the same comment from a verdict alone (what a fork-safe second
+stage re-reads from an artifact's verdict.json: no failure messages, no chart).
 """
 
 from __future__ import annotations
