@@ -229,6 +229,8 @@ def _sample(setting: Setting) -> tuple[str, object]:
         return "3", 3
     if setting.flag_type is float:
         return "1.5", 1.5
+    if setting.key == "env":  # one KEY=VALUE per line (a bare word is refused)
+        return "K=x", ("K=x",)
     return "x", ("x",) if setting.repeatable else "x"
 
 
