@@ -40,7 +40,10 @@ _DURATION = re.compile(r"Main (.+?) \[([\d.]+)(ms|µs|s|m[\d.]+s)\]")
 
 
 def seconds(value: str, unit: str) -> float:
-    return float(value) / {"s": 1, "ms": 1e3, "µs": 1e6}.get(unit, 1)
+    """act's durations: 1.2s, 40.3ms, 12µs, and over a minute 1m19.74s."""
+    if unit.startswith("m") and unit != "ms":  # value minutes, then "m<seconds>s"
+        return float(value) * 60 + float(unit[1:-1])
+    return float(value) / {"s": 1, "ms": 1e3, "µs": 1e6}[unit]
 
 
 def one_run(root: Path, action: Path, cache: Path, n: int) -> dict[str, float]:
@@ -51,14 +54,19 @@ def one_run(root: Path, action: Path, cache: Path, n: int) -> dict[str, float]:
         api.add_pull("acme/shop", 7, head_sha="0" * 40)
         result = repo.act("pull_request", EVENT, env={"GITHUB_API_URL": api.api_url})
         posted = [(r.method, r.status) for r in api.writes()]
-    if result.code != 0 or posted != [("POST", 201)]:
+    # The job fails when the gate does (fail-on): on a busy machine the demo's thresholds
+    # can, and the overhead is the same. The run must have judged and posted, though.
+    report = repo.artifacts / "locust-gate-report"
+    if not (report / "results.json").is_file() or posted != [("POST", 201)]:
         raise SystemExit(f"comment requests {posted}\n{result.messages[-4000:]}")
+    verdict = json.loads((report / "verdict.json").read_text())["verdict"]
+    print(f"run {n}: act exit {result.code}, verdict {verdict}", flush=True)
     steps: dict[str, float] = {}
     for event in result.steps:
         match = _DURATION.search(str(event.get("msg", "")))
         if match and event.get("stage") == "Main":
             steps[match.group(1)] = seconds(match.group(2), match.group(3))
-    meta = json.loads((repo.artifacts / "locust-gate-report" / "results.json").read_text())["meta"]
+    meta = json.loads((report / "results.json").read_text())["meta"]
     locust = meta["end_time"] - meta["start_time"]
     action = steps["OWNER/locust-gate@v1"]
     install = sum(steps.get(name, 0.0) for name in (

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -169,7 +170,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--small-repeats", type=int, default=51)
     args = parser.parse_args()
-    print(f"Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}, load "
+          f"average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     parts = parts_of_check(args.repeats)
     print("\n| part of `check` on the large run | median (min-max), ms |\n|---|---:|")
     for label, times in parts:
@@ -180,6 +182,7 @@ def main() -> None:
     print(f"| of it, creating its {count} dataclasses (inside `@dataclass`) | {spread(inside)} |")
     for label, times in yaml_parsing(args.small_repeats):
         print(f"| parse thresholds/demo.yml: {label} | {spread(times, 1000.0)} |")
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

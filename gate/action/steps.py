@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +53,21 @@ DEFAULT_BRANCH_EVENTS = frozenset({"push", "schedule", "workflow_dispatch"})
 # --- the log, workflow commands and environment files -------------------------------------
 
 
+class Annotation(StrEnum):
+    """The workflow commands the Action's steps annotate with."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+
 def say(message: str) -> None:
     """One line of the step's log; text from the event or the run (a branch name, a store)
     is made inert, like every line `locust-gate` prints."""
     click.echo(escape.console(message))
 
 
-def annotate(level: str, message: str, *, title: str = "locust-gate") -> None:
+def annotate(level: Annotation, message: str, *, title: str = "locust-gate") -> None:
     """An `::error::`/`::warning::`/`::notice::` workflow command. Its message may quote
     verdict.json's error (the backend's log): made one inert line first, as the check
     annotations' messages are, then escaped by the runner module's rules."""
@@ -202,7 +211,7 @@ def _warn_about_compare(environ: Mapping[str, str]) -> None:
     # tolerance with fewer (same-runner rounds are a later mode).
     compare = inputs.get("compare", environ)
     if compare and compare != "auto":
-        annotate("warning", f"input 'compare: {compare}' is ignored: this version of "
+        annotate(Annotation.WARNING, f"input 'compare: {compare}' is ignored: this version of "
                  "locust-gate compares in one mode, `auto`")
 
 
@@ -231,8 +240,8 @@ def step_comment(environ: Mapping[str, str]) -> int:
         argv.append(f"--comment-id={comment_id}")
     code = _gate(argv)
     if code != 0:
-        annotate("warning", f"the PR comment could not be posted (locust-gate comment exited "
-                 f"with {code}); the report is in the job summary and the artifact")
+        annotate(Annotation.WARNING, "the PR comment could not be posted (locust-gate comment "
+                 f"exited with {code}); the report is in the job summary and the artifact")
     return 0
 
 
@@ -316,21 +325,23 @@ _STAGE_TITLES = {
 
 
 def decide(fail_on: FailOn, verdict: Status, exit_code: str, error: str,
-           data: Mapping[str, Any]) -> tuple[int, str, str]:
+           data: Mapping[str, Any]) -> tuple[int, Annotation, str]:
     """(exit code, annotation level, message) for the job's last step."""
     if not exit_code:
-        return 1, "error", "locust-gate did not run: a step before it failed (see above)"
+        return 1, Annotation.ERROR, "locust-gate did not run: a step before it failed (see above)"
     code = int(exit_code) if exit_code.lstrip("-").isdigit() else EXIT_INTERNAL_ERROR
     if verdict is Status.ERROR or code not in (0, 1):
-        return (code if code not in (0, 1) else 2), "error", (
+        return (code if code not in (0, 1) else 2), Annotation.ERROR, (
             f"{_harness_failure(code, error, data)} (this fails the job whatever fail-on says)")
     if fail_on is FailOn.NEVER:
-        return 0, "notice", f"verdict {verdict}; fail-on is never, so the job passes"
+        return 0, Annotation.NOTICE, f"verdict {verdict}; fail-on is never, so the job passes"
     if verdict is Status.FAIL:
-        return 1, "error", "the gate failed: see the failed checks in the summary and report"
+        return 1, Annotation.ERROR, (
+            "the gate failed: see the failed checks in the summary and report")
     if verdict is Status.WARN and fail_on is FailOn.WARN:
-        return 1, "error", "the gate warned and fail-on is warn: see the summary and report"
-    return 0, "notice", f"verdict {verdict} (fail-on: {fail_on})"
+        return 1, Annotation.ERROR, (
+            "the gate warned and fail-on is warn: see the summary and report")
+    return 0, Annotation.NOTICE, f"verdict {verdict} (fail-on: {fail_on})"
 
 
 def _harness_failure(code: int, error: str, data: Mapping[str, Any]) -> str:

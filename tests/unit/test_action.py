@@ -101,7 +101,7 @@ def test_a_harness_failure_says_its_stage_and_fix() -> None:
     data = {"verdict": "error", "error": {"stage": "health", "message": "no answer in 30 s",
                                           "fix": "raise health-timeout"}}
     code, level, message = steps.decide(FailOn.NEVER, Status.ERROR, "2", "", data)
-    assert (code, level) == (2, "error")
+    assert (code, level) == (2, steps.Annotation.ERROR)
     assert "never became healthy" in message and "raise health-timeout" in message
     assert "whatever fail-on says" in message
 
