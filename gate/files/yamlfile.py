@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from gate.errors import UserError, location
+from gate.files import jsontext
 
 __all__ = ["DuplicateKeyError", "Map", "Seq", "indent", "kind", "load", "suggest"]
 
@@ -112,6 +113,8 @@ def load(
         raise UserError(
             f"{what} is not valid YAML: {exc}", where=path, fix="check indentation and quoting"
         ) from None
+    except ValueError as exc:  # an integer Python refuses to convert (over 4,300 digits)
+        raise _long_number(exc, text, path, what) from None
     finally:
         loader.dispose()
     if data is None:
@@ -309,6 +312,18 @@ def _syntax_fix(text: str, line: int | None) -> str:
         quoted = f"{plain[1]}: \"{plain[2]}\"" if plain else 'key: "*value"'
         return f"quote the value, e.g. {quoted} (YAML gives * & ! % @ a meaning)"
     return "check the indentation and quoting on this line and the one before"
+
+
+def _long_number(exc: ValueError, text: str, path: str, what: str) -> UserError:
+    found = jsontext.long_number(text)
+    if found is None:
+        return UserError(f"{what} cannot be read: {exc}", where=path)
+    digits, line, column = found
+    return UserError(
+        f"{what} holds a {digits}-digit number, beyond any plausible value",
+        where=f"{path}:{line}:{column}",
+        fix="write the number you mean (a count, a duration with its unit)",
+    )
 
 
 _TOP_KEY = re.compile(r"([^\s#:-][^:#]*?)\s*:(?:\s|$)")
