@@ -11,7 +11,11 @@ What `load` reports itself, as `UserError`s:
 - a duplicate key at any depth, as `DuplicateKeyError` (PyYAML would silently keep the
   last one), naming both lines and the key path, e.g. `endpoints[0].p95`;
 - a key that is a list or a mapping;
-- a document that is not a mapping, and an empty document unless `allow_empty`.
+- a document that is not a mapping, and an empty document unless `allow_empty`;
+- an integer too long for Python to convert (over 4,300 digits), as `path:line:column`.
+
+A syntax error in the block of a `secret` top-level key (`env:`) shows no text of the
+file, only the place and the key: a password must not reach a CI log.
 
 Keys are read as the text written (YAML 1.1 would read a key `on` as `true`); values
 follow YAML 1.1, so `off`/`no` read as false. Anchors, aliases and merge keys
