@@ -110,7 +110,7 @@ def _ours(path: Path, record: dict[str, str | None]) -> bool:
     return expected is None or _digest(path) == expected
 
 
-def _digest(path: Path) -> str | None:
+def _digest(path: Path) -> str:
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
             return "not a regular file"  # never matches a digest: never ours
