@@ -79,6 +79,9 @@ def test_stored_run(tmp_path: Path, kind: str) -> None:
     proc = gate("baseline", "show", "--store", f"{tmp_path / 'store'}/")
     refused(proc, Path("runs/main/20250101T000000Z-0123456789ab.json"), what)
     assert entry.read_bytes() == before  # never skipped, never deleted
+    single = tmp_path / "baseline.json"  # the one-run store reads the same way
+    single.write_bytes(before)
+    refused(gate("baseline", "show", "--store", single), single, what)
 
 
 @pytest.mark.parametrize("kind", HOSTILE)
