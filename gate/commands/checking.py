@@ -6,6 +6,7 @@ the renderers in `gate.reports`); this module is the edge that reads and writes 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -46,19 +47,22 @@ def run_check(
     --json-file) against the thresholds file `thresholds`; print the table to `out`; write
     verdict.json, report.md, junit.xml and comment.md into `report_dir` when given (the
     previous ones are removed first, whatever happens next); in GitHub Actions (`runner`)
-    also the job summary, annotations and step outputs. Raises UserError on bad input."""
+    also the job summary, annotations and step outputs. Raises UserError on bad input,
+    also when `report_dir` holds a file of these names that we did not write."""
+    held: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if report_dir is not None:
         outputs.ensure_directory(report_dir, what="report directory", option="--report-dir")
-        outputs.remove_stale(report_dir, outputs.REPORT_FILES)
-    return judge(
-        results=results,
-        rules=load_thresholds(thresholds, with_baseline=baseline is not None),
-        report_dir=report_dir,
-        out=out,
-        runner=runner,
-        allow_incomplete=allow_incomplete,
-        baseline=baseline,
-    )
+        held = outputs.owned(report_dir, outputs.REPORT_FILES, option="--report-dir")
+    with held:
+        return judge(
+            results=results,
+            rules=load_thresholds(thresholds, with_baseline=baseline is not None),
+            report_dir=report_dir,
+            out=out,
+            runner=runner,
+            allow_incomplete=allow_incomplete,
+            baseline=baseline,
+        )
 
 
 def judge(

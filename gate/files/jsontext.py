@@ -56,15 +56,26 @@ def loads(text: str) -> Any:
 
 def _long_number(text: str, exc: ValueError) -> JsonProblem:
     """The problem for an integer Python refused to convert, placed by line and column."""
-    found = _LONG_DIGITS.search(text)
+    found = long_number(text)
     if found is None:  # not the digit limit after all: the decoder's own words
         return JsonProblem(str(exc))
-    line = text.count("\n", 0, found.start()) + 1
-    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    digits, line, column = found
     return JsonProblem(
-        f"it holds a {found.end() - found.start()}-digit number, beyond any plausible value",
+        f"it holds a {digits}-digit number, beyond any plausible value",
         key=f"line {line}, column {column}",
     )
+
+
+def long_number(text: str) -> tuple[int, int, int] | None:
+    """(digits, line, column) of the first number in `text` too long for Python to
+    convert (JSON's or YAML's), or None. Both parsers refuse it with a ValueError that
+    names an interpreter setting, not the place."""
+    found = _LONG_DIGITS.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return found.end() - found.start(), line, column
 
 
 def _refuse_constant(name: str) -> Any:

@@ -11,7 +11,11 @@ What `load` reports itself, as `UserError`s:
 - a duplicate key at any depth, as `DuplicateKeyError` (PyYAML would silently keep the
   last one), naming both lines and the key path, e.g. `endpoints[0].p95`;
 - a key that is a list or a mapping;
-- a document that is not a mapping, and an empty document unless `allow_empty`.
+- a document that is not a mapping, and an empty document unless `allow_empty`;
+- an integer too long for Python to convert (over 4,300 digits), as `path:line:column`.
+
+A syntax error in the block of a `secret` top-level key (`env:`) shows no text of the
+file, only the place and the key: a password must not reach a CI log.
 
 Keys are read as the text written (YAML 1.1 would read a key `on` as `true`); values
 follow YAML 1.1, so `off`/`no` read as false. Anchors, aliases and merge keys
@@ -32,6 +36,7 @@ from typing import Any
 import yaml
 
 from gate.errors import UserError, location
+from gate.files import jsontext
 
 __all__ = ["DuplicateKeyError", "Map", "Seq", "indent", "kind", "load", "suggest"]
 
@@ -74,7 +79,13 @@ class DuplicateKeyError(UserError):
 
 
 def load(
-    text: str, path: str, *, what: str, example: str, allow_empty: bool = False
+    text: str,
+    path: str,
+    *,
+    what: str,
+    example: str,
+    allow_empty: bool = False,
+    secret: frozenset[str] = frozenset(),
 ) -> Map:
     """Parse `text` (read from `path`, used only in messages) into a `Map`.
 
@@ -82,6 +93,8 @@ def load(
     `example` is a few lines of a valid file, shown in fixes (its last line is also the
     example of a `key: value`). An empty document is an error unless `allow_empty`, when
     it reads as an empty `Map`. Every problem is a `UserError` without a traceback chain.
+    A syntax error inside the block of a top-level key in `secret` (`env:`, which may hold
+    passwords) shows no text of the file: only the line, the column and the key.
     """
     loader = _LineLoader(text, path, example.splitlines()[-1].strip())
     try:
@@ -95,11 +108,17 @@ def load(
             fix="flatten the file: a thresholds or config file needs a few levels of nesting",
         ) from None
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, text, path, what) from None
+        error = _syntax_error(exc, text, path, what)
+        for mark in (exc.problem_mark, exc.context_mark):
+            if mark is not None and (block := _top_key(text, mark.line)) in secret:
+                error = _hidden(error, text, mark.line, block=block)
+        raise error from None
     except yaml.YAMLError as exc:
         raise UserError(
             f"{what} is not valid YAML: {exc}", where=path, fix="check indentation and quoting"
         ) from None
+    except ValueError as exc:  # an integer Python refuses to convert (over 4,300 digits)
+        raise _long_number(exc, text, path, what) from None
     finally:
         loader.dispose()
     if data is None:
@@ -297,6 +316,46 @@ def _syntax_fix(text: str, line: int | None) -> str:
         quoted = f"{plain[1]}: \"{plain[2]}\"" if plain else 'key: "*value"'
         return f"quote the value, e.g. {quoted} (YAML gives * & ! % @ a meaning)"
     return "check the indentation and quoting on this line and the one before"
+
+
+def _long_number(exc: ValueError, text: str, path: str, what: str) -> UserError:
+    found = jsontext.long_number(text)
+    if found is None:
+        return UserError(f"{what} cannot be read: {exc}", where=path)
+    digits, line, column = found
+    return UserError(
+        f"{what} holds a {digits}-digit number, beyond any plausible value",
+        where=f"{path}:{line}:{column}",
+        fix="write the number you mean (a count, a duration with its unit)",
+    )
+
+
+_TOP_KEY = re.compile(r"([^\s#:-][^:#]*?)\s*:(?:\s|$)")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _top_key(text: str, line: int) -> str | None:
+    """The top-level key whose block holds the 0-based `line` (the key of that line
+    itself when it is at the top level)."""
+    for source in reversed(text.splitlines()[: line + 1]):
+        if source[:1] not in ("", " ", "\t", "#"):
+            found = _TOP_KEY.match(source)
+            return found[1] if found else None
+    return None
+
+
+def _hidden(error: UserError, text: str, line: int, *, block: str) -> UserError:
+    """`error` without any text of the file (PyYAML quotes an alias or a tag; the quoting
+    fix shows the value): the place, the problem's kind, a fix in general terms."""
+    source = text.splitlines()[line] if line < len(text.splitlines()) else ""
+    key = re.match(r"\s*([\w.-]+)\s*:", source)
+    what = _QUOTED.sub("(not shown)", error.what)
+    fix = error.fix or ""
+    if fix.startswith("quote the value"):
+        fix = (f'quote the value, e.g. {key[1] if key else "KEY"}: "..." (YAML gives * & ! % @ '
+               "a meaning)")
+    return UserError(f"{what} (no text of the {block}: block is shown: it may hold secrets)",
+                     where=error.where, fix=fix)
 
 
 def _first_content_line(text: str) -> int:

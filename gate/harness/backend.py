@@ -3,14 +3,15 @@
 Only when the gate starts the backend (`start`) are its ports checked first (a UserError,
 nothing started) and its output kept in OUTPUT/backend.log. The health target is `health`,
 or a TCP connect to the host's port when the gate starts the backend. Each failure is a
-HarnessError at its stage: "start" (it could not start, or exited non-zero before it was healthy),
-"health" (not healthy in time), "backend" (it died during the load test: a harness
-failure, not a latency regression).
+HarnessError at its stage: "start" (it could not start, or exited non-zero before it was
+healthy), "health" (not healthy in time), "backend" (it died during the load test: a
+harness failure, not a latency regression).
 
-A start command that exits 0 has daemonised (`docker compose up -d`, `pg_ctl start`,
-`gunicorn --daemon`): the wait for health goes on until `health-timeout`, the daemon's
-processes carry the run's mark (`gate.harness.sweep`), so they are watched during the
-load and stopped at the end like the rest.
+A start command that exits 0 has daemonised (`gunicorn --daemon`, `pg_ctl start`): the
+wait for health goes on until `health-timeout`. The daemon's processes carry the run's
+mark (`gate.harness.sweep`), so they are watched during the load and stopped at the end
+like the rest; a daemon that is not ours (a container `docker compose up -d` asked
+Docker's daemon for) carries no mark, and the gate says it can neither watch nor stop it.
 """
 
 from __future__ import annotations

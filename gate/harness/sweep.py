@@ -141,7 +141,8 @@ class Claim:
 def claimed(output_dir: Path) -> Iterator[Claim]:
     """Own the existing `output_dir` for the block: one run at a time (UserError at once
     when another live run owns it), what a dead earlier run left there stopped, and that
-    run's outputs removed, so nothing of it is judged or shown as this run's.
+    run's outputs removed, so nothing of it is judged or shown as this run's (only files
+    of ours: `gate.files.outputs.owned`; a file of the user's there is a UserError).
 
     The state file is both the lock and the record: an exclusive `flock` on it, which
     the kernel drops however its holder ends (even SIGKILL), so it never goes stale; and
@@ -159,13 +160,14 @@ def claimed(output_dir: Path) -> Iterator[Claim]:
     try:
         _lock(fd, output_dir)
         leftovers = _stop_leftovers(_read_state(fd))
-        outputs.remove_stale(output_dir, outputs.RUN_FILES)  # after the sweep: none writes
-        mark = new_mark()
-        _write_state(fd, json.dumps({"mark": mark, "pid": os.getpid()}) + "\n")
-        try:
-            yield Claim(mark=mark, leftovers=leftovers)
-        finally:
-            _write_state(fd, "")  # ended and cleaned up: nothing for the next run to sweep
+        # After the sweep, so that nothing of a dead run still writes; only our own files.
+        with outputs.owned(output_dir, outputs.RUN_FILES, option="--output-dir"):
+            mark = new_mark()
+            _write_state(fd, json.dumps({"mark": mark, "pid": os.getpid()}) + "\n")
+            try:
+                yield Claim(mark=mark, leftovers=leftovers)
+            finally:
+                _write_state(fd, "")  # ended and cleaned up: nothing for the next run to sweep
     finally:
         os.close(fd)  # releases the lock
 

@@ -292,10 +292,13 @@ def _env_where(given: Given, name: str | None, line: int | None = None) -> str:
 
 def _env_file_pairs(value: object, given: Given) -> list[tuple[str, str]]:
     if not isinstance(value, dict):
-        shown = "a text" if isinstance(value, str) else yamlfile.kind(value)
+        shown = (
+            "a text (not printed: it may hold a secret)"
+            if isinstance(value, str)
+            else yamlfile.kind(value)
+        )
         raise given.fail(
-            f"env must be a mapping of NAME: value, got {shown} (not printed: it may hold "
-            "a secret)",
+            f"env must be a mapping of NAME: value, got {shown}",
             "e.g.\n    env:\n      DB_URL: sqlite:///demo.db",
         )
     lines = value.key_lines if isinstance(value, yamlfile.Map) else {}

@@ -4,6 +4,7 @@ its exit code, its message, and that no process it started is left running."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shlex
 import signal
@@ -216,6 +217,24 @@ def test_a_daemon_dying_during_the_load_is_a_harness_failure(tmp_path: Path) -> 
     assert "the backend's daemon (1 process(es) left by the start command) ended during the " \
         "load test" in gate_run.stderr
     assert error_stage(gate_run) == "backend"
+
+
+def test_a_daemon_without_the_mark_is_named_as_not_ours(tmp_path: Path) -> None:
+    """What `docker compose up -d` does: the server runs under someone else's daemon,
+    without the run's mark. The run goes on and says that it cannot stop it."""
+    port = backend.free_port()
+    config = write_config(tmp_path, port=port, backend_flags=("--daemonize",))
+    start = yaml.safe_load(config.read_text())["start"]
+    config = write_config(tmp_path, port=port, start=f"env -u LOCUST_GATE_RUN {start}")
+    gate_run = GateRun(config)
+    try:
+        code = gate_run.finish(45)
+        assert code == 0, gate_run.stderr
+        assert "no process of this run serves it" in gate_run.stderr
+        assert not _gone(_daemon_pid(tmp_path))  # as said: not stopped by the gate
+    finally:
+        with contextlib.suppress(psutil.Error, FileNotFoundError):
+            psutil.Process(_daemon_pid(tmp_path)).kill()
 
 
 def test_a_backend_dying_during_the_load_is_a_harness_failure(tmp_path: Path) -> None:

@@ -106,3 +106,43 @@ def test_a_second_run_into_the_same_directory_is_refused_then_check_refuses_the_
     assert "the run did not complete" in refused.stdout and "--allow-incomplete" in refused.stdout
     allowed = gate("check", results, "--thresholds", thresholds, "--allow-incomplete")
     assert allowed.returncode == 0 and "WARN" in allowed.stdout
+
+
+def test_output_dir_dot_never_deletes_the_users_own_files(tmp_path: Path) -> None:
+    """`output-dir: .` in the user's own folder: a report.md, results.json and junit.xml
+    of theirs refuse the run (exit 2, each named, nothing started, nothing touched); once
+    they are gone, runs and checks there replace only what they wrote themselves."""
+    config = write_config(tmp_path, port=backend.free_port())
+    users = {"report.md": "# my report\n", "results.json": '{"mine": true}\n',
+             "junit.xml": "<testsuites/>\n", "notes.md": "my notes\n"}
+    for name, text in users.items():
+        (tmp_path / name).write_text(text)
+    refused, code = run_gate(config, "--output-dir", ".")
+    assert code == 2, refused.stderr
+    assert "holds results.json, report.md, junit.xml, which locust-gate did not write" in (
+        refused.stderr)
+    assert "fix: point --output-dir at a directory of its own" in refused.stderr
+    assert refused.tree == {}  # nothing was started
+    assert {n: (tmp_path / n).read_text() for n in users} == users
+
+    for name in ("report.md", "results.json", "junit.xml"):  # the user moves them away
+        (tmp_path / name).unlink()
+    gate_run, code = run_gate(config, "--output-dir", ".")
+    assert code == 0, gate_run.stderr
+    assert (tmp_path / "notes.md").read_text() == "my notes\n"
+    assert json.loads((tmp_path / "verdict.json").read_text())["verdict"] == "pass"
+
+    # `check --report-dir .` replaces the reports the run wrote (they are ours) ...
+    thresholds = RUNFILES / "thresholds.yml"
+    again = gate("check", tmp_path / "results.json", "--thresholds", thresholds,
+                 "--report-dir", tmp_path)
+    assert again.returncode == 0, again.stderr
+    # ... but not one the user has edited since: that is theirs now.
+    (tmp_path / "report.md").write_text("# my edits\n")
+    edited = gate("check", tmp_path / "results.json", "--thresholds", thresholds,
+                  "--report-dir", tmp_path)
+    assert edited.returncode == 2 and "holds report.md, which locust-gate did not write" in (
+        edited.stderr)
+    assert "--report-dir" in edited.stderr and "Traceback" not in edited.stderr
+    assert (tmp_path / "report.md").read_text() == "# my edits\n"
+    assert (tmp_path / "notes.md").read_text() == "my notes\n"

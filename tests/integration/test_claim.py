@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from gate.errors import UserError
+from gate.files import outputs
 from gate.harness import sweep
 
 pytestmark = pytest.mark.timeout(60)
@@ -31,13 +32,34 @@ def test_a_second_claim_is_refused_while_the_first_is_held(tmp_path: Path) -> No
         assert again.leftovers is None and again.mark != first.mark
 
 
+def _files(folder: Path) -> list[str]:
+    hidden = (sweep.STATE_NAME, outputs.RECORD_NAME)
+    return sorted(p.name for p in folder.iterdir() if p.name not in hidden)
+
+
 def test_claiming_removes_the_previous_outputs_only(tmp_path: Path) -> None:
-    for name in ("results.json", "report.md", "comment.md", "locust.log", "notes.txt"):
-        (tmp_path / name).write_text("old")
+    (tmp_path / "notes.txt").write_text("mine")
+    with sweep.claimed(tmp_path):  # a run writing its outputs
+        for name in ("results.json", "report.md", "comment.md", "locust.log"):
+            (tmp_path / name).write_text("old")
     with sweep.claimed(tmp_path):
-        assert sorted(p.name for p in tmp_path.iterdir() if p.name != sweep.STATE_NAME) == [
-            "notes.txt"
-        ]
+        assert _files(tmp_path) == ["notes.txt"]
+
+
+def test_a_claim_never_removes_a_file_it_did_not_write(tmp_path: Path) -> None:
+    """`output-dir: .`: the user's own report.md and results.json stay; the run is refused
+    before anything is touched, naming them."""
+    with sweep.claimed(tmp_path):
+        (tmp_path / "locust.log").write_text("ours")
+        (tmp_path / "junit.xml").write_text("ours")
+    (tmp_path / "report.md").write_text("the user's own report")
+    (tmp_path / "junit.xml").write_text("ours, then edited by the user")
+    with pytest.raises(UserError) as info, sweep.claimed(tmp_path):
+        pass
+    assert "holds report.md, junit.xml, which locust-gate did not write" in info.value.what
+    assert "--output-dir" in (info.value.fix or "")
+    assert (tmp_path / "report.md").read_text() == "the user's own report"
+    assert (tmp_path / "locust.log").read_text() == "ours"  # refused before anything
 
 
 def test_a_record_left_by_a_dead_run_is_swept(tmp_path: Path) -> None:

@@ -65,6 +65,13 @@ def test_env_flag(project: Path, entry: str, needles: list[str]) -> None:
          ["an env key is not a valid environment variable name", "locust-gate.yml:5 (at env)"]),
         (f"env:\n  A: 1\n  DB_URL: 'p{{{SECRET}}}'\n",
          ["env DB_URL holds an unknown placeholder", "locust-gate.yml:5 (at env.DB_URL)"]),
+        # Not even YAML's own syntax errors: an alias, a tag, a character, the quoting fix.
+        (f"env:\n  A: 1\n  DB_PASS: *{SECRET}\n",
+         ["not valid YAML: found undefined alias (not shown)", "locust-gate.yml:5:12",
+          'DB_PASS: "..."', "no text of the env: block is shown"]),
+        (f"env: {{DB_PASS: !{SECRET}}}\n", ["not valid YAML", "locust-gate.yml:3:"]),
+        (f"env:\n  DB_PASS: @{SECRET}\n", ["not valid YAML", "locust-gate.yml:4:12"]),
+        (f"env:\n  DB_URL: {URL}: more\n", ["mapping values are not allowed here"]),
     ],
 )
 def test_env_in_the_config_file(project: Path, block: str, needles: list[str]) -> None:

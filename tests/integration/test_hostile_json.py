@@ -1,8 +1,9 @@
 """Hostile JSON in every file the gate reads, through the real CLI in a subprocess: nesting
 200,000 deep, an integer of 5,000 digits (Python refuses to convert it), one of 4,001
-digits (it converts, but no run holds it) and 1e4000 (no float holds it). Each is exit 2
-with the file, the place and a fix, never a traceback (exit 3); a reader that tolerates a
-bad file (the Action's steps, the job summary's event read) goes on without it."""
+digits (it converts, but no run holds it) and 1e4000 (no float holds it); and the long
+integer in the YAML files too. Each is exit 2 with the file, the place and a fix, never a
+traceback (exit 3); a reader that tolerates a bad file (the Action's steps, the job
+summary's event read) goes on without it."""
 
 from __future__ import annotations
 
@@ -78,6 +79,9 @@ def test_stored_run(tmp_path: Path, kind: str) -> None:
     proc = gate("baseline", "show", "--store", f"{tmp_path / 'store'}/")
     refused(proc, Path("runs/main/20250101T000000Z-0123456789ab.json"), what)
     assert entry.read_bytes() == before  # never skipped, never deleted
+    single = tmp_path / "baseline.json"  # the one-run store reads the same way
+    single.write_bytes(before)
+    refused(gate("baseline", "show", "--store", single), single, what)
 
 
 @pytest.mark.parametrize("kind", HOSTILE)
@@ -133,3 +137,20 @@ def test_thresholds_init_beside_a_hostile_schema_file(tmp_path: Path, kind: str)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "is not the locust-gate thresholds schema" in proc.stderr
     assert schema.read_bytes() == before
+
+
+def test_yaml_integers_of_5000_digits(tmp_path: Path) -> None:
+    """The same limit in YAML (PyYAML converts with int() too): locust-gate.yml and the
+    thresholds file, placed by line and column."""
+    digits = "9" * 5000
+    (tmp_path / "api.py").write_text("from locust import HttpUser\n")
+    thresholds = tmp_path / "t.yml"
+    thresholds.write_text(f"version: 1\ndefaults:\n  min-requests: {digits}\n")
+    proc = gate("check", tmp_path / "missing.json", "--thresholds", thresholds)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "holds a 5000-digit number" in proc.stderr and f"{thresholds}:3:17" in proc.stderr
+    config = tmp_path / "locust-gate.yml"
+    config.write_text(f"locustfile: api.py\nthresholds: t.yml\nusers: {digits}\n")
+    proc = gate("run", "--config", config)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "holds a 5000-digit number" in proc.stderr and f"{config}:3:8" in proc.stderr
