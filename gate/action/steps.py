@@ -326,7 +326,10 @@ def step_save_baseline(environ: Mapping[str, str]) -> int:
         click.echo("locust-gate: this version of locust-gate has no `baseline save` command: "
               "baseline not saved")
         return 0
-    click.echo(f"locust-gate: saving the baseline to {store} ({why})")
+    from gate.baseline.store import mask_credentials, redact  # noqa: PLC0415
+
+    mask_credentials(store)  # before the store is printed: it may carry a token
+    click.echo(f"locust-gate: saving the baseline to {redact(store)} ({why})")
     return _gate(["baseline", "save", results, f"--store={store}"])
 
 
