@@ -512,3 +512,28 @@ def test_a_full_disk_while_saving_to_a_data_branch_is_exit_2(
         for filler in disk.glob("filler*"):
             filler.unlink()
         assert git("status", "--porcelain", cwd=a) == ""
+
+
+def test_run_with_credentials_in_both_stores_prints_and_writes_no_token(tmp_path: Path) -> None:
+    from tests.e2e.test_orchestrate import run_gate, write_config
+    from tests.support import backend
+
+    bare = tmp_path / "origin.git"
+    git("init", "-q", "--bare", "-b", "main", bare, cwd=tmp_path)
+    git("init", "-q", "-b", "main", cwd=tmp_path)
+    url = f"https://x-access-token:{TOKEN}@example.invalid/owner/repo.git"
+    git("config", f"url.{bare}.insteadOf", url, cwd=tmp_path)
+    store = f"git:{BRANCH}@{url}"
+    config = write_config(tmp_path, port=backend.free_port())
+    gate_run, code = run_gate(config, "--baseline", store, "--save-baseline", store)
+    assert code == 0, gate_run.stderr + gate_run.stdout
+    assert f"in git:{BRANCH}@https://example.invalid/owner/repo.git" in gate_run.stderr
+    assert gate_run.verdict()["baseline"]["store"] == (  # type: ignore[index]
+        f"git:{BRANCH}@https://example.invalid/owner/repo.git")
+    files = {name: data for name, data in snapshot(tmp_path).items()
+             if not name.startswith(("origin.git", ".git"))}
+    assert any(name.endswith("report.md") for name in files)
+    stored = git("log", "-p", "--format=%B", BRANCH, cwd=bare)
+    for text in (gate_run.stdout, gate_run.stderr, stored,
+                 *(data.decode("utf-8", "replace") for data in files.values())):
+        assert TOKEN not in text and "x-access-token" not in text
