@@ -13,7 +13,16 @@ import pytest
 from click.testing import CliRunner
 
 from gate.baseline import ops, stored
-from gate.baseline.store import DirStore, Entry, Kind, entry_name, ordered, parse_spec, to_prune
+from gate.baseline.store import (
+    DirStore,
+    Entry,
+    Kind,
+    entry_name,
+    ordered,
+    parse_spec,
+    ref_problem,
+    to_prune,
+)
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.commands.suggest import suggest
 from gate.core.rules import Level, Metric
@@ -54,6 +63,19 @@ def test_store_strings() -> None:
     for bad in ("git:..", "git:a..b", "git:x.lock", "git:-x"):
         with pytest.raises(UserError, match="branch name"):
             parse_spec(bad)
+
+
+NAMES = ["main", "feature/x", "release-1.2", "dependabot/pip/a-1.0", "ünïcode", "a%2Fb",
+         "..", ".", ".hidden", "a/.b", "a..b", "x.lock", "a/x.lock/b", "HEAD", "-x", "a b",
+         "a\tb", "a~1", "a^", "a:b", "a?", "a*", "a[b", "a\\b", "a/", "/a", "a//b", "a.",
+         "a@{1}", "a@b", "", "a\x7fb"]
+
+
+def test_branch_names_are_refused_exactly_as_git_refuses_them(tmp_path: Path) -> None:
+    for name in NAMES:
+        done = subprocess.run(["git", "check-ref-format", "--branch", name], cwd=tmp_path,
+                              capture_output=True, timeout=30, check=False)
+        assert (ref_problem(name) is None) == (done.returncode == 0), name
 
 
 def test_a_stored_run_round_trips_without_the_series(tmp_path: Path) -> None:

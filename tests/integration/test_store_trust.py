@@ -230,6 +230,16 @@ def _everything(proc: subprocess.CompletedProcess[str], *folders: Path) -> str:
     return "\n".join(texts)
 
 
+def masked_first(proc: subprocess.CompletedProcess[str]) -> None:
+    """The token appears only in ::add-mask:: lines, and each of them comes before the
+    first line of anything else."""
+    lines = proc.stdout.splitlines()
+    masked = {line for line in lines if TOKEN in line}
+    assert masked and all(line.startswith("::add-mask::") for line in masked)
+    first_other = next(i for i, line in enumerate(lines) if not line.startswith("::add-mask::"))
+    assert masked <= set(lines[:first_other]) and TOKEN not in proc.stderr
+
+
 def test_credentials_in_a_failing_store_url_are_never_printed_or_written(
     tmp_path: Path,
 ) -> None:
@@ -255,6 +265,26 @@ def test_credentials_in_a_failing_store_url_are_never_printed_or_written(
                 "Failed to connect")
         assert TOKEN not in _everything(proc, repo, *([out] if out.exists() else []))
         assert "x-access-token" not in proc.stderr
+
+
+def test_the_actions_save_step_masks_the_token_before_it_prints_the_store(
+    tmp_path: Path,
+) -> None:
+    from gate.action.inputs import env_name
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git("init", "-q", "-b", "main", cwd=repo)
+    store = f"git:{BRANCH}@https://x-access-token:{TOKEN}@127.0.0.1:9/owner/repo.git"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
+           "GITHUB_ACTIONS": "true", env_name("save-baseline"): store,
+           env_name("save-when"): "always", env_name("verdict"): "pass",
+           env_name("results-json"): str(a_results(tmp_path))}
+    proc = subprocess.run([sys.executable, "-m", "gate.action", "save-baseline"], cwd=repo,
+                          capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    masked_first(proc)
+    assert "saving the baseline to git:locust-gate-data@https://127.0.0.1:9/" in proc.stdout
 
 
 def test_credentials_in_a_working_store_url_are_masked_in_actions_and_stored_nowhere(
@@ -283,11 +313,7 @@ def test_credentials_in_a_working_store_url_are_masked_in_actions_and_stored_now
     verdict = json.loads((out / "verdict.json").read_text())
     assert verdict["baseline"]["store"] == f"git:{BRANCH}@https://example.invalid/owner/repo.git"
     for done in (proc, check):
-        lines = done.stdout.splitlines()
-        masked = [line for line in lines if TOKEN in line]
-        # The secret appears only in ::add-mask:: lines, and those come first.
-        assert masked and all(line.startswith("::add-mask::") for line in masked)
-        assert lines[: len(masked)] == masked and TOKEN not in done.stderr
+        masked_first(done)
     # Nothing stored or rendered holds it: reports, summary, outputs, the data branch.
     stored = git("log", "-p", "--format=%B", BRANCH, cwd=origin)
     files = "\n".join(b.decode("utf-8", "replace") for b in snapshot(out).values())
@@ -486,3 +512,28 @@ def test_a_full_disk_while_saving_to_a_data_branch_is_exit_2(
         for filler in disk.glob("filler*"):
             filler.unlink()
         assert git("status", "--porcelain", cwd=a) == ""
+
+
+def test_run_with_credentials_in_both_stores_prints_and_writes_no_token(tmp_path: Path) -> None:
+    from tests.e2e.test_orchestrate import run_gate, write_config
+    from tests.support import backend
+
+    bare = tmp_path / "origin.git"
+    git("init", "-q", "--bare", "-b", "main", bare, cwd=tmp_path)
+    git("init", "-q", "-b", "main", cwd=tmp_path)
+    url = f"https://x-access-token:{TOKEN}@example.invalid/owner/repo.git"
+    git("config", f"url.{bare}.insteadOf", url, cwd=tmp_path)
+    store = f"git:{BRANCH}@{url}"
+    config = write_config(tmp_path, port=backend.free_port())
+    gate_run, code = run_gate(config, "--baseline", store, "--save-baseline", store)
+    assert code == 0, gate_run.stderr + gate_run.stdout
+    assert f"in git:{BRANCH}@https://example.invalid/owner/repo.git" in gate_run.stderr
+    assert gate_run.verdict()["baseline"]["store"] == (  # type: ignore[index]
+        f"git:{BRANCH}@https://example.invalid/owner/repo.git")
+    files = {name: data for name, data in snapshot(tmp_path).items()
+             if not name.startswith(("origin.git", ".git"))}
+    assert any(name.endswith("report.md") for name in files)
+    stored = git("log", "-p", "--format=%B", BRANCH, cwd=bare)
+    for text in (gate_run.stdout, gate_run.stderr, stored,
+                 *(data.decode("utf-8", "replace") for data in files.values())):
+        assert TOKEN not in text and "x-access-token" not in text
