@@ -101,8 +101,11 @@ class GitHubApi:
     # --- calls --------------------------------------------------------------------------
 
     def me(self) -> Author | None:
-        """Who the token is (GET /user); None when GitHub will not say, as for every
-        installation token (a workflow's GITHUB_TOKEN, a GitHub App's token)."""
+        """Who the token is (GET /user); None when GitHub will not say: 403 "Resource not
+        accessible by integration" for every installation token (a workflow's
+        GITHUB_TOKEN, a GitHub App's token). Any other refusal (403, 404) is None too:
+        the caller then looks only for its bot's comments, which can never widen whose
+        comments it edits. A used-up rate limit is an error (the next call would fail)."""
 
         def get() -> Author:
             user = self._github.get_user()
@@ -111,7 +114,7 @@ class GitHubApi:
         try:
             return self._guard(get)
         except ApiError as error:
-            if error.not_accessible:
+            if error.status in (403, 404) and error.rate_limit_reset is None:
                 return None
             raise
 

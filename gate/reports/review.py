@@ -120,8 +120,7 @@ def fit(ctx: ReportContext, *, links: Links | None, root: str | None, limit: int
     """`render` within `limit` (as measured by `size`): drops the chart, then passing rows,
     then failure messages, then (last) failing rows beyond the first ones; the text says
     what was cut. The headline is always kept."""
-
-    # once: an attempt only slices rows and renders
+    # The parts are made once: each attempt only slices rows and renders.
     return _fit(_parts(ctx, links, root), limit=limit, size=size, limit_name=limit_name)
 
 

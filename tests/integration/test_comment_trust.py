@@ -124,6 +124,20 @@ def test_a_github_app_token_needs_its_bot_login_and_says_so(
     assert len(by(gh, APP.login)) == 1 and by(gh, BOT.login)[0]["body"] == forged(rd)
 
 
+def test_when_get_user_is_refused_otherwise_only_the_bots_comments_are_ours(
+    gh: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    actions_env(monkeypatch, tmp_path, gh)
+    gh.fail(Fault(method="GET", path="^/user$", status=404, times=None))
+    rd = report_dir(tmp_path / "r")
+    gh.add_comment(REPO, 7, forged(rd), user=MALLORY)
+    for _ in range(2):
+        assert run(capsys, "--report-dir", str(rd), "--mode", "on-change")[0] == 0
+    assert len(by(gh, BOT.login)) == 1 and by(gh, "mallory")[0]["body"] == forged(rd)
+    assert [r.method for r in gh.writes()] == ["POST"]
+
+
 def test_a_bad_bot_login_is_exit_2_before_any_call(
     gh: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
