@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
-# Markdown: only what would be syntax is escaped, with a backslash (CommonMark renders `\\x`
+# Markdown: only what would be syntax is escaped, with a backslash (CommonMark renders `\x`
 # as `x` for any ASCII punctuation), so that report.md reads as text in a terminal too.
+# Brackets alone are text (`/items/[id]`); a `]` right before `(`, `[` or `:` is escaped
+# (the templates never put one of those right after a value).
 _MD_SYNTAX = re.compile(
     r"""[`*|~$]               # code, emphasis, table cells, strikethrough, math: anywhere
     | \\(?=[!-/:-@\[-`{-~]|$)  # a backslash that would escape what follows (or our text)
@@ -28,9 +30,9 @@ _MD_ORDERED = re.compile(r"^(\d{1,9})(?=[.)](?:[ \t]|$))")
 # comment; `&` is escaped only where it would start an entity (`a=1&b=2` stays as it is).
 _MD_HTML = re.compile(r"<|&(?=#?[0-9A-Za-z]+;)")
 # GitHub links these in the rendered text (a backslash or an entity does not stop it): a
-# zero-width space (U+200B, invisible in a terminal) after the first character breaks the
-# pattern. @mentions and e-mail addresses, #123 / GH-123 references, :emoji: codes, and
-# the autolinks `www.`, `scheme://` and a few script schemes.
+# zero-width space (U+200B, invisible in a terminal) inside the pattern breaks it. After
+# `@` (mentions, e-mail addresses), `#` or `GH-` before a digit (references), a `:` that
+# opens an :emoji: code or `://`, `www`; before the `:` of a few script schemes.
 _ZWSP = "\u200b"
 _MD_LINKS = re.compile(
     r"""(?<=@)
