@@ -98,3 +98,34 @@ def test_first_gate_holds_on_an_unchanged_server_and_catches_a_slowdown(
     failed = {(c["endpoint"], c["metric"]) for c in verdict["checks"]  # type: ignore[attr-defined]
               if c["outcome"] == "breached" and c["level"] == "fail"}
     assert (f"GET {REPORT}", "p95") in failed, output
+
+
+def test_init_runs_makes_its_runs_through_runs_steps(tmp_path: Path) -> None:
+    # `thresholds init --runs 2`: two runs as `locust-gate run` makes them (backend, health,
+    # Locust, cleanup), the file from both; the config's thresholds file need not exist.
+    from tests.e2e.test_orchestrate import write_config
+    from tests.support import backend
+
+    config = write_config(tmp_path, port=backend.free_port(),
+                          thresholds=tmp_path / "not-yet.yml")
+    proc = subprocess.run(
+        [sys.executable, "-m", "gate", "thresholds", "init", "--runs", "2", "--config",
+         str(config)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "run 2 of 2" in proc.stderr and "from 2 run(s)" in proc.stdout
+    text = (tmp_path / "thresholds.yml").read_text(encoding="utf-8")
+    assert "2 runs of" in text
+    kept = [tmp_path / "out" / f"init-run-{n}.json" for n in (1, 2)]
+    assert all(path.is_file() for path in kept)
+    check = subprocess.run(
+        [sys.executable, "-m", "gate", "check", str(kept[1]), "--thresholds", "thresholds.yml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    both = subprocess.run(
+        [sys.executable, "-m", "gate", "thresholds", "init", "--runs", "2", str(kept[0])],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert both.returncode == 2 and "either RESULTS or --runs" in both.stderr
