@@ -310,12 +310,12 @@ def _default_branch(environ: Mapping[str, str]) -> str | None:
 
 def step_save_baseline(environ: Mapping[str, str]) -> int:
     """Save the run to the baseline store when `save-when` allows; a failed save fails."""
+    from gate.baseline.stored import refusal  # noqa: PLC0415  (only this step reads stored runs)
+
     store = inputs.get("save-baseline", environ)
     when = inputs.get("save-when", environ).lower() or "default-branch"
     verdict = inputs.get("verdict", environ)
     results = inputs.get("results-json", environ)
-    from gate.baseline.stored import refusal  # noqa: PLC0415  (only this step reads stored runs)
-
     save, why = should_save(when, environ)
     if not save:
         click.echo(f"locust-gate: baseline not saved: {why}")
