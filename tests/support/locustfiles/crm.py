@@ -40,7 +40,7 @@ class SalesRep(HttpUser):
         lead = random.randint(1, 400)
         self.client.put(f"/api/leads/{lead}", json={"stage": "won"}, **named("/api/leads/[id]"))
 
-    @task(10)
+    @task(16)
     def pipeline_report(self) -> None:
         self.client.get("/api/reports/pipeline")
 
