@@ -101,6 +101,11 @@ def latency_limit(point: Endpoint, metric: Metric) -> float | None:
         sigma = math.sqrt(fraction * (1 - fraction) * (1 / point.fewest + 1 / total))
         rank = min(1.0, fraction + Z * sigma)
         bound = max(bound, float(histogram.percentile(pooled, total, rank)))
+    return with_headroom(bound)
+
+
+def with_headroom(bound: float) -> float:
+    """HEADROOM (at least MIN_HEADROOM_MS) over `bound`, rounded up to a human value."""
     return human_ceil(max(bound * (1 + HEADROOM), bound + MIN_HEADROOM_MS))
 
 
@@ -193,10 +198,11 @@ def _override(point: Endpoint, metric: Metric, limit: float | None,
         return None
     if limit is None:
         # Too few requests to estimate: the default still applies unless even its
-        # slowest request (with headroom) would breach it. An endpoint that will not
+        # slowest request, with the same headroom, would breach it (from so few
+        # requests a percentile is the slowest one or two). An endpoint that will not
         # reach min-requests in a next run either is only ever inconclusive there (and
         # may not be made at all: its entry would then warn that it matched nothing).
-        if point.slowest * (1 + HEADROOM) <= default or not _may_be_judged(point.fewest):
+        if with_headroom(point.slowest) <= default or not _may_be_judged(point.fewest):
             return None
         need = needed_requests(metric, MIN_REQUESTS)
         return _line(f"    {metric.value}: off",
