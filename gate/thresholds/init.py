@@ -35,7 +35,7 @@ METRICS = (Metric.P95, Metric.P99)
 # One-sided 99 %: the bound on a next run's percentile, from this run's histogram.
 Z = 2.33
 HEADROOM = 0.2  # latency limits: 20 % over that bound (a busier machine) ...
-MIN_HEADROOM_MS = 20.0  # ... and at least 20 ms more (fast endpoints jitter by more)
+MIN_HEADROOM_MS = 30.0  # ... and at least 30 ms (a busy machine adds tens of ms to a request)
 # An endpoint whose limit is more than this many times the typical one gets its own;
 # the others share the default (the largest of theirs).
 OVERRIDE_FACTOR = 3.0
