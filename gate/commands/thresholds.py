@@ -95,9 +95,17 @@ def init(
 def _make_runs(config_path: Path | None, count: int) -> tuple[Path, ...]:
     """`count` runs through `run`'s own steps; each run's results.json is kept as
     OUTPUT/init-run-N.json (the next run clears the output directory's run files)."""
-    from gate.harness.config import load_config  # noqa: PLC0415 (only --runs starts runs)
+    # Only --runs starts runs: the harness is loaded here, not for every `init`.
+    from gate.harness.config import load_config  # noqa: PLC0415
     from gate.harness.orchestrate import orchestrate  # noqa: PLC0415
+    from gate.harness.validators import CONFIG_NAME  # noqa: PLC0415
 
+    if config_path is None and not Path(CONFIG_NAME).is_file():
+        raise UserError(
+            f"--runs makes its runs from a {CONFIG_NAME}, and there is none here",
+            where="--runs",
+            fix=f"create {CONFIG_NAME} (see the README), or pass --config PATH",
+        )
     # The thresholds file is what this command writes: it need not exist yet, and the
     # runs do not read it (nothing is judged), so the config's entry is not validated.
     config = load_config(config_path, {"thresholds": os.devnull})
