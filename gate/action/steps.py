@@ -290,6 +290,8 @@ def _default_branch(environ: Mapping[str, str]) -> str | None:
 
 def step_save_baseline(environ: Mapping[str, str]) -> int:
     """Save the run to the baseline store when `save-when` allows; a failed save fails."""
+    from gate.baseline.stored import refusal  # noqa: PLC0415  (only this step reads stored runs)
+
     store = inputs.get("save-baseline", environ)
     try:
         when = inputs.choice("save-when", SaveWhen, environ, default=SaveWhen.DEFAULT_BRANCH)
@@ -298,8 +300,6 @@ def step_save_baseline(environ: Mapping[str, str]) -> int:
         return 0
     verdict = inputs.get("verdict", environ)
     results = inputs.get("results-json", environ)
-    from gate.baseline.stored import refusal  # noqa: PLC0415  (only this step reads stored runs)
-
     save, why = should_save(when, environ)
     if not save:
         say(f"locust-gate: baseline not saved: {why}")

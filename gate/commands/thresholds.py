@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import click
@@ -18,6 +20,8 @@ from gate.results import loader
 from gate.thresholds import init as init_file
 from gate.thresholds.parser import json_schema, parse
 
+MAX_RUNS = 20  # a bound: each run takes the config's whole run time
+
 
 @click.group()
 def thresholds() -> None:
@@ -25,7 +29,7 @@ def thresholds() -> None:
 
 
 @thresholds.command()
-@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("results", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -35,32 +39,84 @@ def thresholds() -> None:
     help="The thresholds file to write.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the thresholds file if it exists.")
-def init(results: tuple[Path, ...], output: Path, force: bool) -> None:
-    """Write a first thresholds file from the runs in RESULTS (one or more).
+@click.option(
+    "--runs",
+    type=click.IntRange(1, MAX_RUNS),
+    default=None,
+    help="Make this many runs as `locust-gate run` does (seed, backend, health, Locust) "
+    "and write the file from them, instead of reading RESULTS.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With --runs: the config file [default: ./locust-gate.yml].",
+)
+def init(
+    results: tuple[Path, ...], output: Path, force: bool, runs: int | None,
+    config_path: Path | None,
+) -> None:
+    """Write a first thresholds file from the runs in RESULTS (one or more), or from
+    --runs N runs made now.
 
     Each RESULTS is what `check` reads (results.json, a folder, a --csv prefix or a
     --json-file). Limits are what a next run of the same code can measure at these
     request counts, plus headroom; several runs of the same test add their spread. The
     JSON Schema is written next to the file (thresholds.schema.json) for editors.
     """
+    if bool(results) == (runs is not None):
+        raise UserError(
+            "give either RESULTS or --runs N",
+            where="command line",
+            fix="locust-gate thresholds init out/results.json, or "
+            "locust-gate thresholds init --runs 3 [--config locust-gate.yml]",
+        )
     if output.exists() and not force:
         raise UserError(
             f"{output} already exists; not overwriting it",
             where=str(output),
             fix="pass --force to replace it, or -o to write another file",
         )
-    runs = [loader.load(path) for path in results]
-    _warn_if_unlike(runs, results)
-    source = " ".join(str(path) for path in results)
-    text = init_file.render(runs, source=source)
+    paths = results or _make_runs(config_path, runs or 1)
+    loaded = [loader.load(path) for path in paths]
+    _warn_if_unlike(loaded, paths)
+    text = init_file.render(loaded, source=" ".join(str(path) for path in paths))
     parse(text, str(output))  # what we write must be a file the gate reads
     schema = output.parent / init_file.SCHEMA_NAME
     _write_schema(schema)
     _write(output, text)
     click.echo(
-        f"wrote {output} (and {schema}) from {len(runs)} run(s); check it with: "
-        f"locust-gate check {results[-1]} --thresholds {output}"
+        f"wrote {output} (and {schema}) from {len(loaded)} run(s); check it with: "
+        f"locust-gate check {paths[-1]} --thresholds {output}"
     )
+
+
+def _make_runs(config_path: Path | None, count: int) -> tuple[Path, ...]:
+    """`count` runs through `run`'s own steps; each run's results.json is kept as
+    OUTPUT/init-run-N.json (the next run clears the output directory's run files)."""
+    # Only --runs starts runs: the harness is loaded here, not for every `init`.
+    from gate.harness.config import load_config  # noqa: PLC0415
+    from gate.harness.orchestrate import orchestrate  # noqa: PLC0415
+    from gate.harness.validators import CONFIG_NAME  # noqa: PLC0415
+
+    if config_path is None and not Path(CONFIG_NAME).is_file():
+        raise UserError(
+            f"--runs makes its runs from a {CONFIG_NAME}, and there is none here",
+            where="--runs",
+            fix=f"create {CONFIG_NAME} (see the README), or pass --config PATH",
+        )
+    # The thresholds file is what this command writes: it need not exist yet, and the
+    # runs do not read it (nothing is judged), so the config's entry is not validated.
+    config = load_config(config_path, {"thresholds": os.devnull})
+    kept = []
+    for number in range(1, count + 1):
+        click.echo(f"locust-gate: run {number} of {count}", err=True)
+        made = orchestrate(config)
+        path = config.output_dir / f"init-run-{number}.json"
+        shutil.copyfile(made.results, path)
+        kept.append(path)
+    return tuple(kept)
 
 
 def _warn_if_unlike(runs: list[Results], paths: tuple[Path, ...]) -> None:

@@ -34,15 +34,16 @@ SCHEMA_NAME = "thresholds.schema.json"
 METRICS = (Metric.P95, Metric.P99)
 # One-sided 99 %: the bound on a next run's percentile, from this run's histogram.
 Z = 2.33
-HEADROOM = 0.3  # latency limits: 30 % over that bound (a busier machine) ...
-MIN_HEADROOM_MS = 20.0  # ... and at least 20 ms more (fast endpoints jitter by more)
+HEADROOM = 0.2  # latency limits: 20 % over that bound (a busier machine) ...
+MIN_HEADROOM_MS = 30.0  # ... and at least 30 ms (a busy machine adds tens of ms to a request)
 # An endpoint whose limit is more than this many times the typical one gets its own;
 # the others share the default (the largest of theirs).
 OVERRIDE_FACTOR = 3.0
 FAIL_RATIO_FLOOR = 0.01
 MIN_REQUESTS = DEFAULT_MIN_REQUESTS
-# Values people write: 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100 ms ... (steps <= 1.33x).
-HUMAN_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
+# Values people write: 10, 12, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100 ms ...
+# (steps of at most 1.25x: finer would be read as measured, coarser would hide a 2x slowdown).
+HUMAN_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 7.0, 8.0, 9.0)
 
 
 def human_ceil(value: float) -> float:
@@ -100,6 +101,11 @@ def latency_limit(point: Endpoint, metric: Metric) -> float | None:
         sigma = math.sqrt(fraction * (1 - fraction) * (1 / point.fewest + 1 / total))
         rank = min(1.0, fraction + Z * sigma)
         bound = max(bound, float(histogram.percentile(pooled, total, rank)))
+    return with_headroom(bound)
+
+
+def with_headroom(bound: float) -> float:
+    """HEADROOM (at least MIN_HEADROOM_MS) over `bound`, rounded up to a human value."""
     return human_ceil(max(bound * (1 + HEADROOM), bound + MIN_HEADROOM_MS))
 
 
@@ -192,10 +198,11 @@ def _override(point: Endpoint, metric: Metric, limit: float | None,
         return None
     if limit is None:
         # Too few requests to estimate: the default still applies unless even its
-        # slowest request (with headroom) would breach it. An endpoint that will not
+        # slowest request, with the same headroom, would breach it (from so few
+        # requests a percentile is the slowest one or two). An endpoint that will not
         # reach min-requests in a next run either is only ever inconclusive there (and
         # may not be made at all: its entry would then warn that it matched nothing).
-        if point.slowest * (1 + HEADROOM) <= default or not _may_be_judged(point.fewest):
+        if with_headroom(point.slowest) <= default or not _may_be_judged(point.fewest):
             return None
         need = needed_requests(metric, MIN_REQUESTS)
         return _line(f"    {metric.value}: off",
@@ -257,7 +264,7 @@ def _header(runs: Sequence[Results], points: Sequence[Endpoint], made: Plan) -> 
                                       if len(runs) > 1 else "") + ";",
         f"# then {HEADROOM:.0%} (at least {MIN_HEADROOM_MS:g} ms) is added for a busier "
         "machine, and the sum rounded up",
-        "# to 10, 12, 15, 20, 25, 30, 40, 50, 60 or 80 ms x 10^k.",
+        "# to 10, 12, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80 or 90 ms x 10^k.",
         "# Several runs (`thresholds init R1 R2 R3`) give limits that hold better.",
         f"# A p95 needs {p95:,} requests per run, a p99 {p99:,}: with fewer there is no "
         "limit to estimate:",

@@ -67,3 +67,9 @@ def test_a_missing_results_file_is_exit_2_and_writes_nothing(tmp_path: Path) -> 
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "thresholds.yml").exists()
     assert gate("thresholds", "init", cwd=tmp_path).returncode == 2  # RESULTS is required
+
+
+def test_runs_without_a_config_is_exit_2_naming_the_fix(tmp_path: Path) -> None:
+    proc = gate("thresholds", "init", "--runs", "2", cwd=tmp_path)
+    assert proc.returncode == 2 and "there is none here" in proc.stderr
+    assert "--config PATH" in proc.stderr and "Traceback" not in proc.stderr

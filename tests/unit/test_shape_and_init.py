@@ -66,7 +66,7 @@ def test_no_shape_or_unreadable_file(tmp_path: Path) -> None:
 
 def test_human_ceil_rounds_up_to_values_people_write() -> None:
     values = (468, 1234, 3.21, 100, 101, 0, 0.0123, 56)
-    assert [human_ceil(v) for v in values] == [500, 1500, 4, 100, 120, 0, 0.015, 60]
+    assert [human_ceil(v) for v in values] == [500, 1500, 3.5, 100, 120, 0, 0.015, 60]
 
 
 def test_init_writes_a_file_that_parses_and_passes_its_own_run() -> None:
