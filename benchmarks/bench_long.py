@@ -64,13 +64,13 @@ def _buckets(np: Any, rts: Any) -> Any:
 
 
 def _log_group(  # noqa: PLR0917 (a benchmark's helper)
-    entry: Any, epoch: int, count: int, failures: int, rts: Any, hist: Any
+    entry: Any, epoch: int, count: int, failures: int, low: float, high: float, total: float
 ) -> None:
-    """What Locust's `StatsEntry.log`/`log_error` leave after `count` requests in a second."""
+    """What Locust's `StatsEntry.log`/`log_error` leave after `count` requests in a second
+    (but the histogram: see `_log_second`)."""
     entry.num_requests += count
     entry.num_failures += failures
-    entry.total_response_time += float(rts.sum())
-    low, high = float(rts.min()), float(rts.max())
+    entry.total_response_time += total
     entry.min_response_time = low if entry.min_response_time is None else min(
         entry.min_response_time, low)
     entry.max_response_time = max(entry.max_response_time, high)
@@ -79,8 +79,6 @@ def _log_group(  # noqa: PLR0917 (a benchmark's helper)
     if failures:
         entry.num_fail_per_sec[epoch] += failures
     entry.last_request_timestamp = epoch + 0.9
-    for bucket, n in hist:
-        entry.response_times[bucket] += n
 
 
 def _deep_size(obj: Any, seen: set[int]) -> int:
@@ -153,11 +151,12 @@ def worker(hours: int, endpoints: int, out: Path) -> dict[str, Any]:
                 marks[(t + 1) // 3600] = _plugin_bytes(series)
     Path("/proc/self/clear_refs").write_text("5")  # the peak RSS from here on
     rss_before = _rss_kb("VmRSS")
-    writes = []
+    writes, write_cpu = [], []
     for _ in range(3):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         collector.write()
         writes.append(time.perf_counter() - t0)
+        write_cpu.append(time.process_time() - c0)
     return {
         "code": str(Path(gate.__file__).parent.parent),
         "hours": hours, "endpoints": endpoints,
@@ -167,6 +166,7 @@ def worker(hours: int, endpoints: int, out: Path) -> dict[str, Any]:
         "sample_us": round(1e6 * sample_s / (hours * 3600), 1),
         "locust_per_sec_entries": sum(len(e.num_reqs_per_sec) for e in entries),
         "write_s": [round(w, 3) for w in writes],
+        "write_cpu_s": [round(w, 3) for w in write_cpu],
         "write_rss_growth_mb": round((_rss_kb("VmHWM") - rss_before) / 1024, 1),
     }
 
@@ -175,17 +175,29 @@ def _log_second(  # noqa: PLR0917 (a benchmark's helper)
     np: Any, entries: list[Any], total: Any, epoch: int, ids: Any, rts: Any, buckets: Any,
     fails: Any,
 ) -> None:
-    order = np.argsort(ids, kind="stable")
+    """One second of requests into Locust's stats: grouped by endpoint, then by bucket."""
+    order = np.lexsort((buckets, ids))
     ids, rts, buckets, fails = ids[order], rts[order], buckets[order], fails[order]
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    ends = np.r_[starts[1:], len(ids)]
-    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
-        keys, counts = np.unique(buckets[lo:hi], return_counts=True)
-        _log_group(entries[int(ids[lo])], epoch, hi - lo, int(fails[lo:hi].sum()),
-                   rts[lo:hi], zip(keys.tolist(), counts.tolist(), strict=True))
+    n = len(ids)
+    new_id = np.r_[True, ids[1:] != ids[:-1]]
+    starts = np.flatnonzero(new_id)
+    groups = zip(
+        ids[starts].tolist(), np.diff(np.r_[starts, n]).tolist(),
+        np.add.reduceat(fails.astype(np.int64), starts).tolist(),
+        np.minimum.reduceat(rts, starts).tolist(), np.maximum.reduceat(rts, starts).tolist(),
+        np.add.reduceat(rts, starts).tolist(), strict=True,
+    )
+    for index, count, failures, low, high, summed in groups:
+        _log_group(entries[index], epoch, count, failures, low, high, summed)
+    pairs = np.flatnonzero(new_id | np.r_[True, buckets[1:] != buckets[:-1]])
+    for index, bucket, count in zip(ids[pairs].tolist(), buckets[pairs].tolist(),
+                                    np.diff(np.r_[pairs, n]).tolist(), strict=True):
+        entries[index].response_times[bucket] += count
+    _log_group(total, epoch, n, int(fails.sum()), float(rts.min()), float(rts.max()),
+               float(rts.sum()))
     keys, counts = np.unique(buckets, return_counts=True)
-    _log_group(total, epoch, len(ids), int(fails.sum()), rts,
-               zip(keys.tolist(), counts.tolist(), strict=True))
+    for bucket, count in zip(keys.tolist(), counts.tolist(), strict=True):
+        total.response_times[bucket] += count
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -208,8 +220,10 @@ def _run_worker(code: Path, hours: int, endpoints: int, out: Path) -> dict[str, 
     return result
 
 
-def _run_check(code: Path, results: Path, thresholds: Path, report: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one `python -m gate check` process."""
+def _run_check(
+    code: Path, results: Path, thresholds: Path, report: Path
+) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one `python -m gate check` process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "gate", "check", str(results), "--thresholds", str(thresholds),
@@ -222,7 +236,7 @@ def _run_check(code: Path, results: Path, thresholds: Path, report: Path) -> tup
     if code_ not in (0, 1):
         raise RuntimeError(f"check exited {code_}: {proc.stderr.read().decode()[-2000:]}"
                            if proc.stderr else str(code_))
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def _spread(values: list[float], digits: int = 2) -> dict[str, float]:
@@ -251,7 +265,7 @@ def orchestrate(args: argparse.Namespace) -> None:
                 out.parent.mkdir()
                 rows[label] = {"label": label, **_run_worker(code, hours, endpoints, out)}
                 rows[label]["file"] = out
-            checks: dict[str, list[tuple[float, float]]] = {label: [] for label in codes}
+            checks: dict[str, list[tuple[float, float, float]]] = {label: [] for label in codes}
             for _ in range(args.repeats):
                 for label, code in order:
                     report = rows[label]["file"].parent / "report"
@@ -260,8 +274,10 @@ def orchestrate(args: argparse.Namespace) -> None:
                 row["file"].unlink()
                 row["file"] = None
                 row["check_s"] = _spread([c[0] for c in checks[label]])
-                row["check_peak_rss_mb"] = _spread([c[1] for c in checks[label]], 0)
+                row["check_cpu_s"] = _spread([c[1] for c in checks[label]])
+                row["check_peak_rss_mb"] = _spread([c[2] for c in checks[label]], 0)
                 row["write_s"] = _spread(row["write_s"], 3)
+                row["write_cpu_s"] = _spread(row["write_cpu_s"], 3)
                 row["load"] = round(os.getloadavg()[0], 2)
                 line = json.dumps(row)
                 print(line, flush=True)
