@@ -28,6 +28,7 @@ order alternates case by case; the `check` repeats alternate old, new, old, new.
 
 Run: .venv/bin/python benchmarks/bench_long.py [--old DIR] [--hours 1,2,8]
      [--endpoints 200,2000,10000] [--repeats 3] [--json OUT.jsonl]
+then `benchmarks/bench_long.py --table OUT.jsonl` prints the tables of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -286,7 +287,60 @@ def orchestrate(args: argparse.Namespace) -> None:
                         fh.write(line + "\n")
 
 
+def _cell(row: dict[str, Any] | None, key: str, unit: str = "") -> str:
+    if row is None:
+        return "-"
+    value = row[key]
+    if isinstance(value, dict):
+        return f"{value['median']:g}{unit} ({value['min']:g}-{value['max']:g})"
+    return f"{value:g}{unit}"
+
+
+def table(jsonl: Path) -> str:
+    """The rows of a `--json` file as the Markdown tables of docs/benchmarks.md."""
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+    cases = sorted({(r["hours"], r["endpoints"]) for r in rows})
+    find = {(r["hours"], r["endpoints"], r["label"]): r for r in rows}
+    out = [
+        "| run | results.json: old → new | plugin memory at the end: old → new "
+        "| write at the end, wall: old → new | write, CPU: old → new "
+        "| peak RSS growth of the writes: old → new |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for hours, endpoints in cases:
+        old, new = find.get((hours, endpoints, "old")), find.get((hours, endpoints, "new"))
+        plugin = [_cell(r, "plugin_mb_by_hour") if r is None else
+                  f"{r['plugin_mb_by_hour'][str(hours)]:g} MB" for r in (old, new)]
+        out.append(
+            f"| {hours} h x {endpoints:,} | {_cell(old, 'results_mb', ' MB')} → "
+            f"**{_cell(new, 'results_mb', ' MB')}** | {plugin[0]} → **{plugin[1]}** | "
+            f"{_cell(old, 'write_s', ' s')} → **{_cell(new, 'write_s', ' s')}** | "
+            f"{_cell(old, 'write_cpu_s', ' s')} → **{_cell(new, 'write_cpu_s', ' s')}** | "
+            f"{_cell(old, 'write_rss_growth_mb', ' MB')} → "
+            f"**{_cell(new, 'write_rss_growth_mb', ' MB')}** |"
+        )
+    out += [
+        "",
+        "| run | `check`, wall: old → new | `check`, CPU: old → new "
+        "| `check`, peak RSS: old → new | load average |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for hours, endpoints in cases:
+        old, new = find.get((hours, endpoints, "old")), find.get((hours, endpoints, "new"))
+        out.append(
+            f"| {hours} h x {endpoints:,} | {_cell(old, 'check_s', ' s')} → "
+            f"**{_cell(new, 'check_s', ' s')}** | {_cell(old, 'check_cpu_s', ' s')} → "
+            f"**{_cell(new, 'check_cpu_s', ' s')}** | "
+            f"{_cell(old, 'check_peak_rss_mb', ' MB')} → "
+            f"**{_cell(new, 'check_peak_rss_mb', ' MB')}** | {_cell(new, 'load')} |"
+        )
+    return "\n".join(out)
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--table":
+        print(table(Path(sys.argv[2])))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         hours, endpoints, out = int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
         print(json.dumps(worker(hours, endpoints, out)))
