@@ -26,9 +26,9 @@ signal (SIGINT, SIGTERM) in the middle of the load, and `check` will not pass th
 
 While the test runs it samples the aggregate once a second (users, requests, failures
 and the histogram of that second; after the first 10 minutes neighbouring samples are
-merged, so the series stays bounded: see `series`) and prints a progress line to stderr. In distributed
-mode the master only learns of requests when workers report (every 3 s), so the
-per-second series lags by up to 3 s there; the totals are exact.
+merged, so the series stays bounded: see `series`) and prints a progress line to
+stderr. In distributed mode the master only learns of requests when workers report
+(every 3 s), so the per-second series lags by up to 3 s there; the totals are exact.
 
 No listener lets an exception escape (Locust would exit with code 2): errors are logged.
 
