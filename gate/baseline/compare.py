@@ -24,7 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from gate.baseline.reading import (
+from gate.baseline.shift import RunShift, centers, run_shift
+from gate.baseline.stored import StoredRun
+from gate.core import thin
+from gate.core.evaluate import measure, reasons
+from gate.core.model import AGGREGATED, EndpointStats, Results
+from gate.core.reading import (
     MIN_HISTORY_FOR_BAND,
     Reading,
     band,
@@ -34,11 +39,6 @@ from gate.baseline.reading import (
     needed_requests,
     read,
 )
-from gate.baseline.shift import RunShift, centers, run_shift
-from gate.baseline.stored import StoredRun
-from gate.core import thin
-from gate.core.evaluate import measure, reasons
-from gate.core.model import AGGREGATED, EndpointStats, Results
 from gate.core.relative import BaselineRules, RelativeRule
 from gate.core.rules import Level, Metric, Unit
 from gate.core.units import format_value

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gate.baseline.reading import MIN_HISTORY_FOR_BAND, band, count, needed_requests
 from gate.baseline.stored import StoredRun
 from gate.core.evaluate import measure
 from gate.core.model import AGGREGATED, EndpointStats
+from gate.core.reading import MIN_HISTORY_FOR_BAND, band, count, needed_requests
 from gate.core.relative import DEFAULT_MIN_REQUESTS
 from gate.core.rules import Metric
 from gate.core.units import format_value

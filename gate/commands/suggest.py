@@ -11,9 +11,9 @@ import click
 
 from gate.baseline import trend as trends
 from gate.baseline.ops import load_baseline
-from gate.baseline.reading import MIN_HISTORY_FOR_BAND
 from gate.baseline.store import parse_spec
 from gate.commands.baseline import STORE_HELP
+from gate.core.reading import MIN_HISTORY_FOR_BAND
 from gate.errors import UserError
 from gate.thresholds import init as init_file
 

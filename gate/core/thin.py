@@ -1,6 +1,6 @@
 """Thin data: checks that could not be judged because too few requests were made.
 
-A p95 needs 100 requests (`gate.baseline.reading.needed_requests`), and a locustfile's
+A p95 needs 100 requests (`gate.core.reading.needed_requests`), and a locustfile's
 low-traffic endpoints never make that many in a short run: judged as warnings, they would
 turn every unchanged run yellow and teach people to ignore the gate. So a check that is
 inconclusive *only for lack of requests* (`Check.too_few`) is reported with what it needs

@@ -22,10 +22,10 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gate.baseline.reading import band, needed_requests
 from gate.core import histogram
 from gate.core.evaluate import measure
 from gate.core.model import EndpointStats, Results
+from gate.core.reading import band, needed_requests
 from gate.core.relative import DEFAULT_MIN_REQUESTS
 from gate.core.rules import Metric, Unit
 from gate.core.units import format_limit, format_value

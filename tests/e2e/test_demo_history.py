@@ -15,7 +15,7 @@ from tests.support.gaterun import REPO, GateRun, demo_flags
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-HISTORY = 3  # enough for the noise band (gate.baseline.reading.MIN_HISTORY_FOR_BAND)
+HISTORY = 3  # enough for the noise band (gate.core.reading.MIN_HISTORY_FOR_BAND)
 
 
 def _run(port: int, out: Path, *extra: str) -> tuple[GateRun, int]:

@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from gate.baseline.compare import compare, merge
-from gate.baseline.reading import band, fine, needed_requests, resolution
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
+from gate.core.reading import band, fine, needed_requests, resolution
 from gate.core.relative import BaselineRules, RelativeRule, default_rules
 from gate.core.rules import Level, Metric, Thresholds
 from gate.core.verdict import Outcome, Status

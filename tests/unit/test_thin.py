@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from gate.baseline.compare import compare, merge
-from gate.baseline.reading import needed_requests
 from gate.baseline.stored import GitInfo, StoredRun
 from gate.core import thin
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
+from gate.core.reading import needed_requests
 from gate.core.relative import DEFAULT_MIN_REQUESTS, default_rules
 from gate.core.rules import Level, Metric
 from gate.core.verdict import Outcome, Status

@@ -1,7 +1,9 @@
 """How one value is read against its history: Locust's bucket resolution, percentiles
 within a bucket, the requests a metric needs, the history's noise band, and the reading
 itself (regressed, improved, pass, or too noisy to judge). Pure functions, shared by the
-comparison (`gate.baseline.compare`) and the trends (`gate.baseline.trend`).
+comparison (`gate.baseline.compare`), the trends (`gate.baseline.trend`), the thin-data
+policy (`gate.core.thin`) and `thresholds init`: it lives in the core so that each of them
+reads it from below.
 """
 
 from __future__ import annotations
