@@ -24,18 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_sizes import kb, venv_sizes
-from tests.support.act import REPO, Consumer, action_copy
+from tests.support.act import PR_EVENT, REPO, Consumer, action_copy
 from tests.support.fake_github import FakeGitHub
 
-EVENT = {
-    "number": 7,
-    "pull_request": {
-        "number": 7,
-        "head": {"sha": "0" * 40, "ref": "feature", "repo": {"full_name": "acme/shop"}},
-        "base": {"sha": "1" * 40, "ref": "main", "repo": {"full_name": "acme/shop"}},
-    },
-    "repository": {"full_name": "acme/shop", "default_branch": "main"},
-}
 _DURATION = re.compile(r"Main (.+?) \[([\d.]+)(ms|µs|s|m[\d.]+s)\]")
 
 
@@ -52,7 +43,7 @@ def one_run(root: Path, action: Path, cache: Path, n: int) -> dict[str, float]:
     repo.copy(REPO / "docs" / "examples" / "pr-gate.yml", ".github/workflows/load-test.yml")
     with FakeGitHub() as api:
         api.add_pull("acme/shop", 7, head_sha="0" * 40)
-        result = repo.act("pull_request", EVENT, env={"GITHUB_API_URL": api.api_url})
+        result = repo.act("pull_request", PR_EVENT, env={"GITHUB_API_URL": api.api_url})
         posted = [(r.method, r.status) for r in api.writes()]
     # The job fails when the gate does (fail-on): on a busy machine the demo's thresholds
     # can, and the overhead is the same. The run must have judged and posted, though.

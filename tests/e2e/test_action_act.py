@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.act import ACT, REPO, ActResult, Consumer, action_copy
+from tests.support.act import ACT, PR_EVENT, REPO, ActResult, Consumer, action_copy
 from tests.support.fake_github import FakeGitHub, Fault
 
 IN_CI = os.environ.get("CI") == "true"
@@ -35,15 +35,6 @@ pytestmark = [
 MARKER = "<!-- locust-gate:comment"
 
 CHECKOUT = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0"
-PR_EVENT = {
-    "number": 7,
-    "pull_request": {
-        "number": 7,
-        "head": {"sha": "0" * 40, "ref": "feature", "repo": {"full_name": "acme/shop"}},
-        "base": {"sha": "1" * 40, "ref": "main", "repo": {"full_name": "acme/shop"}},
-    },
-    "repository": {"full_name": "acme/shop", "default_branch": "main"},
-}
 # Search has a 20 ms base service time; DEMO_SLOWDOWN=search=10 puts its p95 near 200 ms.
 TIGHT = """version: 1
 on-inconclusive: warn

@@ -28,6 +28,16 @@ REPO = Path(__file__).resolve().parents[2]
 STUBS = Path(__file__).resolve().parent / "action_stubs"
 ACT = Path(sys.executable).parent / "act"
 ACTION_REF = "OWNER/locust-gate@v1"
+# The pull_request event the act runs (tests and benchmarks/bench_action.py) are given.
+PR_EVENT = {
+    "number": 7,
+    "pull_request": {
+        "number": 7,
+        "head": {"sha": "0" * 40, "ref": "feature", "repo": {"full_name": "acme/shop"}},
+        "base": {"sha": "1" * 40, "ref": "main", "repo": {"full_name": "acme/shop"}},
+    },
+    "repository": {"full_name": "acme/shop", "default_branch": "main"},
+}
 STUB_FOR = {
     "actions/setup-python": "setup-python",
     "actions/cache": "cache",
