@@ -10,32 +10,24 @@ for lack of requests is inconclusive at `on-inconclusive` (`gate.core.thin`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from gate.core import thin
-from gate.core.measure import (
-    EndpointMeasurement,
-    ExceptionCount,
-    Measurement,
-    Subject,
-    measure,
-)
+from gate.core.judging import count_failure, judge_rule
+from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject, measure
 from gate.core.model import Results
 from gate.core.rules import (
     EndpointRules,
     Level,
     Metric,
-    Rule,
     Thresholds,
-    Unit,
     default_exceptions_rule,
 )
 from gate.core.units import format_value
 from gate.core.verdict import (
     BaselineRef,
-    Bound,
     Check,
     Outcome,
     Scope,
@@ -46,7 +38,7 @@ from gate.core.verdict import (
     problems,
 )
 
-__all__ = ["Baseline", "evaluate", "judge", "measure", "reasons", "unmatched_rules"]
+__all__ = ["KINDS", "Baseline", "Inputs", "evaluate", "measure", "reasons", "unmatched_rules"]
 
 ALLOW_INCOMPLETE_FLAG = "--allow-incomplete"
 
@@ -65,6 +57,20 @@ class Baseline(Protocol):
     def checks(self, results: Results, thresholds: Thresholds) -> Sequence[Check]: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class Inputs:
+    """Everything one judging pass reads: the run, the rules, and what the edge loaded
+    for them (a baseline). Pure data: a kind of check never does I/O."""
+
+    results: Results
+    thresholds: Thresholds
+    baseline: Baseline | None = None
+    allow_incomplete: bool = False
+
+
+Kind = Callable[[Inputs], Sequence[Check]]
+
+
 def evaluate(
     results: Results,
     thresholds: Thresholds,
@@ -72,17 +78,15 @@ def evaluate(
     *,
     allow_incomplete: bool = False,
 ) -> Verdict:
-    """Judge `results`. A run that did not complete fails unless `allow_incomplete`, which
-    lowers that check to a warning (it is still shown)."""
-    checks = thin.settle([
-        *_run_checks(results),
-        *_completion_checks(results, allow_incomplete=allow_incomplete),
-        *_endpoint_checks(results, thresholds),
-        *_required_checks(results, thresholds),
-        *_aggregate_checks(results, thresholds),
-        *_exception_checks(results, thresholds),
-        *(baseline.checks(results, thresholds) if baseline is not None else ()),
-    ], on_inconclusive=thresholds.on_inconclusive)
+    """Judge `results` in one pass over every kind of check (`KINDS`). A run that did not
+    complete fails unless `allow_incomplete`, which lowers that check to a warning (it is
+    still shown)."""
+    inputs = Inputs(results=results, thresholds=thresholds, baseline=baseline,
+                    allow_incomplete=allow_incomplete)
+    checks = thin.settle(
+        [check for kind in KINDS for check in kind(inputs)],
+        on_inconclusive=thresholds.on_inconclusive,
+    )
     total = results.total
     totals = Totals(
         requests=total.num_requests,
@@ -101,12 +105,13 @@ def evaluate(
     )
 
 
-def _run_checks(results: Results) -> list[Check]:
+def _run_checks(inputs: Inputs) -> list[Check]:
     """A run that made zero requests is never a pass, whatever the thresholds say."""
+    results = inputs.results
     if results.total.num_requests > 0:
         return []
     return [
-        _count_failure(
+        count_failure(
             Subject(scope=Scope.RUN, label=""),
             metric="requests",
             outcome=Outcome.NO_DATA,
@@ -116,12 +121,13 @@ def _run_checks(results: Results) -> list[Check]:
     ]
 
 
-def _completion_checks(results: Results, *, allow_incomplete: bool) -> list[Check]:
+def _completion_checks(inputs: Inputs) -> list[Check]:
     """A run cut short (SIGINT, SIGTERM, a crash) measured only part of the load."""
+    results, allow_incomplete = inputs.results, inputs.allow_incomplete
     if results.meta.completed is not False:
         return []
     reason = results.meta.end_reason or "the load test did not run to its end"
-    check = _count_failure(
+    check = count_failure(
         Subject(scope=Scope.RUN, label=""),
         metric="completed",
         outcome=Outcome.INCOMPLETE,
@@ -131,19 +137,21 @@ def _completion_checks(results: Results, *, allow_incomplete: bool) -> list[Chec
     return [replace(check, level=Level.WARN) if allow_incomplete else check]
 
 
-def _endpoint_checks(results: Results, thresholds: Thresholds) -> list[Check]:
+def _endpoint_checks(inputs: Inputs) -> list[Check]:
+    results, thresholds = inputs.results, inputs.thresholds
     checks: list[Check] = []
     for entry in sorted(results.endpoints, key=lambda e: (e.name, e.method)):
         rules, min_requests = thresholds.rules_for(entry.method, entry.name, entry.members)
         for rule in rules:
             checks.append(
-                judge(EndpointMeasurement(entry=entry), rule, min_requests,
+                judge_rule(EndpointMeasurement(entry=entry), rule, min_requests,
                       thresholds.on_inconclusive, on_too_few=thresholds.on_too_few)
             )
     return checks
 
 
-def _required_checks(results: Results, thresholds: Thresholds) -> list[Check]:
+def _required_checks(inputs: Inputs) -> list[Check]:
+    results, thresholds = inputs.results, inputs.thresholds
     checks: list[Check] = []
     for override in thresholds.endpoints:
         if not override.required:
@@ -157,7 +165,7 @@ def _required_checks(results: Results, thresholds: Thresholds) -> list[Check]:
             continue
         pattern = override.matcher.describe()
         checks.append(
-            _count_failure(
+            count_failure(
                 Subject(
                     scope=Scope.ENDPOINT,
                     label=pattern,
@@ -173,29 +181,31 @@ def _required_checks(results: Results, thresholds: Thresholds) -> list[Check]:
     return checks
 
 
-def _aggregate_checks(results: Results, thresholds: Thresholds) -> list[Check]:
+def _aggregate_checks(inputs: Inputs) -> list[Check]:
+    results, thresholds = inputs.results, inputs.thresholds
     if results.total.num_requests == 0:
         return []  # the run check already fails it; no second message for the same cause
     total = EndpointMeasurement(entry=results.total)
     return [
-        judge(total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive,
+        judge_rule(total, rule, thresholds.aggregate_min_requests, thresholds.on_inconclusive,
               on_too_few=thresholds.on_too_few)
         for rule in thresholds.aggregate
         if rule.metric is not Metric.EXCEPTIONS  # a count of the run: _exception_checks
     ]
 
 
-def _exception_checks(results: Results, thresholds: Thresholds) -> list[Check]:
+def _exception_checks(inputs: Inputs) -> list[Check]:
     """Exceptions raised in the locustfile, judged against `aggregate.exceptions` (0 at
     level fail unless the file says otherwise). Sources that do not record exceptions
     (Locust's --json-file) skip the implicit rule; a rule the user wrote is no-data there."""
+    results, thresholds = inputs.results, inputs.thresholds
     rule = thresholds.exceptions
     if rule is None:
         return []
     count = results.exception_count
     if count is None and rule == default_exceptions_rule():
         return []
-    check = judge(ExceptionCount(count=count), rule, 0, thresholds.on_inconclusive)
+    check = judge_rule(ExceptionCount(count=count), rule, 0, thresholds.on_inconclusive)
     if check.outcome is Outcome.BREACHED and results.exceptions:
         top = results.exceptions[0]
         at = f" at {top.where}" if top.where else ""
@@ -208,6 +218,27 @@ def _exception_checks(results: Results, thresholds: Thresholds) -> list[Check]:
             + f"), limit {format_value(check.limit, rule.metric.unit)} ({check.level})",
         )
     return [check]
+
+
+def _baseline_checks(inputs: Inputs) -> Sequence[Check]:
+    if inputs.baseline is None:
+        return ()
+    return inputs.baseline.checks(inputs.results, inputs.thresholds)
+
+
+# Every kind of check, in report order. A new kind (a group, a stage, the backend's
+# resources, an external metric, a paired comparison) is one module with a function
+# `checks(inputs: Inputs) -> Sequence[Check]` that judges through
+# `gate.core.judging.judge_rule`, and one entry here.
+KINDS: tuple[Kind, ...] = (
+    _run_checks,
+    _completion_checks,
+    _endpoint_checks,
+    _required_checks,
+    _aggregate_checks,
+    _exception_checks,
+    _baseline_checks,
+)
 
 
 def unmatched_rules(results: Results, thresholds: Thresholds) -> list[str]:
@@ -260,86 +291,6 @@ def _closest(word: str, names: Sequence[str], *, cutoff: float) -> str | None:
             if score >= cutoff and (best is None or (score, name) > best):
                 best = (score, name)
     return best[1] if best is not None else None
-
-
-def _count_failure(
-    subject: Subject, *, metric: str, outcome: Outcome, message: str, where: str = ""
-) -> Check:
-    """A fail-level check that something happened at least once, and it did not."""
-    return subject.check(
-        metric=metric,
-        unit=Unit.COUNT,
-        measured=0,
-        limit=1,
-        limits={Level.FAIL.value: 1},
-        bound=Bound.MIN,
-        outcome=outcome,
-        level=Level.FAIL,
-        message=message,
-        where=where,
-    )
-
-
-def judge(
-    measurement: Measurement, rule: Rule, min_requests: int, on_inconclusive: Level,
-    *, on_too_few: Level | None = None,
-) -> Check:
-    """One rule against one measured subject: pass, breached (at the first level hit),
-    inconclusive (too few samples, at `on_too_few`: None reports it without counting) or
-    no-data (at `on_inconclusive`)."""
-    subject = measurement.subject
-    measured = measurement.value(rule.metric)
-    unit = rule.metric.unit
-    passed = subject.check(
-        metric=rule.metric.value,
-        unit=unit,
-        measured=measured,
-        limit=_tightest(rule),
-        limits={lim.level.value: lim.value for lim in rule.limits},
-        bound=Bound.MIN if rule.metric.is_floor else Bound.MAX,
-        outcome=Outcome.PASS,
-        level=None,
-        where=rule.where,
-    )
-    if subject.samples is not None and subject.samples < min_requests:
-        return thin.reported(
-            passed, on_too_few=on_too_few, needs=min_requests, requests=subject.samples,
-            message=f"{subject.samples} requests, fewer than min-requests "
-            f"{min_requests}: too few to judge",
-        )
-    if measured is None:
-        return replace(
-            passed,
-            outcome=Outcome.NO_DATA,
-            level=on_inconclusive,
-            message=f"{rule.metric.value} could not be computed from this run's data",
-        )
-    for level in (Level.FAIL, Level.WARN):
-        limit = rule.limit(level)
-        if limit is not None and _breaches(measured, limit.value, floor=rule.metric.is_floor):
-            sign = "<" if rule.metric.is_floor else ">"
-            return replace(
-                passed,
-                limit=limit.value,
-                outcome=Outcome.BREACHED,
-                level=level,
-                message=f"{rule.metric.value} {format_value(measured, unit)} {sign} "
-                f"limit {format_value(limit.value, unit)} ({level.value})",
-            )
-    return passed
-
-
-def _breaches(measured: float, limit: float, *, floor: bool) -> bool:
-    return measured < limit if floor else measured > limit
-
-
-def _tightest(rule: Rule) -> float | None:
-    """The limit shown on a pass: warn if there is one (it is the first one hit), else fail."""
-    for level in (Level.WARN, Level.FAIL):
-        limit = rule.limit(level)
-        if limit is not None:
-            return limit.value
-    return None
 
 
 def reasons(checks: Sequence[Check]) -> list[str]:

@@ -6,7 +6,7 @@ Today every measurement is an endpoint or the aggregate (`EndpointMeasurement`, 
 `EndpointStats`), or the run's count of exceptions raised in the locustfile
 (`ExceptionCount`). A group of endpoints is an `EndpointMeasurement` of their
 `model.aggregate` with scope `group`; the backend's memory or a number read from a URL
-is a small class with `subject` and `value()`: `gate.core.evaluate.judge` turns any of
+is a small class with `subject` and `value()`: `gate.core.judging.judge_rule` turns any of
 them into a `Check` the same way, and the verdict model does not change.
 """
 

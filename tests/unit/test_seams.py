@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from gate.core.evaluate import evaluate, judge
+from gate.core.evaluate import evaluate
+from gate.core.judging import judge_rule as judge
 from gate.core.measure import EndpointMeasurement, Subject
 from gate.core.model import Results, aggregate
 from gate.core.rules import Level, Limit, Metric, Rule, Thresholds, Unit
