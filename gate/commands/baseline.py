@@ -10,7 +10,7 @@ import click
 from gate.baseline import ops
 from gate.baseline.ops import opened
 from gate.baseline.store import DEFAULT_KEEP, Kind, parse_spec
-from gate.core.evaluate import measure
+from gate.core.measure import measure
 from gate.core.rules import Metric
 from gate.core.units import format_value
 from gate.reports import escape

@@ -9,10 +9,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gate.core.evaluate import evaluate
-from gate.core.model import Results
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
@@ -22,6 +21,9 @@ from gate.reports import console
 from gate.reports.context import ReportContext
 from gate.results import loader
 from gate.thresholds.parser import load as load_thresholds
+
+if TYPE_CHECKING:
+    from gate.core.relative import Baseline
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,10 +84,9 @@ def judge(
     measured = loader.load(results, group_names=rules.group_names)
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
-    verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
-    # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
-    if baseline is not None:
-        verdict, measured = _with_baseline(verdict, measured, rules, baseline)
+    # One judging pass: the stored runs are loaded here and compared in the core.
+    past = _load_baseline(rules, baseline) if baseline is not None else None
+    verdict = evaluate(measured, rules, past, allow_incomplete=allow_incomplete)
     ctx = ReportContext(
         verdict=verdict,
         results=measured,
@@ -141,31 +142,21 @@ def _root(runner: Runner | None) -> str:
 COMMENT_HEAD_ROOM = 200  # the hidden marker and state `comment` puts above the body
 
 
-def _with_baseline(
-    verdict: Verdict, measured: Results, rules: Thresholds, request: BaselineRequest
-) -> tuple[Verdict, Results]:
-    """Load the baseline, compare (pure), and add its checks and warnings."""
-    # Imported here: only `--baseline` pays for the stores (git, tar) and the statistics
-    # of the comparison, about 30 ms of every `check` otherwise.
-    from gate.baseline.compare import compare, merge  # noqa: PLC0415
+def _load_baseline(rules: Thresholds, request: BaselineRequest) -> Baseline:
+    """The stored runs the comparison reads, as the core's data."""
+    # Imported here: only `--baseline` pays for the stores (git, tar) and the relative rules.
     from gate.baseline.ops import load_baseline  # noqa: PLC0415
     from gate.baseline.store import parse_spec  # noqa: PLC0415
-    from gate.core.relative import default_rules  # noqa: PLC0415
+    from gate.core.relative import Baseline, PastRun, default_rules  # noqa: PLC0415
 
-    relative = rules.baseline or default_rules()
     spec = parse_spec(request.store)
-    loaded = load_baseline(spec, branch=request.branch, limit=relative.history,
+    loaded = load_baseline(spec, branch=request.branch,
+                           limit=(rules.baseline or default_rules()).history,
                            group_names=rules.group_names)
-    result = compare(
-        measured, loaded.runs, relative, store=spec.text,  # credentials removed
-        on_inconclusive=rules.on_inconclusive, on_too_few=rules.on_too_few,
-        allow_mismatch=request.allow_mismatch,
-    )
-    notes = tuple(result.warnings)
-    if not relative.written:
-        notes += ("baseline: the thresholds file has no baseline: section; the default "
-                  "relative rules apply (p50 +10 % fail; p95 +15 % and rps -25 % warn)",)
-    return merge(verdict, result), replace(measured, warnings=(*measured.warnings, *notes))
+    runs = tuple(PastRun(results=run.results, commit=run.git.commit, branch=run.git.branch,
+                         entry=run.entry) for run in loaded.runs)
+    return Baseline(store=spec.text,  # credentials removed
+                    runs=runs, allow_mismatch=request.allow_mismatch)
 
 
 def write_error_reports(report_dir: Path, error: HarnessError) -> None:
