@@ -20,7 +20,7 @@ from gate.github.runner import Runner
 from gate.reports import console
 from gate.reports.context import ReportContext
 from gate.results import loader
-from gate.thresholds.parser import load as load_thresholds
+from gate.thresholds.parser import load_thresholds
 
 if TYPE_CHECKING:
     from gate.core.relative import Baseline
@@ -56,7 +56,7 @@ def run_check(
         outputs.ensure_directory(report_dir, what="report directory", option="--report-dir")
         held = outputs.owned(report_dir, outputs.REPORT_FILES, option="--report-dir")
     with held:
-        return judge(
+        return judge_and_report(
             results=results,
             rules=load_thresholds(thresholds, with_baseline=baseline is not None),
             report_dir=report_dir,
@@ -67,7 +67,7 @@ def run_check(
         )
 
 
-def judge(
+def judge_and_report(
     *,
     results: Path,
     rules: Thresholds,
@@ -81,7 +81,7 @@ def judge(
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`; `notes` are the run's own warnings for the reports."""
     require_checks(rules, with_baseline=baseline is not None)
-    measured = loader.load(results, group_names=rules.group_names)
+    measured = loader.load_results(results, group_names=rules.group_names)
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
     # One judging pass: the stored runs are loaded here and compared in the core.
@@ -162,8 +162,8 @@ def _load_baseline(rules: Thresholds, request: BaselineRequest) -> Baseline:
 def write_error_reports(report_dir: Path, error: HarnessError) -> None:
     """verdict.json (status `error`, the failing stage), report.md and junit.xml for a run
     that failed before anything could be judged; all rendered before any is written."""
-    # Imported here, as in `judge`: only a failed `run` needs them, and every `check` loads
-    # this module.
+    # Imported here, as in `judge_and_report`: only a failed `run` needs them, and every
+    # `check` loads this module.
     from gate.reports import junit, markdown, verdictfile  # noqa: PLC0415
 
     files = {
