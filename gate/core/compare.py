@@ -90,8 +90,8 @@ def warnings(inputs: Inputs) -> list[str]:
     baseline = inputs.baseline
     if baseline is None:
         return []
-    found = _comparable(inputs.results, _history(baseline, inputs.thresholds.baseline),
-                        baseline.allow_mismatch)[1]
+    history = _history(baseline, inputs.thresholds.baseline)
+    found = _comparable(inputs.results, history, baseline.allow_mismatch)[1] if history else []
     rules = inputs.thresholds.baseline or default_rules()
     return found if rules.written else [*found, DEFAULT_RULES_NOTE]
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from gate.core.compare import DEFAULT_RULES_NOTE
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
 from gate.core.reading import band, fine, needed_requests, resolution
@@ -165,6 +166,9 @@ def test_an_empty_store_never_passes() -> None:
     result = compared(run(50), [], default_rules(), store="dir/", on_inconclusive=Level.WARN)
     (check,) = result.checks
     assert check.outcome is Outcome.INCONCLUSIVE and "baseline save" in check.message
+    # nothing was compared: no run to warn about, only the default rules standing in
+    assert result.ref is not None and (result.ref.store, result.ref.runs) == ("dir/", 0)
+    assert result.warnings == (DEFAULT_RULES_NOTE,)
 
 
 def test_one_pass_decides_the_status_and_records_the_baseline() -> None:
