@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gate.core import compare, histogram
-from gate.core.evaluate import Inputs
+from gate.core.inputs import Inputs
 from gate.core.model import (
     EndpointStats,
     FailureGroup,

@@ -51,7 +51,7 @@ from gate.core.units import format_value
 from gate.core.verdict import BaselineRef, Bound, Check, Comparison, Outcome, Scope
 
 if TYPE_CHECKING:
-    from gate.core.evaluate import Inputs
+    from gate.core.inputs import Inputs
 
 # The Aggregated row is compared on rps and fail-ratio only: its percentiles mix endpoints
 # of very different speeds, so a small shift in the mix moves them (on the demo, 20 slow

@@ -11,10 +11,11 @@ for lack of requests is inconclusive at `on-inconclusive` (`gate.core.thin`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gate.core import thin
+from gate.core.inputs import Inputs
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject
 from gate.core.model import Results
@@ -44,18 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["KINDS", "Inputs", "evaluate", "reasons", "unmatched_rules"]
 
 ALLOW_INCOMPLETE_FLAG = "--allow-incomplete"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Inputs:
-    """Everything one judging pass reads: the run, the rules, and what the edge loaded
-    for them (a baseline: its stored runs as data, `gate.core.relative.Baseline`). Pure
-    data: a kind of check never does I/O."""
-
-    results: Results
-    thresholds: Thresholds
-    baseline: Baseline | None = None
-    allow_incomplete: bool = False
 
 
 Kind = Callable[[Inputs], Sequence[Check]]
