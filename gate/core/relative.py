@@ -7,7 +7,7 @@ the metric's unit) or than one Locust bucket. Pure data, part of `Thresholds` (h
 in the core): `gate.thresholds.relative` parses it, `gate.core.compare` applies it.
 
 The runs it compares with are data too: a `Baseline` of `PastRun`s, which the edge
-(`gate.baseline`, the stores) loads and the judging pass (`gate.core.evaluate.Inputs`)
+(`gate.baseline`, the stores) loads and the judging pass (`gate.core.inputs.Inputs`)
 reads without I/O.
 """
 
