@@ -60,8 +60,7 @@ class UnknownMetric(LookupError):
     its value comes from), so it ends as an internal error, exit 3 (`gate.errors`)."""
 
     def __init__(self, metric: object, where: str) -> None:
-        super().__init__(f"no source for metric {metric!r} in {where}: add one "
-                         "(gate.core.measure.SOURCES)")
+        super().__init__(f"no source for metric {metric!r} in {where}")
 
 
 def _percentile(fraction: float) -> Callable[[EndpointStats], float | None]:
@@ -96,7 +95,7 @@ def measure(entry: EndpointStats, metric: Metric) -> float | None:
     Raises `UnknownMetric` for a metric `SOURCES` does not name."""
     source = SOURCES.get(metric)
     if source is None:
-        raise UnknownMetric(metric, "gate.core.measure.SOURCES")
+        raise UnknownMetric(metric, "gate.core.measure.SOURCES (add its entry)")
     return source(entry)
 
 
