@@ -43,7 +43,7 @@ from gate.files import jsontext, yamlfile  # noqa: E402
 from gate.reports import console, junit, markdown, review, verdictfile  # noqa: E402
 from gate.reports.context import ReportContext  # noqa: E402
 from gate.results import loader, resultsfile  # noqa: E402
-from gate.thresholds.parser import load as load_thresholds  # noqa: E402
+from gate.thresholds.parser import load_thresholds  # noqa: E402
 
 
 def spread(values: list[float], scale: float = 1000.0) -> str:
@@ -69,7 +69,7 @@ def parts_of_check(repeats: int) -> list[tuple[str, list[float]]]:
     thresholds_path.write_text(THRESHOLDS)
     text = results_path.read_text(encoding="utf-8")
     rules = load_thresholds(thresholds_path)
-    measured = loader.load(results_path)
+    measured = loader.load_results(results_path)
     verdict = evaluate(measured, rules)
     ctx = ReportContext(verdict=verdict, results=measured, results_path=str(results_path),
                         thresholds_path=rules.path)
@@ -79,8 +79,8 @@ def parts_of_check(repeats: int) -> list[tuple[str, list[float]]]:
         ("read: `json.loads` alone", timed(repeats, lambda: json.loads(text))),
         ("read: the bounded decoder (`jsontext.loads`)",
          timed(repeats, lambda: jsontext.loads(text))),
-        ("read: the whole reader (`loader.load`: decode, check, build)",
-         timed(repeats, lambda: loader.load(results_path))),
+        ("read: the whole reader (`loader.load_results`: decode, check, build)",
+         timed(repeats, lambda: loader.load_results(results_path))),
         ("judge: `evaluate` (all checks and warnings)",
          timed(repeats, lambda: evaluate(measured, rules))),
         ("judge: of it, the unmatched-rule warnings",
@@ -156,7 +156,7 @@ def yaml_parsing(repeats: int) -> list[tuple[str, list[float]]]:
         ("PyYAML `SafeLoader` (pure Python)",
          timed(repeats, lambda: yaml.load(text, yaml.SafeLoader))),
         ("the gate's positioned loader (`yamlfile`, on SafeLoader)",
-         timed(repeats, lambda: yamlfile.load(text, str(path), what="the thresholds file",
+         timed(repeats, lambda: yamlfile.parse_yaml(text, str(path), what="the thresholds file",
                                               example="version: 1"))),
     ]
     if hasattr(yaml, "CSafeLoader"):

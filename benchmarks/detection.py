@@ -13,7 +13,7 @@ slowdowns (A/B, one endpoint +20 % via DEMO_SLOWDOWN), single-baseline vs histor
    - history with the tail at fail level (p95 +15 % fail, as the defaults had before
      pool 2), the design step docs/benchmarks.md reports.
    It also prints the run-to-run spread of search's p50 over the A runs (1.4826 x MAD),
-   as measured and with each run's shared shift removed (`gate.baseline.shift`), and how
+   as measured and with each run's shared shift removed (`gate.core.shift`), and how
    many checks per A/A trial are inconclusive in history mode.
    A false alarm is an A candidate with any `regressed` check at level fail; a catch is a
    B candidate with a fail-level `regressed` check on `GET /api/search`.
@@ -38,12 +38,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gate.baseline import shift  # noqa: E402
-from gate.baseline.compare import compare  # noqa: E402
-from gate.baseline.stored import GitInfo, StoredRun  # noqa: E402
-from gate.core.evaluate import measure  # noqa: E402
+from gate.core import shift  # noqa: E402
+from gate.core.compare import compare_runs  # noqa: E402
+from gate.core.measure import measure  # noqa: E402
 from gate.core.model import Results, aggregate  # noqa: E402
-from gate.core.relative import DEFAULT_RULES, BaselineRules, default_rules  # noqa: E402
+from gate.core.relative import (  # noqa: E402
+    DEFAULT_RULES,
+    Baseline,
+    BaselineRules,
+    PastRun,
+    default_rules,
+)
 from gate.core.rules import Level, Metric  # noqa: E402
 from gate.core.verdict import Outcome  # noqa: E402
 from gate.results import resultsfile  # noqa: E402
@@ -89,29 +94,28 @@ def record(pool: Path, pairs: int, users: int, run_time: int) -> None:
          "wall_s": round(time.time() - started), "date": time.strftime("%Y-%m-%d")}))
 
 
-def _stored(path: Path) -> StoredRun:
-    results = resultsfile.read(path)
-    return StoredRun(results=results, git=GitInfo(branch="main"), saved_at=0.0)
+def _stored(path: Path) -> PastRun:
+    return PastRun(results=resultsfile.read(path), branch="main")
 
 
-def _judge(candidate: Results, history: list[StoredRun],
+def _judge(candidate: Results, history: list[PastRun],
            rules: BaselineRules) -> tuple[bool, bool, bool, bool, int]:
     """(any fail-level regression, fail-level regression on the slowed endpoint,
     any warn-level regression, the slowed endpoint inconclusive, inconclusive checks)."""
     # Each run's demo listens on its own free port, so the fingerprints differ by the host
     # alone; everything else (locustfile, users, run time) is the same: compare anyway.
-    result = compare(candidate, history, rules, store="pool",
-                     on_inconclusive=Level.WARN, allow_mismatch=True)
-    regressed = [c for c in result.checks if c.outcome is Outcome.REGRESSED]
+    checks = compare_runs(candidate, Baseline(store="pool", runs=tuple(history),
+                                              allow_mismatch=True),
+                          rules, on_inconclusive=Level.WARN)
+    regressed = [c for c in checks if c.outcome is Outcome.REGRESSED]
     failed = [c for c in regressed if c.level is Level.FAIL]
     warned = any(c.level is Level.WARN for c in regressed)
-    unsure = any(c.outcome is Outcome.INCONCLUSIVE and c.endpoint == SLOWED
-                 for c in result.checks)
-    inconclusive = sum(c.outcome is Outcome.INCONCLUSIVE for c in result.checks)
+    unsure = any(c.outcome is Outcome.INCONCLUSIVE and c.endpoint == SLOWED for c in checks)
+    inconclusive = sum(c.outcome is Outcome.INCONCLUSIVE for c in checks)
     return bool(failed), any(c.endpoint == SLOWED for c in failed), warned, unsure, inconclusive
 
 
-def pooled(runs: list[StoredRun]) -> StoredRun:
+def pooled(runs: list[PastRun]) -> PastRun:
     """Several runs as one longer run: per endpoint the histograms and counts added (the
     percentiles of a run `len(runs)` times as long)."""
     first = runs[0].results
@@ -125,7 +129,7 @@ def pooled(runs: list[StoredRun]) -> StoredRun:
     return replace(runs[0], results=results)
 
 
-def _rates(label: str, trials: list[tuple[StoredRun, list[StoredRun], bool]],
+def _rates(label: str, trials: list[tuple[PastRun, list[PastRun], bool]],
            rules: BaselineRules) -> None:
     """trials: (candidate, history, candidate is slowed)."""
     started = time.time()
@@ -152,7 +156,7 @@ def _scaled_mad(values: list[float]) -> float:
     return 1.4826 * statistics.median(abs(v - center) for v in values)
 
 
-def shift_spread(a_runs: list[StoredRun]) -> None:
+def shift_spread(a_runs: list[PastRun]) -> None:
     """Search's p50 from run to run over the A runs: as measured, and with each run's
     shared shift (the median move of its other endpoints) removed."""
     def p50(entry: object) -> float | None:

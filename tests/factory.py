@@ -7,8 +7,10 @@ locust.stats.bucket_response_time), exactly as a real run would record them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from gate.core import histogram
+from gate.core import compare, histogram
+from gate.core.inputs import Inputs
 from gate.core.model import (
     EndpointStats,
     FailureGroup,
@@ -18,6 +20,9 @@ from gate.core.model import (
     Source,
     aggregate,
 )
+from gate.core.relative import Baseline, BaselineRules, PastRun
+from gate.core.rules import Level, Thresholds
+from gate.core.verdict import BaselineRef, Check
 
 START = 1_700_000_000.0
 
@@ -63,3 +68,35 @@ def results(
         failures=tuple(failures),
         series=tuple(series),
     )
+
+
+def past(run: Results, *, commit: str | None = "c0ffee", branch: str | None = "main") -> PastRun:
+    """A stored run as the comparison reads it."""
+    return PastRun(results=run, commit=commit, branch=branch)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Compared:
+    """What the comparison adds to a verdict: its checks, the runs it names, its warnings."""
+
+    checks: tuple[Check, ...]
+    ref: BaselineRef | None
+    warnings: tuple[str, ...]
+
+
+def compared(
+    current: Results, history: Sequence[Results | PastRun], rules: BaselineRules, *,
+    store: str = "s", on_inconclusive: Level = Level.WARN, on_too_few: Level | None = None,
+    allow_mismatch: bool = False,
+) -> Compared:
+    """`current` against `history` (oldest first) through the core's relative kind of check
+    (`gate.core.compare`), as `evaluate` runs it with a baseline."""
+    runs = tuple(h if isinstance(h, PastRun) else past(h) for h in history)
+    inputs = Inputs(
+        results=current,
+        thresholds=Thresholds(path="t.yml", baseline=rules, on_inconclusive=on_inconclusive,
+                              on_too_few=on_too_few),
+        baseline=Baseline(store=store, runs=runs, allow_mismatch=allow_mismatch),
+    )
+    return Compared(checks=tuple(compare.checks(inputs)), ref=compare.reference(inputs),
+                    warnings=tuple(compare.warnings(inputs)))

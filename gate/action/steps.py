@@ -327,7 +327,7 @@ _STAGE_TITLES = {
 }
 
 
-def decide(fail_on: FailOn, verdict: Status, exit_code: str, error: str,
+def job_conclusion(fail_on: FailOn, verdict: Status, exit_code: str, error: str,
            data: Mapping[str, Any]) -> tuple[int, Annotation, str]:
     """(exit code, annotation level, message) for the job's last step."""
     if not exit_code:
@@ -369,7 +369,7 @@ def step_finish(environ: Mapping[str, str]) -> int:
         fail_on = FailOn.FAIL  # already reported as a configuration error by the run step
     report_dir = inputs.get("report-dir", environ)
     data = summarize(Path(report_dir) / "verdict.json") if report_dir else {}
-    code, level, message = decide(
+    code, level, message = job_conclusion(
         fail_on,
         _status(inputs.get("verdict", environ)),
         inputs.get("exit-code", environ),

@@ -69,7 +69,7 @@ def load_baseline(
 ) -> Loaded:
     """The last `limit` runs of the baseline branch (the one run of a file store). Runs are
     stored with Locust's raw request names; with `group_names` they are grouped here as
-    `gate.results.loader.load` groups a run (`gate.core.names`), so that a stored endpoint
+    `gate.results.loader.load_results` groups a run (`gate.core.names`), so that a stored endpoint
     and a current one have the same name."""
     with opened(spec) as store:
         def read(entry: Entry) -> StoredRun:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gate.baseline.stored import StoredRun
-from gate.core.evaluate import measure
+from gate.core.measure import measure
 from gate.core.model import AGGREGATED, EndpointStats
 from gate.core.reading import MIN_HISTORY_FOR_BAND, band, count, needed_requests
 from gate.core.relative import DEFAULT_MIN_REQUESTS

@@ -10,7 +10,7 @@ import click
 from gate.baseline import ops
 from gate.baseline.ops import opened
 from gate.baseline.store import DEFAULT_KEEP, Kind, parse_spec
-from gate.core.evaluate import measure
+from gate.core.measure import measure
 from gate.core.rules import Metric
 from gate.core.units import format_value
 from gate.reports import escape
@@ -38,7 +38,7 @@ def baseline() -> None:
 def save(results: Path, store: str, keep: int, branch: str | None, commit: str | None) -> int:
     """Store the run RESULTS (anything `check` accepts) in the store."""
     spec = parse_spec(store)
-    measured = loader.load(results, group_names=False)  # stored raw, grouped when loaded
+    measured = loader.load_results(results, group_names=False)  # stored raw, grouped when loaded
     run = ops.make_run(measured)
     if branch or commit:
         run = replace(run, git=replace(run.git, branch=branch or run.git.branch,

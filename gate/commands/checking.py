@@ -9,10 +9,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gate.core.evaluate import evaluate
-from gate.core.model import Results
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
@@ -21,7 +20,10 @@ from gate.github.runner import Runner
 from gate.reports import console
 from gate.reports.context import ReportContext
 from gate.results import loader
-from gate.thresholds.parser import load as load_thresholds
+from gate.thresholds.parser import load_thresholds
+
+if TYPE_CHECKING:
+    from gate.core.relative import Baseline
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +56,7 @@ def run_check(
         outputs.ensure_directory(report_dir, what="report directory", option="--report-dir")
         held = outputs.owned(report_dir, outputs.REPORT_FILES, option="--report-dir")
     with held:
-        return judge(
+        return judge_and_report(
             results=results,
             rules=load_thresholds(thresholds, with_baseline=baseline is not None),
             report_dir=report_dir,
@@ -65,7 +67,7 @@ def run_check(
         )
 
 
-def judge(
+def judge_and_report(
     *,
     results: Path,
     rules: Thresholds,
@@ -79,13 +81,12 @@ def judge(
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`; `notes` are the run's own warnings for the reports."""
     require_checks(rules, with_baseline=baseline is not None)
-    measured = loader.load(results, group_names=rules.group_names)
+    measured = loader.load_results(results, group_names=rules.group_names)
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
-    verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
-    # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
-    if baseline is not None:
-        verdict, measured = _with_baseline(verdict, measured, rules, baseline)
+    # One judging pass: the stored runs are loaded here and compared in the core.
+    past = _load_baseline(rules, baseline) if baseline is not None else None
+    verdict = evaluate(measured, rules, past, allow_incomplete=allow_incomplete)
     ctx = ReportContext(
         verdict=verdict,
         results=measured,
@@ -141,38 +142,28 @@ def _root(runner: Runner | None) -> str:
 COMMENT_HEAD_ROOM = 200  # the hidden marker and state `comment` puts above the body
 
 
-def _with_baseline(
-    verdict: Verdict, measured: Results, rules: Thresholds, request: BaselineRequest
-) -> tuple[Verdict, Results]:
-    """Load the baseline, compare (pure), and add its checks and warnings."""
-    # Imported here: only `--baseline` pays for the stores (git, tar) and the statistics
-    # of the comparison, about 30 ms of every `check` otherwise.
-    from gate.baseline.compare import compare, merge  # noqa: PLC0415
+def _load_baseline(rules: Thresholds, request: BaselineRequest) -> Baseline:
+    """The stored runs the comparison reads, as the core's data."""
+    # Imported here: only `--baseline` pays for the stores (git, tar) and the relative rules.
     from gate.baseline.ops import load_baseline  # noqa: PLC0415
     from gate.baseline.store import parse_spec  # noqa: PLC0415
-    from gate.core.relative import default_rules  # noqa: PLC0415
+    from gate.core.relative import Baseline, PastRun, default_rules  # noqa: PLC0415
 
-    relative = rules.baseline or default_rules()
     spec = parse_spec(request.store)
-    loaded = load_baseline(spec, branch=request.branch, limit=relative.history,
+    loaded = load_baseline(spec, branch=request.branch,
+                           limit=(rules.baseline or default_rules()).history,
                            group_names=rules.group_names)
-    result = compare(
-        measured, loaded.runs, relative, store=spec.text,  # credentials removed
-        on_inconclusive=rules.on_inconclusive, on_too_few=rules.on_too_few,
-        allow_mismatch=request.allow_mismatch,
-    )
-    notes = tuple(result.warnings)
-    if not relative.written:
-        notes += ("baseline: the thresholds file has no baseline: section; the default "
-                  "relative rules apply (p50 +10 % fail; p95 +15 % and rps -25 % warn)",)
-    return merge(verdict, result), replace(measured, warnings=(*measured.warnings, *notes))
+    runs = tuple(PastRun(results=run.results, commit=run.git.commit, branch=run.git.branch,
+                         entry=run.entry) for run in loaded.runs)
+    return Baseline(store=spec.text,  # credentials removed
+                    runs=runs, allow_mismatch=request.allow_mismatch)
 
 
 def write_error_reports(report_dir: Path, error: HarnessError) -> None:
     """verdict.json (status `error`, the failing stage), report.md and junit.xml for a run
     that failed before anything could be judged; all rendered before any is written."""
-    # Imported here, as in `judge`: only a failed `run` needs them, and every `check` loads
-    # this module.
+    # Imported here, as in `judge_and_report`: only a failed `run` needs them, and every
+    # `check` loads this module.
     from gate.reports import junit, markdown, verdictfile  # noqa: PLC0415
 
     files = {

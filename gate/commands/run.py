@@ -20,7 +20,7 @@ from gate.baseline.stored import refusal
 from gate.commands.checking import (
     BaselineRequest,
     exit_code_for,
-    judge,
+    judge_and_report,
     require_checks,
     write_error_reports,
 )
@@ -33,8 +33,8 @@ from gate.harness import sweep
 from gate.harness.config import RunConfig, load_config
 from gate.harness.orchestrate import orchestrate
 from gate.harness.settings import SETTINGS
-from gate.results.loader import load as load_results
-from gate.thresholds.parser import load as load_thresholds
+from gate.results.loader import load_results
+from gate.thresholds.parser import load_thresholds
 
 
 def _settings_options(command: Callable[..., int]) -> Callable[..., int]:
@@ -96,7 +96,7 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
     except GateError as error:
         _record(config.output_dir, error, runner)
         raise
-    verdict = judge(
+    verdict = judge_and_report(
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
         runner=runner,
         baseline=_baseline_request(config),

@@ -79,7 +79,7 @@ def init(
             fix="pass --force to replace it, or -o to write another file",
         )
     paths = results or _make_runs(config_path, runs or 1)
-    loaded = [loader.load(path) for path in paths]
+    loaded = [loader.load_results(path) for path in paths]
     _warn_if_unlike(loaded, paths)
     text = init_file.render(loaded, source=" ".join(str(path) for path in paths))
     parse(text, str(output))  # what we write must be a file the gate reads

@@ -11,12 +11,13 @@ for lack of requests is inconclusive at `on-inconclusive` (`gate.core.thin`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gate.core import thin
+from gate.core.inputs import Inputs
 from gate.core.judging import count_failure, judge_rule
-from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject, measure
+from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject
 from gate.core.model import Results
 from gate.core.rules import (
     EndpointRules,
@@ -34,38 +35,16 @@ from gate.core.verdict import (
     Totals,
     Verdict,
     count_outcomes,
-    decide,
     problems,
+    status_of,
 )
 
-__all__ = ["KINDS", "Baseline", "Inputs", "evaluate", "measure", "reasons", "unmatched_rules"]
+if TYPE_CHECKING:
+    from gate.core.relative import Baseline
+
+__all__ = ["KINDS", "Inputs", "evaluate", "reasons", "unmatched_rules"]
 
 ALLOW_INCOMPLETE_FLAG = "--allow-incomplete"
-
-
-class Baseline(Protocol):
-    """A baseline ready to compare with: the stored run(s) already loaded by the edge.
-
-    `checks` is pure: given this run and the thresholds it returns the baseline-relative
-    checks (outcome `regressed`, `improved`, `new`, or `pass`, with `comparison` set);
-    they are judged with the absolute checks, which do not change.
-    """
-
-    @property
-    def ref(self) -> BaselineRef: ...
-
-    def checks(self, results: Results, thresholds: Thresholds) -> Sequence[Check]: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class Inputs:
-    """Everything one judging pass reads: the run, the rules, and what the edge loaded
-    for them (a baseline). Pure data: a kind of check never does I/O."""
-
-    results: Results
-    thresholds: Thresholds
-    baseline: Baseline | None = None
-    allow_incomplete: bool = False
 
 
 Kind = Callable[[Inputs], Sequence[Check]]
@@ -78,9 +57,9 @@ def evaluate(
     *,
     allow_incomplete: bool = False,
 ) -> Verdict:
-    """Judge `results` in one pass over every kind of check (`KINDS`). A run that did not
-    complete fails unless `allow_incomplete`, which lowers that check to a warning (it is
-    still shown)."""
+    """Judge `results` in one pass over every kind of check (`KINDS`): the status decided
+    once, the reasons built once. A run that did not complete fails unless
+    `allow_incomplete`, which lowers that check to a warning (it is still shown)."""
     inputs = Inputs(results=results, thresholds=thresholds, baseline=baseline,
                     allow_incomplete=allow_incomplete)
     checks = thin.settle(
@@ -96,12 +75,12 @@ def evaluate(
         by_outcome=count_outcomes(checks),
     )
     return Verdict(
-        status=decide(checks),
+        status=status_of(checks),
         checks=tuple(checks),
         totals=totals,
         reasons=tuple(reasons(checks)),
-        warnings=tuple(unmatched_rules(results, thresholds)),
-        baseline=baseline.ref if baseline is not None else None,
+        warnings=(*_baseline_warnings(inputs), *unmatched_rules(results, thresholds)),
+        baseline=_baseline_ref(inputs),
     )
 
 
@@ -220,10 +199,33 @@ def _exception_checks(inputs: Inputs) -> list[Check]:
     return [check]
 
 
+# The comparison with stored runs (`gate.core.compare`) is imported only with a baseline:
+# its modules (the reading, the shift, the relative rules) cost a `check` without one
+# about 11 ms of start-up (its import after evaluate's, median of 7 on the dev VM).
+
+
 def _baseline_checks(inputs: Inputs) -> Sequence[Check]:
     if inputs.baseline is None:
         return ()
-    return inputs.baseline.checks(inputs.results, inputs.thresholds)
+    from gate.core import compare  # noqa: PLC0415 (see above)
+
+    return compare.checks(inputs)
+
+
+def _baseline_warnings(inputs: Inputs) -> Sequence[str]:
+    if inputs.baseline is None:
+        return ()
+    from gate.core import compare  # noqa: PLC0415 (see above)
+
+    return compare.warnings(inputs)
+
+
+def _baseline_ref(inputs: Inputs) -> BaselineRef | None:
+    if inputs.baseline is None:
+        return None
+    from gate.core import compare  # noqa: PLC0415 (see above)
+
+    return compare.reference(inputs)
 
 
 # Every kind of check, in report order. A new kind (a group, a stage, the backend's

@@ -8,10 +8,15 @@ Today every measurement is an endpoint or the aggregate (`EndpointMeasurement`, 
 `model.aggregate` with scope `group`; the backend's memory or a number read from a URL
 is a small class with `subject` and `value()`: `gate.core.judging.judge_rule` turns any of
 them into a `Check` the same way, and the verdict model does not change.
+
+Every metric's source is named in one table, `SOURCES` (Metric -> how it is read from an
+`EndpointStats`): a metric without an entry is a bug, and measuring it raises
+`UnknownMetric` (exit 3) rather than measuring some other number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -50,20 +55,48 @@ class Measurement(Protocol):
         ...
 
 
-def measure(entry: EndpointStats, metric: Metric) -> float | None:
-    """The value of one metric for one endpoint (or the aggregate); None without data."""
-    fraction = metric.fraction
-    if fraction is not None:
+class UnknownMetric(LookupError):
+    """A metric with no source in `SOURCES`: a bug (a metric added without saying where
+    its value comes from), so it ends as an internal error, exit 3 (`gate.errors`)."""
+
+    def __init__(self, metric: object, where: str) -> None:
+        super().__init__(f"no source for metric {metric!r} in {where}")
+
+
+def _percentile(fraction: float) -> Callable[[EndpointStats], float | None]:
+    def read(entry: EndpointStats) -> float | None:
         return entry.percentile(fraction)
-    if metric is Metric.MAX:
-        return entry.max_response_time if entry.timed_requests > 0 else None
-    if metric is Metric.AVG:
-        return entry.avg_response_time
-    if metric is Metric.FAIL_RATIO:
-        return entry.fail_ratio
-    if metric is Metric.EXCEPTIONS:
-        return None  # a count of the whole run, not of one endpoint: `ExceptionCount`
-    return entry.rps
+
+    return read
+
+
+def _max(entry: EndpointStats) -> float | None:
+    return entry.max_response_time if entry.timed_requests > 0 else None
+
+
+def _none(entry: EndpointStats) -> float | None:
+    """A count of the whole run, not of one endpoint: measured by `ExceptionCount`."""
+    return None
+
+
+# Every metric and where an endpoint's (or the aggregate's) value of it comes from.
+SOURCES: Mapping[Metric, Callable[[EndpointStats], float | None]] = {
+    **{m: _percentile(f) for m in Metric if (f := m.fraction) is not None},
+    Metric.MAX: _max,
+    Metric.AVG: lambda entry: entry.avg_response_time,
+    Metric.FAIL_RATIO: lambda entry: entry.fail_ratio,
+    Metric.RPS: lambda entry: entry.rps,
+    Metric.EXCEPTIONS: _none,
+}
+
+
+def measure(entry: EndpointStats, metric: Metric) -> float | None:
+    """The value of one metric for one endpoint (or the aggregate); None without data.
+    Raises `UnknownMetric` for a metric `SOURCES` does not name."""
+    source = SOURCES.get(metric)
+    if source is None:
+        raise UnknownMetric(metric, "gate.core.measure.SOURCES (add its entry)")
+    return source(entry)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,6 +141,6 @@ class ExceptionCount:
         return Subject(scope=Scope.AGGREGATE, label=AGGREGATED, name=AGGREGATED)
 
     def value(self, metric: Metric) -> float | None:
-        if metric is not Metric.EXCEPTIONS or self.count is None:
-            return None
-        return float(self.count)
+        if metric is not Metric.EXCEPTIONS:
+            raise UnknownMetric(metric, "ExceptionCount (it measures exceptions only)")
+        return None if self.count is None else float(self.count)

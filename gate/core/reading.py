@@ -1,7 +1,7 @@
 """How one value is read against its history: Locust's bucket resolution, percentiles
 within a bucket, the requests a metric needs, the history's noise band, and the reading
 itself (regressed, improved, pass, or too noisy to judge). Pure functions, shared by the
-comparison (`gate.baseline.compare`), the trends (`gate.baseline.trend`), the thin-data
+comparison (`gate.core.compare`), the trends (`gate.baseline.trend`), the thin-data
 policy (`gate.core.thin`) and `thresholds init`: it lives in the core so that each of them
 reads it from below.
 """
@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from gate.core.evaluate import measure
+from gate.core.measure import measure
 from gate.core.model import EndpointStats
 from gate.core.relative import RelativeRule
 from gate.core.rules import Level, Metric, Unit

@@ -4,7 +4,11 @@ A `RelativeRule` allows a metric to change by at most a ratio of the baseline
 (`max-increase` for latencies and fail-ratio, `max-decrease` for rps), at `warn` and/or
 `fail` level, and never flags a change smaller than `min-delta` (an absolute floor in
 the metric's unit) or than one Locust bucket. Pure data, part of `Thresholds` (hence
-in the core): `gate.thresholds.relative` parses it, `gate.baseline.compare` applies it.
+in the core): `gate.thresholds.relative` parses it, `gate.core.compare` applies it.
+
+The runs it compares with are data too: a `Baseline` of `PastRun`s, which the edge
+(`gate.baseline`, the stores) loads and the judging pass (`gate.core.inputs.Inputs`)
+reads without I/O.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gate.core.model import Results
 from gate.core.rules import Level, Matcher, Metric
 
 DEFAULT_HISTORY = 10  # runs of the base branch a history comparison uses
@@ -45,7 +50,7 @@ class BaselineRules:
     endpoints: tuple[RelativeOverride, ...] = ()
     min_requests: int = DEFAULT_MIN_REQUESTS
     history: int = DEFAULT_HISTORY
-    # Read latencies with the run's shared shift removed (gate.baseline.shift); off for a
+    # Read latencies with the run's shared shift removed (gate.core.shift); off for a
     # service whose endpoints do not share their noise (e.g. each behind its own backend).
     shared_shift: bool = True
     written: bool = True  # False: the documented defaults (the file has no baseline: section)
@@ -90,3 +95,33 @@ DEFAULT_RULES = (
 
 def default_rules() -> BaselineRules:
     return BaselineRules(defaults=DEFAULT_RULES, written=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PastRun:
+    """One stored run as the comparison reads it (names grouped as this run's are)."""
+
+    results: Results
+    commit: str | None = None
+    branch: str | None = None
+    entry: str = ""  # its name in the store, for messages
+
+    @property
+    def time(self) -> float:
+        """When the run ended (epoch s): the order of a history."""
+        return self.results.meta.end_time
+
+    @property
+    def fingerprint(self) -> str | None:
+        return self.results.meta.fingerprint
+
+
+@dataclass(frozen=True, kw_only=True)
+class Baseline:
+    """What a run is compared with: the stored runs the edge loaded, oldest first (one
+    for a single baseline, none for an empty store), and how to treat runs made with
+    another locustfile or load (`--allow-mismatch`)."""
+
+    store: str  # as the user gave it, credentials removed: shown in every report
+    runs: tuple[PastRun, ...] = ()
+    allow_mismatch: bool = False

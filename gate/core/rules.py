@@ -4,7 +4,7 @@
 one measured metric with limits at the levels `warn` and `fail`. Limits are absolute here;
 the baseline-relative rules of the `baseline:` section are `gate.core.relative` (imported
 here for typing only: a file without that section never loads them), and
-`gate.baseline.compare` turns them into checks of the same verdict model.
+`gate.core.compare` turns them into checks of the same verdict model.
 """
 
 from __future__ import annotations

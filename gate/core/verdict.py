@@ -97,7 +97,7 @@ class Comparison:
     change: float  # measured - baseline
     change_ratio: float | None  # change / baseline; None when the baseline is 0
     band: tuple[float, float] | None = None  # the history's noise band (low, high), if any
-    # The run's shared shift (gate.baseline.shift) removed before judging; `band` is then
+    # The run's shared shift (gate.core.shift) removed before judging; `band` is then
     # where this run's value was expected, the shift included.
     shift: float | None = None
 
@@ -178,7 +178,7 @@ class Verdict:
 _SEVERITY = {Level.FAIL: 0, Level.WARN: 1, None: 2}
 
 
-def decide(checks: Iterable[Check]) -> Status:
+def status_of(checks: Iterable[Check]) -> Status:
     """fail if any check counts at level fail; warn if any at warn; else pass."""
     levels = {c.counts_at for c in checks}
     if Level.FAIL in levels:

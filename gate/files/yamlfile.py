@@ -1,11 +1,11 @@
 """Load a YAML file so that every later error can name `file:line` and the key.
 
-`load` parses the text with a `yaml.SafeLoader` whose mappings are `Map`s and whose
+`parse_yaml` parses the text with a `yaml.SafeLoader` whose mappings are `Map`s and whose
 sequences are `Seq`s: plain `dict` / `list` subclasses that also remember the (1-based)
 line of the node, of each key and value, or of each item. Callers validate the result and
 point their own errors at `mapping.key_lines[key]` or `mapping.value_lines[key]`.
 
-What `load` reports itself, as `UserError`s:
+What `parse_yaml` reports itself, as `UserError`s:
 - YAML syntax errors, as `path:line:column`; when the parser only notices a problem at the
   end of the file ("got <stream end>"), the mark is where the unclosed thing started;
 - a duplicate key at any depth, as `DuplicateKeyError` (PyYAML would silently keep the
@@ -38,7 +38,7 @@ import yaml
 from gate.errors import UserError, location
 from gate.files import jsontext
 
-__all__ = ["DuplicateKeyError", "Map", "Seq", "indent", "kind", "load", "suggest"]
+__all__ = ["DuplicateKeyError", "Map", "Seq", "indent", "kind", "parse_yaml", "suggest"]
 
 
 class Map(dict[str, Any]):
@@ -78,7 +78,7 @@ class DuplicateKeyError(UserError):
         self.first_line = first_line
 
 
-def load(
+def parse_yaml(
     text: str,
     path: str,
     *,

@@ -29,7 +29,7 @@ from gate.core.verdict import (
     Status,
     Totals,
     Verdict,
-    decide,
+    status_of,
 )
 from gate.errors import UserError
 from gate.files import jsontext
@@ -140,7 +140,7 @@ def _verdict(reader: _Reader, data: Mapping[str, Any], claimed: Status) -> Verdi
     if not checks:
         raise reader.problem("checks", f"is empty, but the verdict is {claimed.value}: a "
                                        "gate that checked nothing is never a pass")
-    worst = max(claimed, decide(checks), key=_RANK.index)
+    worst = max(claimed, status_of(checks), key=_RANK.index)
     totals = reader.mapping("totals", data.get("totals"))
     return Verdict(
         status=worst, checks=checks, baseline=_baseline(reader, data.get("baseline")),

@@ -237,7 +237,7 @@ def _post(api: GitHubApi, request: Request, *, number: int, report: _Report, me:
         authors = ", ".join(sorted({escape.console(c.author.login, limit=60) for c in others}))
         out.write(f"locust-gate: ignored {len(others)} comment(s) with this gate's marker "
                   f"not written by {escape.console(me.login, limit=60)} (by {authors})\n")
-    decision = sticky.decide(
+    decision = sticky.plan_comment(
         mode=request.mode,
         failing=report.failing,
         existing_state=sticky.state_of(found.body) if found is not None else None,

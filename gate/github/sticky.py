@@ -134,7 +134,7 @@ def find(comments: Iterable[Existing], comment_id: str, me: Author,
     return ours, others
 
 
-def decide(*, mode: Mode, failing: bool, existing_state: str | None, exists: bool,
+def plan_comment(*, mode: Mode, failing: bool, existing_state: str | None, exists: bool,
            state: str, replace: bool) -> Decision:
     """What to do with the comment. `existing_state` is the state recorded in our earlier
     comment, when there is one (`exists`)."""

@@ -85,7 +85,7 @@ def _read_file(path: Path) -> tuple[dict[str, object], dict[str, int]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {path}: {exc}", where=where) from exc
     try:
-        top = yamlfile.load(text, where, what=path.name, example=_EXAMPLE, allow_empty=True,
+        top = yamlfile.parse_yaml(text, where, what=path.name, example=_EXAMPLE, allow_empty=True,
                             secret=frozenset({"env"}))
     except yamlfile.DuplicateKeyError as exc:
         raise UserError(

@@ -216,7 +216,7 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
                 duration_s=results.meta.end_time - results.meta.start_time,
                 users=results.meta.users, exact=results.exact, source=results.source.value)
     common = _common(verdict, load, links, thresholds=relative(ctx.thresholds_path, root),
-                     warnings=results.warnings, failure_groups_total=len(failures))
+                     warnings=ctx.warnings, failure_groups_total=len(failures))
     common["notes"] = [escape.markdown(n, limit=500) for n in ctx.notes]
     return _Parts(
         common=common,

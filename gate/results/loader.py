@@ -1,6 +1,6 @@
 """Find and read one run's results, whatever form they were saved in.
 
-`load(path)` accepts, in this order:
+`load_results(path)` accepts, in this order:
 
 1. a results.json written by `gate.plugin` (exact, complete);
 2. a directory: its `results.json`, else a Locust json-file (`*.json` that is a list of
@@ -8,7 +8,7 @@
 3. a Locust `--csv` prefix (`out/run` for `out/run_stats.csv`) or any of its CSV files;
 4. a Locust `--json-file` output (`NAME.json`).
 
-Every command judges what `load` returns, so this is where request names with ids and
+Every command judges what `load_results` returns, so this is where request names with ids and
 query strings are grouped into endpoints (`gate.core.names.group`, on unless the caller
 says `group_names=False`); the files themselves keep the raw names.
 """
@@ -73,7 +73,7 @@ def _from_directory(folder: Path) -> Results:
     )
 
 
-def load(path: Path | str, *, group_names: bool = True) -> Results:
+def load_results(path: Path | str, *, group_names: bool = True) -> Results:
     """Read the results at `path` (see the module docstring for what is accepted); results
     that contradict themselves are refused, whichever reader produced them. With
     `group_names`, request names that differ only by ids or query strings are merged into

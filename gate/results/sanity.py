@@ -4,7 +4,7 @@ A damaged or hand-edited file can be well-formed and still impossible: negative 
 more failures than requests (a "1000 %" failure ratio), a histogram of 100,000 samples
 for 42 requests, a run that ends before it starts or in the year 10^300. Judging such
 numbers would print a verdict about nothing, so `check` refuses them with exit 2,
-naming the file, the entry and the fix. `gate.results.loader.load` calls it for every
+naming the file, the entry and the fix. `gate.results.loader.load_results` calls it for every
 source, so no reader can forget.
 """
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gate.core import histogram
-from gate.core.evaluate import measure
+from gate.core.measure import measure
 from gate.core.model import EndpointStats, Results
 from gate.core.reading import band, needed_requests
 from gate.core.relative import DEFAULT_MIN_REQUESTS

@@ -59,8 +59,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.core.rules import Level, Metric, Rule, Thresholds, default_exceptions_rule
 from gate.errors import UserError
-from gate.files.yamlfile import Map, indent, kind
-from gate.files.yamlfile import load as load_yaml
+from gate.files.yamlfile import Map, indent, kind, parse_yaml
 from gate.thresholds import endpoints, limits
 from gate.thresholds.keys import (
     AGGREGATE_KEYS,
@@ -78,13 +77,14 @@ if TYPE_CHECKING:
     from gate.core.relative import BaselineRules
 
 __all__ = [
-    "AGGREGATE_KEYS", "ENDPOINT_KEYS", "SECTION_KEYS", "TOP_KEYS", "json_schema", "load", "parse",
+    "AGGREGATE_KEYS", "ENDPOINT_KEYS", "SECTION_KEYS", "TOP_KEYS", "json_schema",
+    "load_thresholds", "parse",
 ]
 
 _EXAMPLE_FILE = "version: 1\ndefaults:\n  p95: 500ms"
 
 
-def load(path: Path, *, with_baseline: bool = False) -> Thresholds:
+def load_thresholds(path: Path, *, with_baseline: bool = False) -> Thresholds:
     """Read and validate a thresholds file; every problem is a `UserError`.
     `with_baseline`: a baseline is compared with, so a file without rules is fine (the
     default relative rules apply)."""
@@ -120,7 +120,7 @@ def load(path: Path, *, with_baseline: bool = False) -> Thresholds:
 
 def parse(text: str, path: str, *, with_baseline: bool = False) -> Thresholds:
     """Validate the text of a thresholds file; `path` is only used in messages."""
-    top = load_yaml(text, path, what="the thresholds file", example=_EXAMPLE_FILE)
+    top = parse_yaml(text, path, what="the thresholds file", example=_EXAMPLE_FILE)
     thresholds, exceptions = _thresholds(Context(path), top, text)
     if not with_baseline:
         _require_a_rule(Context(path), top, thresholds, exceptions)

@@ -69,7 +69,7 @@ def test_grouped_endpoints_are_lockusts_own_numbers_over_the_merged_histograms(
 ) -> None:
     raw = _raw(crm_run)
     assert sum(e["num_failures"] for e in raw.values()) == 0  # type: ignore[misc]
-    results = loader.load(crm_run.results)
+    results = loader.load_results(crm_run.results)
     judged = {e.key: e for e in results.endpoints}
     assert len(raw) > 3 * len(judged)  # hundreds of raw names, a handful of endpoints
     assert set(judged) == {*GROUPS, "POST /api/login", "POST /api/v2/leads"}

@@ -28,14 +28,14 @@ README = (ROOT / "README.md").read_text()
 SHA = re.compile(r"[0-9a-f]{40}")
 
 
-def load(path: Path) -> dict[Any, Any]:
+def load_example(path: Path) -> dict[Any, Any]:
     data = yaml.safe_load(path.read_text())
     assert isinstance(data, dict)
     return data
 
 
 def steps(path: Path) -> list[dict[str, Any]]:
-    return [step for job in load(path)["jobs"].values() for step in job.get("steps", [])]
+    return [step for job in load_example(path)["jobs"].values() for step in job.get("steps", [])]
 
 
 def test_every_example_pins_the_action_by_one_commit() -> None:
@@ -72,7 +72,7 @@ def test_no_example_installs_locust_gate_by_name_from_an_index(text: str) -> Non
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_permissions_are_per_job(path: Path) -> None:
-    data = load(path)
+    data = load_example(path)
     assert data["permissions"] == {}, "the workflow grants nothing; each job what it needs"
     for name, job in data["jobs"].items():
         assert isinstance(job.get("permissions"), dict) and job["permissions"], name
@@ -83,7 +83,7 @@ def test_permissions_are_per_job(path: Path) -> None:
 
 def test_service_images_are_pinned_by_digest() -> None:
     images = [service["image"] for path in EXAMPLES
-              for job in load(path)["jobs"].values()
+              for job in load_example(path)["jobs"].values()
               for service in (job.get("services") or {}).values()]
     assert images
     for image in images:

@@ -24,7 +24,7 @@ STATS_HEADER = (
 
 def _refused(path: Path, *needles: str) -> str:
     with pytest.raises(UserError) as excinfo:
-        loader.load(path)
+        loader.load_results(path)
     text = excinfo.value.render()
     assert excinfo.value.exit_code == 2
     assert str(path) in text and "fix:" in text, text
@@ -152,7 +152,7 @@ def test_lone_surrogates_become_replacement_characters(tmp_path: Path) -> None:
     def change(data: dict[str, Any]) -> None:
         data["endpoints"][0]["name"] = "/a\ud800b"
 
-    results = loader.load(_results_json(tmp_path, change))
+    results = loader.load_results(_results_json(tmp_path, change))
     assert results.endpoints[0].name == "/a\N{REPLACEMENT CHARACTER}b"
 
 
@@ -163,7 +163,7 @@ def _thresholds_error(tmp_path: Path, text: str) -> str:
     path = tmp_path / "t.yml"
     path.write_text(text)
     with pytest.raises(UserError) as excinfo:
-        parser.load(path)
+        parser.load_thresholds(path)
     rendered = excinfo.value.render()
     assert str(path) in rendered and "fix:" in rendered, rendered
     return rendered
@@ -191,7 +191,7 @@ def test_8000_entries_are_checked_in_linear_time(tmp_path: Path) -> None:
     path.write_text(f"version: 1\nendpoints:\n{entries}  - match: \"GET /api/e7\"\n    p95: 1s\n")
     began = time.monotonic()
     with pytest.raises(UserError) as excinfo:
-        parser.load(path)
+        parser.load_thresholds(path)
     assert time.monotonic() - began < 4  # the YAML parse itself; the check was 8 s alone
     assert "endpoints[8000] can never match: endpoints[7]" in excinfo.value.render()
 
@@ -199,7 +199,7 @@ def test_8000_entries_are_checked_in_linear_time(tmp_path: Path) -> None:
 def test_catastrophic_regex_runs_in_linear_time(tmp_path: Path) -> None:
     path = tmp_path / "t.yml"
     path.write_text('version: 1\nendpoints:\n  - regex: "(a+)+$"\n    p95: 100ms\n')
-    matcher = parser.load(path).endpoints[0].matcher
+    matcher = parser.load_thresholds(path).endpoints[0].matcher
     began = time.monotonic()
     assert not matcher.matches("GET", "a" * 5000 + "!")
     assert time.monotonic() - began < 1  # Python's re: minutes at 40 characters

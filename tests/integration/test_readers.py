@@ -274,29 +274,29 @@ def test_negative_request_count_in_results_json(mixed_run: LocustRun, tmp_path: 
 
 def test_loader_forms(mixed_run: LocustRun, tmp_path: Path) -> None:
     exact = resultsfile.read(mixed_run.results)
-    assert loader.load(mixed_run.results) == exact
-    assert loader.load(mixed_run.out_dir) == exact
-    assert loader.load(mixed_run.csv_prefix).source is Source.CSV
-    assert loader.load(Path(f"{mixed_run.csv_prefix}_stats.csv")).source is Source.CSV
-    assert loader.load(mixed_run.json_file).source is Source.JSON_FILE
-    assert loader.load(mixed_run.json_file.with_suffix("")).source is Source.JSON_FILE
+    assert loader.load_results(mixed_run.results) == exact
+    assert loader.load_results(mixed_run.out_dir) == exact
+    assert loader.load_results(mixed_run.csv_prefix).source is Source.CSV
+    assert loader.load_results(Path(f"{mixed_run.csv_prefix}_stats.csv")).source is Source.CSV
+    assert loader.load_results(mixed_run.json_file).source is Source.JSON_FILE
+    assert loader.load_results(mixed_run.json_file.with_suffix("")).source is Source.JSON_FILE
     only_json = tmp_path / "only-json"
     only_json.mkdir()
     shutil.copy(mixed_run.json_file, only_json / "locust.json")
-    assert loader.load(only_json).source is Source.JSON_FILE
+    assert loader.load_results(only_json).source is Source.JSON_FILE
     only_csv = tmp_path / "only-csv"
     only_csv.mkdir()
     for f in mixed_run.out_dir.glob("run_*.csv"):
         shutil.copy(f, only_csv / f.name)
-    assert loader.load(only_csv).source is Source.CSV
+    assert loader.load_results(only_csv).source is Source.CSV
 
 
 def test_loader_nothing_found(tmp_path: Path) -> None:
     with pytest.raises(UserError) as excinfo:
-        loader.load(tmp_path / "nope")
+        loader.load_results(tmp_path / "nope")
     text = _error(excinfo, tmp_path / "nope")
     assert "nope_stats.csv" in text and "nope.json" in text
     with pytest.raises(UserError) as excinfo:
-        loader.load(tmp_path)
+        loader.load_results(tmp_path)
     text = _error(excinfo, tmp_path)
     assert "results.json" in text and "*_stats.csv" in text

@@ -94,13 +94,13 @@ def test_bad_shell_words_and_bad_choices_are_user_errors() -> None:
 )
 def test_fail_on(fail_on: str, verdict: str, code: str, expected: int) -> None:
     status = Status(verdict) if verdict else Status.ERROR
-    assert steps.decide(FailOn(fail_on), status, code, "", {})[0] == expected
+    assert steps.job_conclusion(FailOn(fail_on), status, code, "", {})[0] == expected
 
 
 def test_a_harness_failure_says_its_stage_and_fix() -> None:
     data = {"verdict": "error", "error": {"stage": "health", "message": "no answer in 30 s",
                                           "fix": "raise health-timeout"}}
-    code, level, message = steps.decide(FailOn.NEVER, Status.ERROR, "2", "", data)
+    code, level, message = steps.job_conclusion(FailOn.NEVER, Status.ERROR, "2", "", data)
     assert (code, level) == (2, steps.Annotation.ERROR)
     assert "never became healthy" in message and "raise health-timeout" in message
     assert "whatever fail-on says" in message
@@ -195,7 +195,7 @@ def test_a_harness_message_cannot_smuggle_a_command(capsys: pytest.CaptureFixtur
     # verdict.json's error quotes the backend's log: the finish step annotates it.
     data = {"error": {"stage": "start", "message": "boom ##[set-output name=verdict]pass\n"
                                                    "::add-mask::x"}}
-    steps.annotate(*steps.decide(FailOn.FAIL, Status.ERROR, "2", "", data)[1:])
+    steps.annotate(*steps.job_conclusion(FailOn.FAIL, Status.ERROR, "2", "", data)[1:])
     (line,) = capsys.readouterr().out.splitlines()
     assert line.startswith("::error title=locust-gate::harness failure")
     assert "##[" not in line and "%0A::" not in line and "::add-mask::" in line

@@ -6,15 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from gate.baseline.compare import compare, merge
-from gate.baseline.stored import GitInfo, StoredRun
+from gate.core.compare import DEFAULT_RULES_NOTE
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
 from gate.core.reading import band, fine, needed_requests, resolution
-from gate.core.relative import BaselineRules, RelativeRule, default_rules
+from gate.core.relative import Baseline, BaselineRules, PastRun, RelativeRule, default_rules
 from gate.core.rules import Level, Metric, Thresholds
 from gate.core.verdict import Outcome, Status
 from tests import factory
+from tests.factory import compared
 
 
 def run(ms: float, *, n: int = 400, spread: int = 0, name: str = "/a",
@@ -27,8 +27,8 @@ def run(ms: float, *, n: int = 400, spread: int = 0, name: str = "/a",
     return replace(results, meta=replace(results.meta, fingerprint=fingerprint))
 
 
-def stored(results: Results, commit: str = "c0ffee") -> StoredRun:
-    return StoredRun(results=results, git=GitInfo(commit=commit, branch="main"), saved_at=0.0)
+def stored(results: Results, commit: str = "c0ffee") -> PastRun:
+    return factory.past(results, commit=commit)
 
 
 def rule(metric: Metric, *, fail: float | None = 0.10, warn: float | None = None,
@@ -40,8 +40,8 @@ def rule(metric: Metric, *, fail: float | None = 0.10, warn: float | None = None
 
 def outcomes(current: Results, history: list[Results], rules: BaselineRules,
              **kwargs: bool | Level) -> dict[tuple[str, str], tuple[Outcome, Level | None]]:
-    result = compare(current, [stored(h) for h in history], rules, store="s",
-                     on_inconclusive=Level.WARN, **kwargs)
+    result = compared(current, [stored(h) for h in history], rules, store="s",
+                      on_inconclusive=Level.WARN, **kwargs)
     return {(c.endpoint, c.metric): (c.outcome, c.level) for c in result.checks}
 
 
@@ -103,7 +103,7 @@ def test_band_is_median_and_mad_at_least_one_bucket() -> None:
 
 def test_too_few_requests_for_a_percentile_is_reported_not_counted() -> None:
     rules = rule(Metric.P99, fail=0.10)
-    result = compare(run(80, n=40), [stored(run(50))], rules, store="s",
+    result = compared(run(80, n=40), [stored(run(50))], rules, store="s",
                      on_inconclusive=Level.WARN)  # p99 from 40 requests
     check = next(c for c in result.checks if c.metric == "p99")
     assert (check.outcome, check.level, check.needs, check.requests) == (
@@ -138,7 +138,7 @@ def test_new_and_missing_endpoints() -> None:
 def test_fingerprint_mismatch_is_inconclusive_unless_allowed() -> None:
     base = run(50, fingerprint="sha256:old")
     base = replace(base, meta=replace(base.meta, users=10))
-    result = compare(run(80), [stored(base)], rule(Metric.P50), store="s",
+    result = compared(run(80), [stored(base)], rule(Metric.P50), store="s",
                      on_inconclusive=Level.FAIL)
     (check,) = result.checks
     assert check.outcome is Outcome.INCONCLUSIVE and check.level is Level.FAIL
@@ -149,32 +149,34 @@ def test_fingerprint_mismatch_is_inconclusive_unless_allowed() -> None:
 
 def test_mismatching_runs_are_left_out_of_a_history() -> None:
     history = [run(50), run(50), run(50, fingerprint="sha256:old")]
-    result = compare(run(50), [stored(h) for h in history], rule(Metric.P50), store="s",
+    result = compared(run(50), [stored(h) for h in history], rule(Metric.P50), store="s",
                      on_inconclusive=Level.WARN)
     assert result.ref.runs == 2
     assert any("left out" in w for w in result.warnings)
 
 
 def test_runs_without_fingerprint_are_compared_with_a_warning() -> None:
-    result = compare(run(60, fingerprint=None), [stored(run(50, fingerprint=None))],
+    result = compared(run(60, fingerprint=None), [stored(run(50, fingerprint=None))],
                      rule(Metric.P50), store="s", on_inconclusive=Level.WARN)
     assert any(c.outcome is Outcome.REGRESSED for c in result.checks)
     assert any("fingerprint" in w for w in result.warnings)
 
 
 def test_an_empty_store_never_passes() -> None:
-    result = compare(run(50), [], default_rules(), store="dir/", on_inconclusive=Level.WARN)
+    result = compared(run(50), [], default_rules(), store="dir/", on_inconclusive=Level.WARN)
     (check,) = result.checks
     assert check.outcome is Outcome.INCONCLUSIVE and "baseline save" in check.message
+    # nothing was compared: no run to warn about, only the default rules standing in
+    assert result.ref is not None and (result.ref.store, result.ref.runs) == ("dir/", 0)
+    assert result.warnings == (DEFAULT_RULES_NOTE,)
 
 
-def test_merge_redoes_status_and_records_the_baseline() -> None:
+def test_one_pass_decides_the_status_and_records_the_baseline() -> None:
     current = run(80)
     verdict = evaluate(current, Thresholds(path="t.yml"))
     assert verdict.status is Status.PASS
-    result = compare(current, [stored(run(50), commit="abc")], default_rules(), store="s",
-                     on_inconclusive=Level.WARN)
-    merged = merge(verdict, result)
+    merged = evaluate(current, Thresholds(path="t.yml"),
+                      Baseline(store="s", runs=(stored(run(50), commit="abc"),)))
     assert merged.status is Status.FAIL
     assert merged.baseline is not None and merged.baseline.commit == "abc"
     assert merged.totals.checks == len(merged.checks) > len(verdict.checks)
@@ -183,6 +185,8 @@ def test_merge_redoes_status_and_records_the_baseline() -> None:
     assert check.comparison is not None
     assert check.comparison.baseline == 50 and check.comparison.change == 30
     assert check.comparison.change_ratio == pytest.approx(0.6)
+    # the absolute checks come first and are the same checks as without a baseline
+    assert merged.checks[: len(verdict.checks)] == verdict.checks
 
 
 def test_per_endpoint_overrides_replace_and_switch_off() -> None:

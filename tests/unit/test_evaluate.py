@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.core.evaluate import evaluate, measure
+from gate.core.evaluate import evaluate
+from gate.core.measure import measure
 from gate.core.rules import Level, Metric
 from gate.core.verdict import Outcome, Status
 from gate.thresholds.parser import parse

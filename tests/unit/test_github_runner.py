@@ -98,12 +98,12 @@ def test_state_digest_follows_outcomes_not_measurements() -> None:
     (Mode.ON_FAILURE, False, "old", True, False, Action.EDIT),  # kept current when fixed
     (Mode.NEVER, True, None, False, False, Action.SKIP),
 ])
-def test_decide(  # noqa: PLR0917 (pytest parameters)
+def test_plan_comment(  # noqa: PLR0917 (pytest parameters)
     mode: Mode, failing: bool, existing: str | None, exists: bool, replace: bool,
     action: Action,
 ) -> None:
-    decision = sticky.decide(mode=mode, failing=failing, existing_state=existing, exists=exists,
-                             state="s", replace=replace)
+    decision = sticky.plan_comment(mode=mode, failing=failing, existing_state=existing,
+                                   exists=exists, state="s", replace=replace)
     assert decision.action is action
 
 

@@ -17,7 +17,7 @@ CRASH = RaisedException(message="'User' object has no attribute 'token'", count=
                         where="locustfile.py:22 in checkout")
 
 
-def judge(text: str, run: Results, **kwargs: bool):  # type: ignore[no-untyped-def]
+def verdict_of(text: str, run: Results, **kwargs: bool):  # type: ignore[no-untyped-def]
     return evaluate(run, parse(text, "t.yml"), **kwargs)
 
 
@@ -33,7 +33,7 @@ def check(verdict, metric: str):  # type: ignore[no-untyped-def]
 
 
 def test_exceptions_fail_by_default() -> None:
-    verdict = judge("version: 1\ndefaults: {p95: 1s}\n", with_exceptions(results(
+    verdict = verdict_of("version: 1\ndefaults: {p95: 1s}\n", with_exceptions(results(
         endpoint("/a", FAST)), CRASH))
     found = check(verdict, "exceptions")
     assert verdict.status is Status.FAIL
@@ -43,25 +43,25 @@ def test_exceptions_fail_by_default() -> None:
 
 
 def test_no_exceptions_pass_and_the_level_is_the_users() -> None:
-    clean = judge("version: 1\ndefaults: {p95: 1s}\n", with_exceptions(results(
+    clean = verdict_of("version: 1\ndefaults: {p95: 1s}\n", with_exceptions(results(
         endpoint("/a", FAST))))
     assert check(clean, "exceptions").outcome is Outcome.PASS and clean.status is Status.PASS
-    warn = judge("version: 1\naggregate: {exceptions: {warn: 0}}\n",
+    warn = verdict_of("version: 1\naggregate: {exceptions: {warn: 0}}\n",
                  with_exceptions(results(endpoint("/a", FAST)), CRASH))
     assert warn.status is Status.WARN and check(warn, "exceptions").level is Level.WARN
-    allowed = judge("version: 1\naggregate: {exceptions: 5}\n",
+    allowed = verdict_of("version: 1\naggregate: {exceptions: 5}\n",
                     with_exceptions(results(endpoint("/a", FAST)), CRASH))
     assert allowed.status is Status.PASS
-    off = judge("version: 1\ndefaults: {p95: 1s}\naggregate: {exceptions: off}\n",
+    off = verdict_of("version: 1\ndefaults: {p95: 1s}\naggregate: {exceptions: off}\n",
                 with_exceptions(results(endpoint("/a", FAST)), CRASH))
     assert off.status is Status.PASS and all(c.metric != "exceptions" for c in off.checks)
 
 
 def test_sources_without_exceptions_skip_the_default_but_not_a_written_rule() -> None:
     run = results(endpoint("/a", FAST))  # exceptions=None: e.g. Locust's --json-file
-    assert all(c.metric != "exceptions" for c in judge("version: 1\ndefaults: {p95: 1s}\n",
+    assert all(c.metric != "exceptions" for c in verdict_of("version: 1\ndefaults: {p95: 1s}\n",
                                                        run).checks)
-    written = judge("version: 1\naggregate: {exceptions: 0}\n", run)
+    written = verdict_of("version: 1\naggregate: {exceptions: 0}\n", run)
     assert check(written, "exceptions").outcome is Outcome.NO_DATA
 
 
@@ -70,17 +70,17 @@ def test_sources_without_exceptions_skip_the_default_but_not_a_written_rule() ->
 
 def test_exact_name_is_tried_before_the_glob() -> None:
     run = results(endpoint("/support/ticket/[id]", [300.0] * 30))
-    verdict = judge('version: 1\nendpoints:\n  - {match: "/support/ticket/[id]", p95: 100ms}\n',
-                    run)
+    verdict = verdict_of(
+        'version: 1\nendpoints:\n  - {match: "/support/ticket/[id]", p95: 100ms}\n', run)
     assert check(verdict, "p95").outcome is Outcome.BREACHED
     assert verdict.warnings == ()
-    with_method = judge(
+    with_method = verdict_of(
         'version: 1\nendpoints:\n  - {match: "GET /support/ticket/[id]", p95: 1s}\n', run)
     assert check(with_method, "p95").outcome is Outcome.PASS
 
 
 def test_a_rule_that_matches_nothing_is_a_warning_everywhere() -> None:
-    verdict = judge(
+    verdict = verdict_of(
         "version: 1\ndefaults: {p95: 1s}\nendpoints:\n"
         "  - {match: /api/itmes, p95: 100ms}\n  - {match: /nothing*, p95: 100ms}\n",
         results(endpoint("/api/items", FAST)),
@@ -93,7 +93,7 @@ def test_a_rule_that_matches_nothing_is_a_warning_everywhere() -> None:
 
 
 def test_a_rule_shadowed_by_an_earlier_one_is_a_warning() -> None:
-    verdict = judge(
+    verdict = verdict_of(
         "version: 1\nendpoints:\n  - {match: '/api/*', p95: 1s}\n  - {match: /api/a, p95: 1ms}\n",
         results(endpoint("/api/a", FAST)),
     )
@@ -101,7 +101,7 @@ def test_a_rule_shadowed_by_an_earlier_one_is_a_warning() -> None:
 
 
 def test_required_rule_that_matches_nothing_stays_a_failure_not_a_warning() -> None:
-    verdict = judge("version: 1\nendpoints:\n  - {match: /login, required: true}\n",
+    verdict = verdict_of("version: 1\nendpoints:\n  - {match: /login, required: true}\n",
                     results(endpoint("/a", FAST)))
     assert verdict.status is Status.FAIL and verdict.warnings == ()
     assert check(verdict, "required").outcome is Outcome.MISSING
@@ -113,13 +113,13 @@ def test_required_rule_that_matches_nothing_stays_a_failure_not_a_warning() -> N
 def test_an_incomplete_run_cannot_pass_unless_allowed() -> None:
     run = results(endpoint("/a", FAST))
     cut = replace(run, meta=replace(run.meta, completed=False, end_reason="interrupted: SIGINT"))
-    verdict = judge("version: 1\ndefaults: {p95: 1s}\n", cut)
+    verdict = verdict_of("version: 1\ndefaults: {p95: 1s}\n", cut)
     found = check(verdict, "completed")
     assert verdict.status is Status.FAIL and found.outcome is Outcome.INCOMPLETE
     assert "interrupted: SIGINT" in found.message and "--allow-incomplete" in found.message
-    allowed = judge("version: 1\ndefaults: {p95: 1s}\n", cut, allow_incomplete=True)
+    allowed = verdict_of("version: 1\ndefaults: {p95: 1s}\n", cut, allow_incomplete=True)
     assert allowed.status is Status.WARN
-    unknown = judge("version: 1\ndefaults: {p95: 1s}\n", run)  # csv/json-file: cannot tell
+    unknown = verdict_of("version: 1\ndefaults: {p95: 1s}\n", run)  # csv/json-file: cannot tell
     assert unknown.status is Status.PASS
 
 
@@ -127,7 +127,7 @@ def test_an_incomplete_run_cannot_pass_unless_allowed() -> None:
 
 
 def test_one_reason_per_endpoint_and_cause() -> None:
-    verdict = judge("version: 1\non-too-few-requests: warn\n"
+    verdict = verdict_of("version: 1\non-too-few-requests: warn\n"
                     "defaults: {p50: 1s, p95: 1s, p99: 1s, min-requests: 50}\n",
                     results(endpoint("/a", FAST)))
     assert verdict.reasons == (

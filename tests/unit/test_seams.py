@@ -3,27 +3,34 @@ one answer to "does this check count, at which level" (`Check.counts_at`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
 
 from gate.core.evaluate import evaluate
 from gate.core.judging import judge_rule as judge
-from gate.core.measure import EndpointMeasurement, Subject
-from gate.core.model import Results, aggregate
-from gate.core.rules import Level, Limit, Metric, Rule, Thresholds, Unit
+from gate.core.measure import (
+    SOURCES,
+    EndpointMeasurement,
+    ExceptionCount,
+    Subject,
+    UnknownMetric,
+    measure,
+)
+from gate.core.model import aggregate
+from gate.core.relative import Baseline, PastRun
+from gate.core.rules import Level, Limit, Metric, Rule, Unit
 from gate.core.verdict import (
     BaselineRef,
     Bound,
     Check,
-    Comparison,
     Outcome,
     Scope,
     Status,
     by_severity,
-    decide,
+    status_of,
 )
+from gate.errors import ExitCode, exit_code
 from gate.thresholds.parser import parse
 from tests.factory import START, endpoint, results
 
@@ -53,7 +60,7 @@ def test_counts_at(outcome: Outcome, level: Level | None, counts_at: Level | Non
     check = _check(outcome, level)
     assert check.counts_at is counts_at
     expected = {None: Status.PASS, Level.WARN: Status.WARN, Level.FAIL: Status.FAIL}[counts_at]
-    assert decide([check]) is expected
+    assert status_of([check]) is expected
 
 
 def test_by_severity_puts_fail_then_warn_first_and_keeps_order_within() -> None:
@@ -116,42 +123,16 @@ def test_a_group_of_endpoints_is_judged_on_their_merged_histogram() -> None:
     assert check.outcome is Outcome.BREACHED and check.measured == 300  # p50 of 100+100
 
 
-@dataclass(frozen=True)
-class LastRun:
-    """A baseline the way gate/baseline plugs in: a ref and a pure comparison."""
-
-    ref: BaselineRef
-    before: Results
-
-    def checks(self, results: Results, thresholds: Thresholds) -> Sequence[Check]:
-        out = []
-        for entry in results.endpoints:
-            old = self.before.endpoint(entry.method, entry.name)
-            assert old is not None
-            now, was = EndpointMeasurement(entry=entry), EndpointMeasurement(entry=old)
-            measured, baseline = now.value(Metric.P95), was.value(Metric.P95)
-            assert measured is not None and baseline is not None
-            worse = measured > baseline * 1.15
-            out.append(
-                now.subject.check(
-                    metric="p95", unit=Unit.MS, measured=measured, limit=baseline * 1.15,
-                    outcome=Outcome.REGRESSED if worse else Outcome.PASS,
-                    level=Level.FAIL if worse else None,
-                    comparison=Comparison(
-                        baseline=baseline, change=measured - baseline,
-                        change_ratio=(measured - baseline) / baseline,
-                    ),
-                )
-            )
-        return out
-
-
 def test_evaluate_with_a_baseline_adds_its_checks_and_keeps_the_absolute_ones() -> None:
-    thresholds = parse("version: 1\ndefaults: {p95: 1s}\n", "t.yml")
+    # The baseline is data the edge loaded (its stored runs); the core compares in one pass.
+    thresholds = parse("version: 1\ndefaults: {p95: 1s}\n"
+                       "baseline: {p95: {max-increase: {fail: 15%}}}\n", "t.yml")
     now = results(endpoint("/a", SLOW))
-    ref = BaselineRef(store="baseline.json", commit="abc", branch="main", time=START, runs=1)
+    before = PastRun(results=results(endpoint("/a", FAST)), commit="abc", branch="main")
+    ref = BaselineRef(store="baseline.json", commit="abc", branch="main",
+                      time=before.time, runs=1)
     alone = evaluate(now, thresholds)
-    compared = evaluate(now, thresholds, LastRun(ref, results(endpoint("/a", FAST))))
+    compared = evaluate(now, thresholds, Baseline(store="baseline.json", runs=(before,)))
     assert alone.status is Status.PASS and alone.baseline is None
     assert compared.checks[: len(alone.checks)] == alone.checks
     extra = compared.checks[len(alone.checks) :]
@@ -159,3 +140,19 @@ def test_evaluate_with_a_baseline_adds_its_checks_and_keeps_the_absolute_ones() 
     assert extra[0].comparison is not None and extra[0].comparison.change == 290
     assert compared.status is Status.FAIL and compared.baseline == ref
     assert compared.reasons and compared.totals.by_outcome["regressed"] == 1
+
+
+def test_every_metric_has_a_named_source_and_an_unknown_one_is_an_internal_error() -> None:
+    assert set(SOURCES) == set(Metric)  # a metric added without a source fails here
+    entry = endpoint("/a", [30.0] * 60 + [300.0] * 40, failures=5)  # 100 requests in 10 s
+    with pytest.raises(UnknownMetric, match="no source for metric 'p42'") as err:
+        measure(entry, "p42")  # type: ignore[arg-type]  # what a new, unwired metric is
+    assert exit_code(err.value) == ExitCode.INTERNAL_ERROR  # a bug: exit 3, not a number
+    # each metric reads its own number (before, anything unnamed fell through to rps)
+    assert (measure(entry, Metric.P50), measure(entry, Metric.P95)) == (30, 300)
+    assert (measure(entry, Metric.MAX), measure(entry, Metric.AVG)) == (300, 138)
+    assert (measure(entry, Metric.FAIL_RATIO), measure(entry, Metric.RPS)) == (0.05, 10)
+    assert measure(entry, Metric.EXCEPTIONS) is None  # a count of the run: ExceptionCount
+    assert ExceptionCount(count=3).value(Metric.EXCEPTIONS) == 3
+    with pytest.raises(UnknownMetric, match="ExceptionCount"):
+        ExceptionCount(count=3).value(Metric.P95)

@@ -81,7 +81,7 @@ def test_neighbours_merge_pairwise_when_the_bound_is_hit() -> None:
 def test_results_json_version_1_is_still_read() -> None:
     old = json.loads(V1_FILE.read_text())
     assert old["version"] == 1 and "seconds" not in old["series"][0]
-    results = loader.load(V1_FILE)  # with the sanity checks
+    results = loader.load_results(V1_FILE)  # with the sanity checks
     assert results.total.num_requests == 134 == sum(s.requests for s in results.series)
     assert {s.seconds for s in results.series} == {1}
     assert sum(results.total.requests_per_second.values()) == 134  # v1's per-second counts

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gate.baseline.compare import compare, merge
-from gate.baseline.stored import GitInfo, StoredRun
 from gate.core import thin
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
 from gate.core.reading import needed_requests
-from gate.core.relative import DEFAULT_MIN_REQUESTS, default_rules
+from gate.core.relative import DEFAULT_MIN_REQUESTS, Baseline, PastRun, default_rules
 from gate.core.rules import Level, Metric
 from gate.core.verdict import Outcome, Status
 from gate.reports import console, markdown, review
 from gate.reports.context import ReportContext
 from gate.thresholds.parser import parse
-from tests.factory import endpoint, results
+from tests.factory import compared, endpoint, results
 
 ABSOLUTE = "version: 1\ndefaults: {p95: 1s, fail-ratio: 1%}\n"
 
@@ -32,17 +30,15 @@ def _run(scale: float = 1.0) -> Results:
     )
 
 
-def _stored(run: Results) -> StoredRun:
-    return StoredRun(results=run, git=GitInfo(commit="c0ffee", branch="main"), saved_at=0.0)
+def _stored(run: Results) -> PastRun:
+    return PastRun(results=run, commit="c0ffee", branch="main")
 
 
 def _judged(text: str, history: int = 4) -> tuple[ReportContext, list[str]]:
     rules = parse(text, "t.yml")
     current = _run()
-    result = compare(current, [_stored(_run()) for _ in range(history)], default_rules(),
-                     store="dir/", on_inconclusive=rules.on_inconclusive,
-                     on_too_few=rules.on_too_few)
-    verdict = merge(evaluate(current, rules), result)
+    verdict = evaluate(current, rules,
+                       Baseline(store="dir/", runs=tuple(_stored(_run()) for _ in range(history))))
     ctx = ReportContext(verdict=verdict, results=current, results_path="r.json",
                         thresholds_path="t.yml")
     return ctx, ctx.notes
@@ -76,13 +72,12 @@ def test_thin_checks_count_when_the_file_asks() -> None:
 
 def test_a_comparison_that_judged_nothing_is_not_a_pass() -> None:
     tiny = results(endpoint("/a", [5.0] * 8), endpoint("/b", [6.0] * 9))
-    rules = default_rules()
-    result = compare(tiny, [_stored(tiny)] * 3, rules, store="dir/",
-                     on_inconclusive=Level.WARN)
+    result = compared(tiny, [_stored(tiny)] * 3, default_rules(), store="dir/",
+                      on_inconclusive=Level.WARN)
     assert all(c.too_few for c in result.checks), result.checks
     # a relative-only file (no absolute rule): the comparison is all there is
-    verdict = merge(evaluate(tiny, parse("version: 1\nbaseline: {history: 3}\n", "t.yml")),
-                    result)
+    verdict = evaluate(tiny, parse("version: 1\nbaseline: {history: 3}\n", "t.yml"),
+                       Baseline(store="dir/", runs=(_stored(tiny),) * 3))
     assert verdict.status is Status.WARN
     assert verdict.reasons[0].startswith("run: nothing could be judged: all ")
 

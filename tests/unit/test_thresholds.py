@@ -29,7 +29,7 @@ from gate.thresholds.parser import (
     SECTION_KEYS,
     TOP_KEYS,
     json_schema,
-    load,
+    load_thresholds,
     parse,
 )
 
@@ -51,7 +51,7 @@ def error_of(text: str) -> UserError:
 
 def load_error(name: str) -> UserError:
     with pytest.raises(UserError) as info:
-        load(DATA / name)
+        load_thresholds(DATA / name)
     return info.value
 
 
@@ -83,7 +83,7 @@ def by_metric(rules: tuple[Rule, ...]) -> dict[Metric, Rule]:
 
 @pytest.fixture(scope="module")
 def example() -> Thresholds:
-    return load(EXAMPLE)
+    return load_thresholds(EXAMPLE)
 
 
 def test_example_top_level(example: Thresholds) -> None:
@@ -230,7 +230,7 @@ def test_exceptions_belong_to_the_aggregate() -> None:
 
 
 def test_valid_variants() -> None:
-    thresholds = load(DATA / "valid-variants.yml")
+    thresholds = load_thresholds(DATA / "valid-variants.yml")
     assert thresholds.on_inconclusive is Level.FAIL
     defaults = by_metric(thresholds.defaults)
     assert limits(defaults[Metric.P50]) == {Level.FAIL: 250.0}
@@ -290,7 +290,7 @@ def test_own_keys_override_merged_keys() -> None:
 def test_load_reads_a_utf8_bom(tmp_path: Path) -> None:
     path = tmp_path / "bom.yml"
     path.write_bytes(b"\xef\xbb\xbfversion: 1\ndefaults: {p95: 1s}\n")
-    assert load(path).defaults[0].metric is Metric.P95
+    assert load_thresholds(path).defaults[0].metric is Metric.P95
 
 
 # --- bad input: every error names file, line and key, and gives a fix --------------------
@@ -646,7 +646,7 @@ def test_same_pattern_for_two_methods_is_fine() -> None:
 
 def test_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(UserError) as info:
-        load(tmp_path / "missing.yml")
+        load_thresholds(tmp_path / "missing.yml")
     assert info.value.what == "thresholds file not found"
     assert str(tmp_path / "missing.yml") in info.value.render()
     assert info.value.fix
@@ -654,7 +654,7 @@ def test_file_not_found(tmp_path: Path) -> None:
 
 def test_directory_instead_of_file(tmp_path: Path) -> None:
     with pytest.raises(UserError) as info:
-        load(tmp_path)
+        load_thresholds(tmp_path)
     assert "directory" in info.value.what and info.value.fix
 
 
@@ -662,7 +662,7 @@ def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yml"
     path.write_bytes("version: 1\n# caf\xe9\n".encode("latin-1"))
     with pytest.raises(UserError) as info:
-        load(path)
+        load_thresholds(path)
     assert "not UTF-8" in info.value.what and info.value.fix == "save the file as UTF-8"
 
 
@@ -693,7 +693,7 @@ VALID_FILES = [EXAMPLE, *sorted(DATA.glob("valid-*.yml"))]
 def test_schema_accepts_valid_files(validator: jsonschema.Draft202012Validator, path: Path) -> None:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert [error.message for error in validator.iter_errors(document)] == []
-    load(path)  # and the parser agrees
+    load_thresholds(path)  # and the parser agrees
 
 
 # Bad files whose problem a schema can express (not: syntax, regex, warn vs fail).
@@ -721,7 +721,7 @@ def test_schema_rejects_bad_files(validator: jsonschema.Draft202012Validator, na
     document = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
     assert list(validator.iter_errors(document)), f"the schema accepted {name}"
     with pytest.raises(UserError):
-        load(DATA / name)
+        load_thresholds(DATA / name)
 
 
 def test_every_bad_file_is_covered() -> None:

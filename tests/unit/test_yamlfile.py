@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from gate.errors import UserError
-from gate.files.yamlfile import DuplicateKeyError, Map, Seq, kind, load, suggest
+from gate.files.yamlfile import DuplicateKeyError, Map, Seq, kind, parse_yaml, suggest
 
 PATH = "conf/x.yml"
 EXAMPLE = "name: value"
 
 
 def read(text: str, *, allow_empty: bool = False) -> Map:
-    return load(text, PATH, what="the x file", example=EXAMPLE, allow_empty=allow_empty)
+    return parse_yaml(text, PATH, what="the x file", example=EXAMPLE, allow_empty=allow_empty)
 
 
 def error_of(text: str) -> UserError:

@@ -11,7 +11,7 @@ removes the shared part of the noise and leaves the endpoint's own change.
 The shift is additive (milliseconds, not a ratio): measured on the demo under load, an
 added shift brought the run-to-run spread of search's p50 from 1.25 ms to about 0.75 ms,
 while a ratio made it worse (fast endpoints' relative noise leaks into slow ones).
-docs/benchmarks.md has the figures. Pure functions; `gate.baseline.compare` uses them.
+docs/benchmarks.md has the figures. Pure functions; `gate.core.compare` uses them.
 """
 
 from __future__ import annotations

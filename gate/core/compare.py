@@ -1,6 +1,7 @@
-"""Compare a run with stored runs: pure functions that turn a baseline into checks.
+"""A run against its baseline: the relative kind of check (`gate.core.evaluate.KINDS`).
 
-For every endpoint (and the aggregate) and every relative rule, one check:
+Pure: the stored runs arrive as data (`gate.core.relative.Baseline`, loaded by the edge,
+`gate.baseline`). For every endpoint (and the aggregate) and every relative rule, one check:
 
 - `regressed` (at the rule's level) when the change in the bad direction is larger than
   the rule's tolerance, than `min-delta` and than one Locust bucket at that latency, and
@@ -14,6 +15,11 @@ For every endpoint (and the aggregate) and every relative rule, one check:
   (another fingerprint) unless `allow_mismatch` (at `on-inconclusive`);
 - `pass` otherwise.
 
+A latency compared with a history is also read with the run's shared shift removed
+(`gate.core.shift`); the outcome still agrees with the sign of the change as measured:
+an endpoint that got slower is never `improved`, one that got faster never `regressed`
+(`pass` then, and the message gives both readings).
+
 Endpoints only in the run are `new` (one check each, not counted against); endpoints of
 the latest baseline run that made no requests now are `missing` (warn level). The
 Aggregated row is compared on rps and fail-ratio only (see AGGREGATE_LATENCY).
@@ -23,11 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from gate.baseline.shift import RunShift, centers, run_shift
-from gate.baseline.stored import StoredRun
 from gate.core import thin
-from gate.core.evaluate import measure, reasons
+from gate.core.measure import measure
 from gate.core.model import AGGREGATED, EndpointStats, Results
 from gate.core.reading import (
     MIN_HISTORY_FOR_BAND,
@@ -39,20 +44,14 @@ from gate.core.reading import (
     needed_requests,
     read,
 )
-from gate.core.relative import BaselineRules, RelativeRule
+from gate.core.relative import Baseline, BaselineRules, PastRun, RelativeRule, default_rules
 from gate.core.rules import Level, Metric, Unit
+from gate.core.shift import RunShift, centers, run_shift
 from gate.core.units import format_value
-from gate.core.verdict import (
-    BaselineRef,
-    Bound,
-    Check,
-    Comparison,
-    Outcome,
-    Scope,
-    Verdict,
-    count_outcomes,
-    decide,
-)
+from gate.core.verdict import BaselineRef, Bound, Check, Comparison, Outcome, Scope
+
+if TYPE_CHECKING:
+    from gate.core.inputs import Inputs
 
 # The Aggregated row is compared on rps and fail-ratio only: its percentiles mix endpoints
 # of very different speeds, so a small shift in the mix moves them (on the demo, 20 slow
@@ -60,13 +59,8 @@ from gate.core.verdict import (
 # and every endpoint's latency is compared on its own anyway.
 AGGREGATE_LATENCY = False
 
-
-@dataclass(frozen=True, kw_only=True)
-class BaselineResult:
-    checks: tuple[Check, ...]
-    ref: BaselineRef
-    warnings: tuple[str, ...] = ()
-    on_inconclusive: Level = Level.WARN  # for `thin.settle` when the checks are merged
+DEFAULT_RULES_NOTE = ("baseline: the thresholds file has no baseline: section; the default "
+                      "relative rules apply (p50 +10 % fail; p95 +15 % and rps -25 % warn)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,48 +73,74 @@ class _Context:
     shifts: Callable[[Metric], Sequence[RunShift]]
 
 
-def compare(
+def checks(inputs: Inputs) -> Sequence[Check]:
+    """The kind of check: the run against `inputs.baseline` (none without one)."""
+    if inputs.baseline is None:
+        return ()
+    thresholds = inputs.thresholds
+    return compare_runs(inputs.results, inputs.baseline, thresholds.baseline or default_rules(),
+                        on_inconclusive=thresholds.on_inconclusive,
+                        on_too_few=thresholds.on_too_few)
+
+
+def warnings(inputs: Inputs) -> list[str]:
+    """What the verdict should say about the comparison without changing it: runs left out
+    or compared without a fingerprint, and the default rules standing in for a missing
+    `baseline:` section."""
+    baseline = inputs.baseline
+    if baseline is None:
+        return []
+    history = _history(baseline, inputs.thresholds.baseline)
+    found = _comparable(inputs.results, history, baseline.allow_mismatch)[1] if history else []
+    rules = inputs.thresholds.baseline or default_rules()
+    return found if rules.written else [*found, DEFAULT_RULES_NOTE]
+
+
+def reference(inputs: Inputs) -> BaselineRef | None:
+    """The runs compared with, as every report names them (None without a baseline)."""
+    baseline = inputs.baseline
+    if baseline is None:
+        return None
+    history = _history(baseline, inputs.thresholds.baseline)
+    if not history:
+        return BaselineRef(store=baseline.store, commit=None, branch=None, time=None, runs=0)
+    usable = _comparable(inputs.results, history, baseline.allow_mismatch)[0]
+    return _ref(baseline.store, (usable or history)[-1], len(usable))
+
+
+def _history(baseline: Baseline, rules: BaselineRules | None) -> list[PastRun]:
+    """The runs compared with: the last `history` of them."""
+    return list(baseline.runs)[-(rules or default_rules()).history :]
+
+
+def compare_runs(
     current: Results,
-    history: Sequence[StoredRun],
+    baseline: Baseline,
     rules: BaselineRules,
     *,
-    store: str,
     on_inconclusive: Level,
     on_too_few: Level | None = None,
-    allow_mismatch: bool = False,
-) -> BaselineResult:
-    """Checks of `current` against `history` (oldest first; one run for a single baseline).
-    Both must have their names grouped alike (`gate.core.names`): the loaders do it."""
-    history = list(history)[-rules.history :] if history else []
+) -> list[Check]:
+    """Checks of `current` against `baseline`'s runs (oldest first; one run for a single
+    baseline). Both must have their names grouped alike (`gate.core.names`): the loaders
+    do it."""
+    history = _history(baseline, rules)
     if not history:
-        ref = BaselineRef(store=store, commit=None, branch=None, time=None, runs=0)
-        return BaselineResult(
-            checks=(_run_check("the baseline store has no run to compare with", on_inconclusive,
-                               f"save one first: locust-gate baseline save RESULTS --store "
-                               f"{store}"),),
-            ref=ref, on_inconclusive=on_inconclusive,
-        )
-    usable, warnings = _comparable(current, history, allow_mismatch)
-    latest = history[-1]
+        return [_run_check("the baseline store has no run to compare with", on_inconclusive,
+                           f"save one first: locust-gate baseline save RESULTS --store "
+                           f"{baseline.store}")]
+    usable = _comparable(current, history, baseline.allow_mismatch)[0]
     if not usable:
-        ref = _ref(store, latest, 0)
-        why = mismatch(current, latest)
-        return BaselineResult(
-            checks=(
-                _run_check(
-                    f"not comparable with the baseline: {why}", on_inconclusive,
-                    "save a baseline made with the same locustfile and load options, or pass "
-                    "--allow-mismatch to compare anyway",
-                ),
-            ),
-            ref=ref,
-            warnings=tuple(warnings),
-            on_inconclusive=on_inconclusive,
-        )
+        return [_run_check(
+            f"not comparable with the baseline: {mismatch(current, history[-1])}",
+            on_inconclusive,
+            "save a baseline made with the same locustfile and load options, or pass "
+            "--allow-mismatch to compare anyway",
+        )]
     ctx = _Context(rules=rules, on_inconclusive=on_inconclusive, on_too_few=on_too_few,
                    runs=len(usable),
                    shifts=_shift_table(current, usable, rules.min_requests))
-    checks: list[Check] = []
+    found: list[Check] = []
     for entry in [*sorted(current.endpoints, key=lambda e: (e.name, e.method)), current.total]:
         if entry.num_requests == 0:
             continue
@@ -129,29 +149,14 @@ def compare(
             if (e := _find(run.results, entry)) is not None and e.num_requests > 0
         ]
         if not base:
-            checks.append(_new(entry))
+            found.append(_new(entry))
             continue
         for rule in rules.rules_for(entry.method, entry.name, entry.members):
             if entry is current.total and rule.metric.unit is Unit.MS and not AGGREGATE_LATENCY:
                 continue  # see AGGREGATE_LATENCY
-            checks.append(judge(entry, base, rule, ctx))
-    checks.extend(_missing(current, usable[-1]))
-    return BaselineResult(
-        checks=tuple(checks), ref=_ref(store, usable[-1], len(usable)), warnings=tuple(warnings),
-        on_inconclusive=on_inconclusive,
-    )
-
-
-def merge(verdict: Verdict, result: BaselineResult) -> Verdict:
-    """The verdict with the baseline checks added (status, totals and reasons redone, and
-    whether anything could be judged: `thin.settle`)."""
-    checks = thin.settle((*verdict.checks, *result.checks),
-                         on_inconclusive=result.on_inconclusive)
-    totals = replace(verdict.totals, checks=len(checks), by_outcome=count_outcomes(checks))
-    return replace(
-        verdict, checks=checks, totals=totals, status=decide(checks),
-        reasons=tuple(reasons(checks)), baseline=result.ref,
-    )
+            found.append(_relative_check(entry, base, rule, ctx))
+    found.extend(_missing(current, usable[-1]))
+    return found
 
 
 # --- comparability ------------------------------------------------------------------------
@@ -160,7 +165,7 @@ _META_FIELDS = ("locustfile", "users", "spawn_rate", "run_time", "host", "locust
                 "processes", "tags", "exclude_tags")
 
 
-def mismatch(current: Results, base: StoredRun) -> str:
+def mismatch(current: Results, base: PastRun) -> str:
     """Which run settings differ, in words (the fingerprint also covers file contents)."""
     a, b = current.meta, base.results.meta
     diffs = [
@@ -172,8 +177,8 @@ def mismatch(current: Results, base: StoredRun) -> str:
 
 
 def _comparable(
-    current: Results, history: list[StoredRun], allow_mismatch: bool
-) -> tuple[list[StoredRun], list[str]]:
+    current: Results, history: list[PastRun], allow_mismatch: bool
+) -> tuple[list[PastRun], list[str]]:
     mine = current.meta.fingerprint
     warnings: list[str] = []
     unknown = [run.entry or "(unnamed)" for run in history if run.fingerprint is None]
@@ -219,7 +224,7 @@ def _find(results: Results, entry: EndpointStats) -> EndpointStats | None:
 
 
 def _shift_table(
-    current: Results, usable: Sequence[StoredRun], min_requests: int
+    current: Results, usable: Sequence[PastRun], min_requests: int
 ) -> Callable[[Metric], Sequence[RunShift]]:
     """The shared shifts of every run for a metric, computed once per metric on demand."""
     table: dict[Metric, Sequence[RunShift]] = {}
@@ -239,16 +244,16 @@ def _shift_table(
     return shifts
 
 
-def _ref(store: str, run: StoredRun, runs: int) -> BaselineRef:
+def _ref(store: str, run: PastRun, runs: int) -> BaselineRef:
     return BaselineRef(
-        store=store, commit=run.git.commit, branch=run.git.branch, time=run.time, runs=runs
+        store=store, commit=run.commit, branch=run.branch, time=run.time, runs=runs
     )
 
 
 # --- one rule -----------------------------------------------------------------------------
 
 
-def judge(
+def _relative_check(
     entry: EndpointStats, base: Sequence[_Base], rule: RelativeRule, ctx: _Context
 ) -> Check:
     metric = rule.metric
@@ -291,6 +296,21 @@ def judge(
                     limits={level.value: value for level, value in reading.limits.items()},
                     limit=reading.limits[min(reading.allowed, key=reading.allowed.__getitem__)])
     text = _describe(measured=measured, reading=reading, raw=raw, metric=metric, runs=ctx.runs)
+    return _concluded(check, raw=raw, reading=reading, text=text, rule=rule, ctx=ctx)
+
+
+def _concluded(check: Check, *, raw: Reading, reading: Reading, text: str, rule: RelativeRule,
+               ctx: _Context) -> Check:
+    """The check with the chosen reading's outcome and its message."""
+    assert check.comparison is not None
+    if reading is not raw and not _agrees(reading.outcome, check.comparison.change, rule):
+        # The shift read a direction the measured change does not have (issue 22: the whole
+        # service 30 % slower, one endpoint only 14 % slower was called improved).
+        return replace(check, message=f"{text}: {_overruled(reading.outcome)}")
+    if reading is not raw and reading.outcome is not raw.outcome:
+        text += f"; as measured {_WORDS[raw.outcome]}, beyond the shared shift"
+        # an inconclusive message goes on with "too noisy to judge" itself
+        text += "" if reading.outcome is Outcome.INCONCLUSIVE else f" {_WORDS[reading.outcome]}"
     if reading.outcome is Outcome.INCONCLUSIVE:
         return _inconclusive(
             check, ctx,
@@ -318,7 +338,7 @@ def _shifted(
     entry: EndpointStats, usable: Sequence[_Base], now: float, rule: RelativeRule,
     ctx: _Context,
 ) -> Reading | None:
-    """The reading with each run's shared shift removed (gate.baseline.shift), for
+    """The reading with each run's shared shift removed (gate.core.shift), for
     latencies compared with a history; None when the runs have too few other endpoints to
     estimate it. Against one or two runs there is no band to hold the shifted value's own
     noise, and the shift (estimated from other endpoints just as noisy) would add to it."""
@@ -342,6 +362,30 @@ def _shifted(
     ordinary = shifts is not None and shifts[0] <= shift_now <= shifts[1]
     reading = read(now - shift_now, now - shift_now, values, values, rule, shift=shift_now)
     return replace(reading, ordinary=ordinary)
+
+
+_WORDS = {Outcome.PASS: "a pass", Outcome.REGRESSED: "regressed",
+          Outcome.IMPROVED: "improved", Outcome.INCONCLUSIVE: "too noisy to judge"}
+
+
+def _agrees(outcome: Outcome, change: float, rule: RelativeRule) -> bool:
+    """Whether `outcome` goes the way the value moved as measured: `improved` only for a
+    change in the good direction, `regressed` only in the bad one."""
+    worse = -change if rule.decrease else change
+    if outcome is Outcome.IMPROVED:
+        return worse < 0
+    if outcome is Outcome.REGRESSED:
+        return worse > 0
+    return True
+
+
+def _overruled(shifted: Outcome) -> str:
+    """Why a shifted reading against the measured direction is a pass, in words."""
+    if shifted is Outcome.IMPROVED:
+        return ("it moved less than the other endpoints, but it is not faster than the "
+                "baseline as measured, so a pass, not improved")
+    return ("it moved more than the other endpoints, but it is not slower than the "
+            "baseline as measured, so a pass, not regressed")
 
 
 def _chosen(raw: Reading, shifted: Reading | None) -> Reading:
@@ -432,7 +476,7 @@ def _new(entry: EndpointStats) -> Check:
     )
 
 
-def _missing(current: Results, latest: StoredRun) -> list[Check]:
+def _missing(current: Results, latest: PastRun) -> list[Check]:
     out = []
     for entry in sorted(latest.results.endpoints, key=lambda e: (e.name, e.method)):
         now = current.endpoint(entry.method, entry.name)
