@@ -3,7 +3,7 @@
 The store is an orphan branch (default `locust-gate-data`) of the current repository's
 remote. Nothing here touches the user's working tree, index or branches: the branch is
 fetched into a private ref (`refs/locust-gate/<branch>`), its tree is exported into a
-temporary directory, changed there (`gate.baseline.store.DirStore`), and committed with
+temporary directory, changed there (`gate.baseline.dirstore.DirStore`), and committed with
 a temporary index file and `git commit-tree`.
 
 Saving is safe under concurrency: fetch, change, commit on top of the fetched tip, push
@@ -19,7 +19,7 @@ A data branch is only ever the gate's own: its tree may hold `index.json` and
 `runs/<branch>/<entry>` as plain files and nothing else. A branch with other files (a
 code branch: `git:main`) or with a link is refused before anything is extracted,
 committed or pushed. Every message keeps git's own first line, with any credentials of
-the remote's URL removed (`gate.baseline.store.redact`).
+the remote's URL removed (`gate.baseline.storespec.redact`).
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from gate.baseline.store import INDEX, RUNS_DIR, StoreSpec, linked, redact
+from gate.baseline.layout import INDEX, RUNS_DIR
+from gate.baseline.plainfiles import linked
 from gate.baseline.stored import GitInfo
+from gate.baseline.storespec import StoreSpec, redact
 from gate.errors import UserError
 
 T = TypeVar("T")

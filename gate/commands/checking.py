@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from gate.baseline.storespec import StoreSpec
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
 from gate.core.rules import Thresholds
@@ -28,7 +29,7 @@ from gate.thresholds.parser import load as load_thresholds
 class BaselineRequest:
     """`--baseline STORE` and its options (issue 8)."""
 
-    store: str
+    store: StoreSpec
     allow_mismatch: bool = False
     branch: str | None = None  # the source branch whose runs are the baseline
 
@@ -149,11 +150,10 @@ def _with_baseline(
     # of the comparison, about 30 ms of every `check` otherwise.
     from gate.baseline.compare import compare, merge  # noqa: PLC0415
     from gate.baseline.ops import load_baseline  # noqa: PLC0415
-    from gate.baseline.store import parse_spec  # noqa: PLC0415
     from gate.core.relative import default_rules  # noqa: PLC0415
 
     relative = rules.baseline or default_rules()
-    spec = parse_spec(request.store)
+    spec = request.store
     loaded = load_baseline(spec, branch=request.branch, limit=relative.history,
                            group_names=rules.group_names)
     result = compare(
