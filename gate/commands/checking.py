@@ -149,23 +149,28 @@ def _with_baseline(
     # Imported here: only `--baseline` pays for the stores (git, tar) and the statistics
     # of the comparison, about 30 ms of every `check` otherwise.
     from gate.baseline.compare import compare, merge  # noqa: PLC0415
-    from gate.baseline.ops import load_baseline  # noqa: PLC0415
+    from gate.baseline.ops import comparability, load_baseline  # noqa: PLC0415
+    from gate.core.comparability import warnings  # noqa: PLC0415
     from gate.core.relative import default_rules  # noqa: PLC0415
 
     relative = rules.baseline or default_rules()
     spec = request.store
     loaded = load_baseline(spec, branch=request.branch, limit=relative.history,
-                           group_names=rules.group_names)
+                           group_names=rules.group_names, at_merge_base=True)
+    fit = comparability(measured, loaded, max_age_days=relative.max_age_days)
     result = compare(
         measured, loaded.runs, relative, store=spec.text,  # credentials removed
         on_inconclusive=rules.on_inconclusive, on_too_few=rules.on_too_few,
         allow_mismatch=request.allow_mismatch,
     )
-    notes = tuple(result.warnings)
+    notes = tuple(result.warnings) + warnings(fit)
     if not relative.written:
         notes += ("baseline: the thresholds file has no baseline: section; the default "
                   "relative rules apply (p50 +10 % fail; p95 +15 % and rps -25 % warn)",)
-    return merge(verdict, result), replace(measured, warnings=(*measured.warnings, *notes))
+    merged = merge(verdict, result)
+    if merged.baseline is not None:  # which runs, how old, how much, which machine
+        merged = replace(merged, baseline=replace(merged.baseline, fit=fit))
+    return merged, replace(measured, warnings=(*measured.warnings, *notes))
 
 
 def write_error_reports(report_dir: Path, error: HarnessError) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gate.core.comparability import DEFAULT_MAX_AGE_DAYS
 from gate.core.rules import Level, Matcher, Metric
 
 DEFAULT_HISTORY = 10  # runs of the base branch a history comparison uses
@@ -45,6 +46,8 @@ class BaselineRules:
     endpoints: tuple[RelativeOverride, ...] = ()
     min_requests: int = DEFAULT_MIN_REQUESTS
     history: int = DEFAULT_HISTORY
+    # A baseline whose newest run is older is flagged (gate.core.comparability).
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS
     # Read latencies with the run's shared shift removed (gate.baseline.shift); off for a
     # service whose endpoints do not share their noise (e.g. each behind its own backend).
     shared_shift: bool = True
