@@ -9,9 +9,10 @@ runs at or before the pull request's merge-base, or, without the git history to 
 the newest stored runs, said so. `assess` is pure: every fact arrives as an argument. A
 baseline older than `max-age-days` (the `baseline:` section, default 30), covering less
 than half of this run's endpoints, or measured on another kind of machine (CPU model or
-core count differ) gets a `Caveat`: a warning line in every report, never a failing
-check (a pull request cannot make the stored baseline fresher; the comparison's own
-checks already fail or go inconclusive where it cannot judge).
+core count differ), and a merge-base with no stored run at or before it, each get a
+`Caveat`: a warning line in every report, never a failing check (a pull request cannot
+make the stored baseline fresher; the comparison's own checks already fail or go
+inconclusive where it cannot judge).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Caveat(StrEnum):
     STALE = "stale"
     LOW_COVERAGE = "low-coverage"
     OTHER_MACHINE = "other-machine"
+    NONE_BEFORE_MERGE_BASE = "none-before-merge-base"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,6 +124,8 @@ def _with_caveats(fit: Comparability) -> Comparability:
         caveats.append(Caveat.LOW_COVERAGE)
     if fit.other_machine:
         caveats.append(Caveat.OTHER_MACHINE)
+    if not fit.runs and fit.lineage.merge_base is not None:
+        caveats.append(Caveat.NONE_BEFORE_MERGE_BASE)
     return replace(fit, caveats=tuple(caveats))
 
 
@@ -158,6 +162,10 @@ def warnings(fit: Comparability) -> tuple[str, ...]:
         Caveat.OTHER_MACHINE: lambda: "baseline: the baseline was measured on another kind of "
         f"machine ({_label(fit.machine)}; this run: {_label(fit.here)}): part of any change "
         "may be the machine's",
+        Caveat.NONE_BEFORE_MERGE_BASE: lambda: f"baseline: none of the stored runs of "
+        f"{fit.lineage.branch} is at or before the merge-base "
+        f"{(fit.lineage.merge_base or '')[:7]} ({fit.lineage.left_out} are newer or unknown "
+        "here): save a run on the base branch, or rebase onto a commit that has one",
     }
     return tuple(said[c]() for c in fit.caveats)
 

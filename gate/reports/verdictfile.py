@@ -94,7 +94,8 @@ def _fit_dict(fit: Comparability | None) -> dict[str, Any] | None:
         return None
     lineage = fit.lineage
     return {
-        "branch": lineage.branch, "merge_base": lineage.merge_base, "behind": lineage.behind,
+        "runs": fit.runs, "branch": lineage.branch, "merge_base": lineage.merge_base,
+        "behind": lineage.behind,
         "left_out": lineage.left_out, "no_merge_base": lineage.no_merge_base,
         "age_s": fit.age_s, "max_age_days": fit.max_age_days,
         "covered": fit.covered, "endpoints": fit.endpoints, "coverage": fit.coverage,

@@ -123,6 +123,24 @@ def test_from_githubs_merge_commit_the_pull_requests_head_decides(
     assert f"up to {shas['c2'][:7]}" in comment
 
 
+def test_a_merge_base_older_than_every_stored_run_is_said_not_hidden(
+    history: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo, shas = history
+    git("checkout", "-q", "-b", "old", shas["c1"], cwd=repo)  # forks at c1 ...
+    runs = tmp_path / "store" / "runs" / "main"
+    for entry in runs.iterdir():
+        if shas["c1"][:12] in entry.name:
+            entry.unlink()  # ... whose run is gone: only c3's, after the fork, is left
+    code, verdict, report, comment = check(repo, tmp_path, results(40))
+    baseline = verdict["baseline"]
+    assert isinstance(baseline, dict)
+    assert baseline["runs"] == 0 and baseline["fit"]["caveats"] == ["none-before-merge-base"]
+    assert (code, verdict["verdict"]) == (0, "warn")  # as an empty store: never a pass
+    line = f"none of the stored runs of main is at or before the merge-base {shas['c1'][:7]}"
+    assert line in report and line in comment
+
+
 def test_without_git_the_newest_runs_are_used_and_it_says_so(
     history: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
