@@ -81,6 +81,8 @@ def show(entry: str | None, spec: StoreSpec) -> int:
     click.echo(f"branch:      {escape.console(run.git.branch or '-')}")
     click.echo(f"run:         {ops.describe(run)}")
     click.echo(f"fingerprint: {meta.fingerprint or '- (no fingerprint: csv / json-file)'}")
+    machine = run.machine.label if run.machine else "- (not recorded)"
+    click.echo(f"machine:     {escape.console(machine)}")
     click.echo(f"load:        users {meta.users}, run time {meta.run_time} s, "
                f"host {escape.console(meta.host or '-')}, Locust {meta.locust_version or '-'}")
     click.echo("")

@@ -206,6 +206,10 @@ def test_machines_are_stored_with_each_run_and_checked_on_reading(tmp_path: Path
     data = json.loads(entry.read_text())
     here = machine.current()
     assert data["machine"] == {"cpu": here.cpu, "cores": here.cores}
+    shown = subprocess.run([sys.executable, "-m", "gate", "baseline", "show", "--store",
+                            f"{tmp_path}/s/"], capture_output=True, text=True, timeout=60,
+                           check=False)
+    assert f"machine:     {here.label}" in shown.stdout, shown.stdout + shown.stderr
     del data["machine"]  # a run stored before machines were recorded
     assert stored.loads(json.dumps(data), store="s/", entry="e").machine is None
     for bad in ({"cpu": 4}, {"cores": "4"}, {"cores": True}, {"cpu": "x" * 201}, "epyc"):
