@@ -16,6 +16,8 @@ from gate.core.comparability import (
     warnings,
 )
 from gate.core.model import Results
+from gate.errors import UserError
+from gate.thresholds.parser import parse
 from tests import factory
 
 DAY = 86_400.0
@@ -94,3 +96,15 @@ def test_every_caveat_is_one_warning_sentence_naming_its_numbers() -> None:
     assert "covers 1 of this run's 3 endpoints (33 %" in low
     assert "Intel Xeon, 2 cores" in machine
     assert "AMD EPYC 7763 64-Core Processor, 4 cores" in machine
+
+
+def test_max_age_days_is_read_from_the_baseline_section_and_checked() -> None:
+    rules = parse("version: 1\nbaseline:\n  max-age-days: 7\n", "t.yml").baseline
+    assert rules is not None and rules.max_age_days == 7
+    default = parse("version: 1\nbaseline:\n  history: 5\n", "t.yml").baseline
+    assert default is not None and default.max_age_days == 30
+    for bad in ("0", "soon", "1.5"):
+        with pytest.raises(UserError) as info:
+            parse(f"version: 1\nbaseline:\n  max-age-days: {bad}\n", "t.yml")
+        assert info.value.where == "t.yml:3 (at baseline.max-age-days)", info.value.where
+        assert info.value.fix
