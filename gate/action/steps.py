@@ -308,7 +308,7 @@ def step_save_baseline(environ: Mapping[str, str]) -> int:
     if refused:
         say(f"locust-gate: baseline not saved: {refused}")
         return 0
-    from gate.baseline.store import mask_credentials, redact  # noqa: PLC0415
+    from gate.baseline.storespec import mask_credentials, redact  # noqa: PLC0415
 
     mask_credentials(store)  # before the store is printed: it may carry a token
     say(f"locust-gate: saving the baseline to {redact(store)} ({why})")

@@ -3,7 +3,7 @@
 The store is an orphan branch (default `locust-gate-data`) of the current repository's
 remote. Nothing here touches the user's working tree, index or branches: the branch is
 fetched into a private ref (`refs/locust-gate/<branch>`), its tree is exported into a
-temporary directory, changed there (`gate.baseline.store.DirStore`), and committed with
+temporary directory, changed there (`gate.baseline.dirstore.DirStore`), and committed with
 a temporary index file and `git commit-tree`.
 
 Saving is safe under concurrency: fetch, change, commit on top of the fetched tip, push
@@ -19,7 +19,7 @@ A data branch is only ever the gate's own: its tree may hold `index.json` and
 `runs/<branch>/<entry>` as plain files and nothing else. A branch with other files (a
 code branch: `git:main`) or with a link is refused before anything is extracted,
 committed or pushed. Every message keeps git's own first line, with any credentials of
-the remote's URL removed (`gate.baseline.store.redact`).
+the remote's URL removed (`gate.baseline.storespec.redact`).
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from gate.baseline.store import INDEX, RUNS_DIR, StoreSpec, linked, redact
+from gate.baseline.layout import INDEX, RUNS_DIR
+from gate.baseline.plainfiles import linked
 from gate.baseline.stored import GitInfo
+from gate.baseline.storespec import StoreSpec, redact
 from gate.errors import UserError
 
 T = TypeVar("T")
@@ -62,6 +64,7 @@ class GitFailed(Exception):
     def __init__(self, args: list[str], code: int, stderr: str) -> None:
         super().__init__(redact(f"git {' '.join(args)} exited {code}: {stderr.strip()}"))
         self.command = args[0] if args else ""
+        self.code = code
         self.stderr = stderr
 
     @property
@@ -125,7 +128,7 @@ def git(
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _text(
+def text(
     args: list[str],
     *,
     cwd: Path | None = None,
@@ -137,7 +140,7 @@ def _text(
 
 def repo_root(cwd: Path | None = None) -> Path:
     try:
-        return Path(_text(["rev-parse", "--show-toplevel"], cwd=cwd))
+        return Path(text(["rev-parse", "--show-toplevel"], cwd=cwd))
     except GitFailed:
         raise UserError(
             "a git: store needs a git repository, and this is not one",
@@ -154,11 +157,11 @@ def current(cwd: Path | None = None) -> GitInfo:
     branch = env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or None
     when: float | None = None
     try:
-        commit = commit or _text(["rev-parse", "HEAD"], cwd=cwd)
+        commit = commit or text(["rev-parse", "HEAD"], cwd=cwd)
         if branch is None:
-            name = _text(["rev-parse", "--abbrev-ref", "HEAD"], cwd=cwd)
+            name = text(["rev-parse", "--abbrev-ref", "HEAD"], cwd=cwd)
             branch = None if name == "HEAD" else name
-        when = float(_text(["show", "-s", "--format=%ct", commit], cwd=cwd))
+        when = float(text(["show", "-s", "--format=%ct", commit], cwd=cwd))
     except (GitFailed, UserError, ValueError):
         pass  # outside git (or the commit is not in a shallow clone): keep what we know
     return GitInfo(commit=commit, branch=branch, time=when)
@@ -172,13 +175,13 @@ def fetch(root: Path, spec: StoreSpec) -> str | None:
     """Fetch the data branch into the private ref; its tip, or None if it does not exist."""
     branch, remote = spec.branch, spec.remote
     try:
-        listed = _text(["ls-remote", "--heads", remote, f"refs/heads/{branch}"], cwd=root,
+        listed = text(["ls-remote", "--heads", remote, f"refs/heads/{branch}"], cwd=root,
                        timeout=NETWORK_TIMEOUT)
         if not listed:
             return None
         git(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote,
              f"+refs/heads/{branch}:{_private_ref(branch)}"], cwd=root, timeout=NETWORK_TIMEOUT)
-        return _text(["rev-parse", _private_ref(branch)], cwd=root)
+        return text(["rev-parse", _private_ref(branch)], cwd=root)
     except GitFailed as exc:
         raise UserError(
             f"cannot fetch the data branch {branch} from {spec.remote_label}: {exc.first_line}",
@@ -297,16 +300,16 @@ def _commit(root: Path, tree_dir: Path, index: Path, tip: str | None, message: s
     """Commit `tree_dir` on top of `tip` (an orphan commit without one); None if unchanged."""
     env = {"GIT_INDEX_FILE": str(index), "GIT_WORK_TREE": str(tree_dir)}
     git(["add", "--all", "--force", "."], cwd=tree_dir, env={**env, "GIT_DIR": _git_dir(root)})
-    tree = _text(["write-tree"], cwd=root, env=env)
-    if tip is not None and tree == _text(["rev-parse", f"{tip}^{{tree}}"], cwd=root):
+    tree = text(["write-tree"], cwd=root, env=env)
+    if tip is not None and tree == text(["rev-parse", f"{tip}^{{tree}}"], cwd=root):
         return None
     identity = {k: v for k, v in _IDENTITY.items() if k not in os.environ}
     parents = ["-p", tip] if tip is not None else []
-    return _text(["commit-tree", tree, *parents, "-m", message], cwd=root, env=identity)
+    return text(["commit-tree", tree, *parents, "-m", message], cwd=root, env=identity)
 
 
 def _git_dir(root: Path) -> str:
-    return str(Path(_text(["rev-parse", "--absolute-git-dir"], cwd=root)))
+    return str(Path(text(["rev-parse", "--absolute-git-dir"], cwd=root)))
 
 
 def _push(root: Path, spec: StoreSpec, commit: str) -> str | None:

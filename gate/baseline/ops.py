@@ -1,33 +1,27 @@
 """What the commands do with a store: save, list, prune, and load a baseline.
 
-The edge between the commands and the stores; the decisions it needs (which branch is
-the baseline, which runs to keep) are small pure functions at the top.
+The edge between the commands and the stores (`gate.baseline.store.opened`: one
+interface whatever the kind); the decision it adds (which branch is the baseline) is a
+small pure function at the top.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gate.baseline import gitstore
-from gate.baseline.store import (
-    DirStore,
-    Entry,
-    FileStore,
-    Kind,
-    Store,
-    StoreSpec,
-    check_branch,
-    check_keep,
-    ordered,
-)
+from gate.baseline import gitstore, machine
+from gate.baseline import lineage as lineage_of
+from gate.baseline.layout import Entry, check_branch, check_keep, ordered
+from gate.baseline.store import opened
 from gate.baseline.stored import GitInfo, StoredRun
+from gate.baseline.storespec import StoreSpec
 from gate.core import names
+from gate.core.comparability import Comparability, Lineage, assess
 from gate.core.model import Results
 from gate.errors import UserError
 
@@ -62,13 +56,16 @@ def pick_branch(branches: Sequence[str], *, wanted: str | None, current: str | N
 class Loaded:
     runs: tuple[StoredRun, ...]  # oldest first
     branch: str | None
+    lineage: Lineage  # how the runs were chosen
 
 
 def load_baseline(
-    spec: StoreSpec, *, branch: str | None, limit: int, group_names: bool = True
+    spec: StoreSpec, *, branch: str | None, limit: int, group_names: bool = True,
+    at_merge_base: bool = False,
 ) -> Loaded:
-    """The last `limit` runs of the baseline branch (the one run of a file store). Runs are
-    stored with Locust's raw request names; with `group_names` they are grouped here as
+    """The last `limit` runs of the baseline branch (the one run of a file store); with
+    `at_merge_base`, the last at or before the merge-base (`gate.baseline.lineage`). Runs
+    are stored with Locust's raw request names; with `group_names` they are grouped here as
     `gate.results.loader.load_results` groups a run (`gate.core.names`), so that a stored endpoint
     and a current one have the same name."""
     with opened(spec) as store:
@@ -78,71 +75,46 @@ def load_baseline(
 
         entries = store.entries()
         if not entries:
-            return Loaded(runs=(), branch=None)
-        if spec.kind is Kind.FILE:
-            return Loaded(runs=(read(entries[0]),), branch=None)
+            return Loaded(runs=(), branch=None, lineage=Lineage(branch=None))
+        if not store.branched:
+            return Loaded(runs=(read(entries[0]),), branch=None, lineage=Lineage(branch=None))
         chosen = pick_branch([e.branch for e in entries], wanted=branch,
                              current=gitstore.current().branch)
         mine = ordered([e for e in entries if e.branch == chosen])
-        runs = tuple(read(e) for e in mine[-limit:])
-        return Loaded(runs=runs, branch=chosen)
+        if at_merge_base:
+            runs, lineage = lineage_of.select(mine, read, branch=chosen, limit=limit)
+        else:
+            runs, lineage = tuple(read(e) for e in mine[-limit:]), Lineage(branch=chosen)
+        return Loaded(runs=runs, branch=chosen, lineage=lineage)
 
 
-@contextmanager
-def opened(spec: StoreSpec) -> Iterator[Store]:
-    """A readable store for `spec` (a git store is fetched into a temporary tree)."""
-    if spec.kind is Kind.FILE:
-        yield FileStore(spec)
-    elif spec.kind is Kind.DIR:
-        assert spec.path is not None
-        if not spec.path.is_dir():
-            raise UserError(
-                f"the store directory {spec.path} does not exist",
-                where=f"store {spec.text}",
-                fix="save a run first (locust-gate baseline save RESULTS --store "
-                f"{spec.text}), or check the path",
-            )
-        yield DirStore(spec.path, spec)
-    else:
-        with gitstore.checkout(spec) as root:
-            yield DirStore(root, spec)
+def comparability(measured: Results, loaded: Loaded, *, max_age_days: int) -> Comparability:
+    """How comparable the loaded baseline is with `measured`, judged on this machine now."""
+    return assess(
+        measured, [run.results for run in loaded.runs], lineage=loaded.lineage,
+        machines=[run.machine for run in loaded.runs], here=machine.current(),
+        now=time.time(), max_age_days=max_age_days,
+    )
 
 
 def make_run(results: Results, git: GitInfo | None = None) -> StoredRun:
-    return StoredRun(results=results, git=git or gitstore.current(), saved_at=time.time())
+    """The run as a store keeps it: with the commit and branch, and this machine's kind."""
+    return StoredRun(results=results, git=git or gitstore.current(), saved_at=time.time(),
+                     machine=machine.current())
 
 
 def save(spec: StoreSpec, run: StoredRun, keep: int) -> tuple[Entry, list[Entry]]:
     """Store `run`; return its entry and the entries the cap dropped."""
     check_keep(keep)
     check_branch(run.git.branch, where="--branch / GITHUB_HEAD_REF / GITHUB_REF_NAME")
-    if spec.kind is Kind.FILE:
-        return FileStore(spec).save(run), []
-    if spec.kind is Kind.DIR:
-        assert spec.path is not None
-        return DirStore(spec.path, spec).save(run, keep)
-    return gitstore.transaction(
-        spec,
-        lambda root: DirStore(root, spec).save(run, keep),
-        lambda done: f"locust-gate: save {done[0].name}"
-        + (f", drop {len(done[1])} old run(s)" if done[1] else ""),
-    )
+    with opened(spec) as store:
+        return store.save(run, keep)
 
 
 def prune(spec: StoreSpec, keep: int) -> list[Entry]:
     check_keep(keep)
-    if spec.kind is Kind.FILE:
-        return []
-    if spec.kind is Kind.DIR:
-        assert spec.path is not None
-        if not spec.path.is_dir():
-            return []
-        return DirStore(spec.path, spec).prune(keep)
-    return gitstore.transaction(
-        spec,
-        lambda root: DirStore(root, spec).prune(keep),
-        lambda dropped: f"locust-gate: prune to {keep} run(s) per branch, drop {len(dropped)}",
-    )
+    with opened(spec) as store:
+        return store.prune(keep)
 
 
 def describe(run: StoredRun) -> str:

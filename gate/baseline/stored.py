@@ -7,6 +7,7 @@ Layout (schema `locust-gate/stored-run`, version 1)::
       "version": 1,
       "saved_at": 1700000100.0,            # when it was stored (epoch s)
       "git": {"commit": "3f2a...", "branch": "main", "time": 1700000000.0},
+      "machine": {"cpu": "AMD EPYC 7763 64-Core Processor", "cores": 4},  # or null
       "warmup_s": null,                    # seconds cut from the start as warm-up, if any
       "results": RESULTS                   # the results.json format (gate.results.resultsfile)
     }
@@ -15,8 +16,10 @@ RESULTS keeps per endpoint the exact histogram, counts, failures, min/max/sum, t
 run's metadata and fingerprint and its source (plugin, json-file, csv); the per-second
 series and the per-second request counts are dropped to keep stores small (a run of
 the demo is ~5 KB; docs/benchmarks.md has the figures). `git.time` is the commit time
-when known. Reading refuses another schema and a newer version with a fix-it message,
-and a run that contradicts itself (`gate.results.sanity`, as `check` does for results).
+when known. `machine` is the kind of machine that saved it (`gate.baseline.machine`;
+absent in runs stored before it was recorded, read as unknown). Reading refuses another
+schema and a newer version with a fix-it message, and a run that contradicts itself
+(`gate.results.sanity`, as `check` does for results).
 
 Which runs may become a baseline is decided here once (`refusal`), for `run
 --save-baseline` and for the Action's save step alike.
@@ -28,6 +31,8 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gate.baseline.machine import MAX_CPU_TEXT
+from gate.core.comparability import Machine
 from gate.core.model import Results
 from gate.core.verdict import Status
 from gate.errors import UserError
@@ -53,6 +58,7 @@ class StoredRun:
     git: GitInfo
     saved_at: float
     warmup_s: float | None = None
+    machine: Machine | None = None  # the kind of machine it ran on; None: not recorded
     entry: str = ""  # the entry's name in its store (set on reading)
 
     @property
@@ -101,6 +107,8 @@ def to_dict(run: StoredRun) -> dict[str, Any]:
         "saved_at": run.saved_at,
         "git": {"commit": run.git.commit, "branch": run.git.branch, "time": run.git.time},
         "warmup_s": run.warmup_s,
+        "machine": None if run.machine is None else {
+            "cpu": run.machine.cpu, "cores": run.machine.cores},
         "results": resultsfile.to_dict(slim(run.results)),
     }
 
@@ -150,9 +158,11 @@ def loads(text: str | bytes, *, store: str, entry: str) -> StoredRun:
         saved_at = _number(data.get("saved_at"), "saved_at")
         warmup = data.get("warmup_s")
         warmup_s = None if warmup is None else _number(warmup, "warmup_s")
+        machine = _machine_in(data.get("machine"))
     except UserError as exc:
         raise _corrupt(f"stored run {entry} is damaged: {exc.what}", store, entry) from None
-    return StoredRun(results=results, git=git, saved_at=saved_at, warmup_s=warmup_s, entry=entry)
+    return StoredRun(results=results, git=git, saved_at=saved_at, warmup_s=warmup_s,
+                     machine=machine, entry=entry)
 
 
 def _git_in(value: object) -> GitInfo:
@@ -168,6 +178,20 @@ def _git_in(value: object) -> GitInfo:
     return GitInfo(
         commit=commit, branch=branch, time=None if time is None else _number(time, "git.time")
     )
+
+
+def _machine_in(value: object) -> Machine | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise UserError("`machine` must be an object")
+    cpu, cores = value.get("cpu"), value.get("cores")
+    if cpu is not None and (not isinstance(cpu, str) or len(cpu) > MAX_CPU_TEXT):
+        raise UserError(f"`machine.cpu` must be a string of at most {MAX_CPU_TEXT} characters")
+    if cores is not None and (isinstance(cores, bool) or not isinstance(cores, int)
+                              or not 0 < cores < 1_000_000):
+        raise UserError(f"`machine.cores` must be a positive whole number, found {cores!r}")
+    return Machine(cpu=cpu, cores=cores)
 
 
 def _number(value: object, key: str) -> float:

@@ -2,4 +2,5 @@
 `suggest`, `trend`), each thin click wiring.
 
 `checking` is the shared step of `check` and `run`: load results, evaluate, write reports.
+`storeoption` is the click type of every store option: the string parsed where it enters.
 """

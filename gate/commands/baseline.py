@@ -8,18 +8,14 @@ from pathlib import Path
 import click
 
 from gate.baseline import ops
-from gate.baseline.ops import opened
-from gate.baseline.store import DEFAULT_KEEP, Kind, parse_spec
+from gate.baseline.store import opened
+from gate.baseline.storespec import DEFAULT_KEEP, StoreSpec
+from gate.commands.storeoption import STORE, STORE_HELP
 from gate.core.measure import measure
 from gate.core.rules import Metric
 from gate.core.units import format_value
 from gate.reports import escape
 from gate.results import loader
-
-STORE_HELP = (
-    "The store: path/baseline.json (one run), path/dir/ (a history) or "
-    "git:BRANCH[@REMOTE] (a data branch; git: alone is git:locust-gate-data)."
-)
 
 
 @click.group()
@@ -29,15 +25,16 @@ def baseline() -> None:
 
 @baseline.command()
 @click.argument("results", type=click.Path(path_type=Path))
-@click.option("--store", required=True, help=STORE_HELP)
+@click.option("--store", "spec", type=STORE, required=True, help=STORE_HELP)
 @click.option("--keep", type=int, default=DEFAULT_KEEP, show_default=True,
               help="Runs kept per source branch; older ones are dropped.")
 @click.option("--branch", default=None, help="Source branch to file the run under "
               "[default: GITHUB_HEAD_REF / GITHUB_REF_NAME, else the checked-out branch].")
 @click.option("--commit", default=None, help="Commit the run was made from [default: HEAD].")
-def save(results: Path, store: str, keep: int, branch: str | None, commit: str | None) -> int:
+def save(
+    results: Path, spec: StoreSpec, keep: int, branch: str | None, commit: str | None
+) -> int:
     """Store the run RESULTS (anything `check` accepts) in the store."""
-    spec = parse_spec(store)
     measured = loader.load_results(results, group_names=False)  # stored raw, grouped when loaded
     run = ops.make_run(measured)
     if branch or commit:
@@ -52,10 +49,9 @@ def save(results: Path, store: str, keep: int, branch: str | None, commit: str |
 
 
 @baseline.command(name="list")
-@click.option("--store", required=True, help=STORE_HELP)
-def list_(store: str) -> int:
+@click.option("--store", "spec", type=STORE, required=True, help=STORE_HELP)
+def list_(spec: StoreSpec) -> int:
     """List the stored runs, per source branch, oldest first."""
-    spec = parse_spec(store)
     with opened(spec) as opened_store:
         entries = opened_store.entries()
         if not entries:
@@ -63,7 +59,7 @@ def list_(store: str) -> int:
             return 0
         for name in sorted({e.branch for e in entries}):
             mine = [e for e in entries if e.branch == name]
-            label = "" if spec.kind is Kind.FILE else f" (branch {escape.console(name)})"
+            label = "" if not opened_store.branched else f" (branch {escape.console(name)})"
             click.echo(f"{spec.text}{label}: {len(mine)} run(s)")
             for entry in mine:
                 run = opened_store.read(entry)
@@ -73,10 +69,9 @@ def list_(store: str) -> int:
 
 @baseline.command()
 @click.argument("entry", required=False)
-@click.option("--store", required=True, help=STORE_HELP)
-def show(entry: str | None, store: str) -> int:
+@click.option("--store", "spec", type=STORE, required=True, help=STORE_HELP)
+def show(entry: str | None, spec: StoreSpec) -> int:
     """Show one stored run (ENTRY as `list` prints it; the newest by default)."""
-    spec = parse_spec(store)
     with opened(spec) as opened_store:
         chosen = ops.entry_named(opened_store.entries(), entry, spec.text)
         run = opened_store.read(chosen)
@@ -86,6 +81,8 @@ def show(entry: str | None, store: str) -> int:
     click.echo(f"branch:      {escape.console(run.git.branch or '-')}")
     click.echo(f"run:         {ops.describe(run)}")
     click.echo(f"fingerprint: {meta.fingerprint or '- (no fingerprint: csv / json-file)'}")
+    machine = run.machine.label if run.machine else "- (not recorded)"
+    click.echo(f"machine:     {escape.console(machine)}")
     click.echo(f"load:        users {meta.users}, run time {meta.run_time} s, "
                f"host {escape.console(meta.host or '-')}, Locust {meta.locust_version or '-'}")
     click.echo("")
@@ -103,11 +100,10 @@ def show(entry: str | None, store: str) -> int:
 
 
 @baseline.command()
-@click.option("--store", required=True, help=STORE_HELP)
+@click.option("--store", "spec", type=STORE, required=True, help=STORE_HELP)
 @click.option("--keep", type=int, required=True, help="Runs kept per source branch.")
-def prune(store: str, keep: int) -> int:
+def prune(spec: StoreSpec, keep: int) -> int:
     """Drop the oldest runs of each source branch beyond --keep."""
-    spec = parse_spec(store)
     dropped = ops.prune(spec, keep)
     for old in dropped:
         click.echo(f"locust-gate: dropped {escape.console(old.name)}")

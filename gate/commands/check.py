@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from gate.baseline.storespec import StoreSpec
 from gate.commands.checking import BaselineRequest, exit_code_for, run_check
+from gate.commands.storeoption import STORE
 from gate.github.runner import Runner
 
 
@@ -27,7 +29,7 @@ from gate.github.runner import Runner
     default=None,
     help="Write verdict.json, report.md, junit.xml and comment.md here.",
 )
-@click.option("--baseline", "baseline_store", default=None, metavar="STORE",
+@click.option("--baseline", "baseline_store", type=STORE, default=None, metavar="STORE",
               help="Compare with a baseline store: path/baseline.json, path/dir/ or "
               "git:BRANCH[@REMOTE].")
 @click.option("--allow-mismatch", is_flag=True,
@@ -46,7 +48,7 @@ def check(
     results: Path,
     thresholds_path: Path,
     report_dir: Path | None,
-    baseline_store: str | None,
+    baseline_store: StoreSpec | None,
     allow_mismatch: bool,
     baseline_branch: str | None,
     allow_incomplete: bool,

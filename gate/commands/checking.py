@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from gate.baseline.storespec import StoreSpec
 from gate.core.evaluate import evaluate
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
@@ -23,6 +24,7 @@ from gate.results import loader
 from gate.thresholds.parser import load_thresholds
 
 if TYPE_CHECKING:
+    from gate.core.model import Results
     from gate.core.relative import Baseline
 
 
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 class BaselineRequest:
     """`--baseline STORE` and its options (issue 8)."""
 
-    store: str
+    store: StoreSpec
     allow_mismatch: bool = False
     branch: str | None = None  # the source branch whose runs are the baseline
 
@@ -85,7 +87,7 @@ def judge_and_report(
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
     # One judging pass: the stored runs are loaded here and compared in the core.
-    past = _load_baseline(rules, baseline) if baseline is not None else None
+    past = _load_baseline(rules, baseline, measured) if baseline is not None else None
     verdict = evaluate(measured, rules, past, allow_incomplete=allow_incomplete)
     ctx = ReportContext(
         verdict=verdict,
@@ -142,21 +144,24 @@ def _root(runner: Runner | None) -> str:
 COMMENT_HEAD_ROOM = 200  # the hidden marker and state `comment` puts above the body
 
 
-def _load_baseline(rules: Thresholds, request: BaselineRequest) -> Baseline:
-    """The stored runs the comparison reads, as the core's data."""
+def _load_baseline(
+    rules: Thresholds, request: BaselineRequest, measured: Results
+) -> Baseline:
+    """The stored runs the comparison reads, as the core's data, with how comparable they
+    are with `measured` on this machine now (the core puts it on the reference)."""
     # Imported here: only `--baseline` pays for the stores (git, tar) and the relative rules.
-    from gate.baseline.ops import load_baseline  # noqa: PLC0415
-    from gate.baseline.store import parse_spec  # noqa: PLC0415
+    from gate.baseline.ops import comparability, load_baseline  # noqa: PLC0415
     from gate.core.relative import Baseline, PastRun, default_rules  # noqa: PLC0415
 
-    spec = parse_spec(request.store)
-    loaded = load_baseline(spec, branch=request.branch,
-                           limit=(rules.baseline or default_rules()).history,
-                           group_names=rules.group_names)
+    relative = rules.baseline or default_rules()
+    spec = request.store
+    loaded = load_baseline(spec, branch=request.branch, limit=relative.history,
+                           group_names=rules.group_names, at_merge_base=True)
     runs = tuple(PastRun(results=run.results, commit=run.git.commit, branch=run.git.branch,
                          entry=run.entry) for run in loaded.runs)
+    fit = comparability(measured, loaded, max_age_days=relative.max_age_days)
     return Baseline(store=spec.text,  # credentials removed
-                    runs=runs, allow_mismatch=request.allow_mismatch)
+                    runs=runs, allow_mismatch=request.allow_mismatch, fit=fit)
 
 
 def write_error_reports(report_dir: Path, error: HarnessError) -> None:

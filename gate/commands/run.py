@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from gate.baseline.ops import make_run, save
-from gate.baseline.store import parse_spec
 from gate.baseline.stored import refusal
+from gate.baseline.storespec import StoreSpec
 from gate.commands.checking import (
     BaselineRequest,
     exit_code_for,
@@ -108,14 +108,15 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
     return exit_code_for(verdict)
 
 
-def _save(store: str, results: Path, verdict: Verdict, keep: int, save_failing: bool) -> None:
+def _save(
+    spec: StoreSpec, results: Path, verdict: Verdict, keep: int, save_failing: bool
+) -> None:
     """Save the run as a baseline when `stored.refusal` (the Action's rule too) allows."""
     refused = refusal(verdict.status.value, save_failing=save_failing)
     if refused:
         hint = "; --save-failing saves it anyway" if verdict.status is Status.FAIL else ""
         click.echo(f"locust-gate: baseline not saved: {refused}{hint}", err=True)
         return
-    spec = parse_spec(store)
     # the raw names: stores keep them, loading groups them
     entry, _ = save(spec, make_run(load_results(results, group_names=False)), keep)
     click.echo(f"locust-gate: saved this run as {entry.name} in {spec.text}", err=True)

@@ -11,22 +11,21 @@ import click
 
 from gate.baseline import trend as trends
 from gate.baseline.ops import load_baseline
-from gate.baseline.store import parse_spec
-from gate.commands.baseline import STORE_HELP
+from gate.baseline.storespec import StoreSpec
+from gate.commands.storeoption import STORE, STORE_HELP
 from gate.core.reading import MIN_HISTORY_FOR_BAND
 from gate.errors import UserError
 from gate.thresholds import init as init_file
 
 
 @click.command()
-@click.option("--store", required=True, help=STORE_HELP)
+@click.option("--store", "spec", type=STORE, required=True, help=STORE_HELP)
 @click.option("--branch", default=None, help="Whose runs [default: as for check --baseline].")
 @click.option("--last", type=int, default=20, show_default=True, help="How many runs to use.")
-def suggest(*, store: str, branch: str | None, last: int) -> int:
+def suggest(*, spec: StoreSpec, branch: str | None, last: int) -> int:
     """Print a thresholds file made from the stored runs as `thresholds init` makes it from
     several runs (their spread included). Only runs made like the newest one (same
     fingerprint) are used; the file says which endpoints had too few requests for a limit."""
-    spec = parse_spec(store)
     store = spec.text  # what is shown: without the credentials a URL may carry
     loaded = load_baseline(spec, branch=branch, limit=max(1, last))
     history = trends.comparable(loaded.runs)

@@ -8,13 +8,14 @@ import click
 
 from gate.baseline import trend as trends
 from gate.baseline.ops import load_baseline
-from gate.baseline.store import parse_spec
-from gate.commands.baseline import STORE_HELP
+from gate.baseline.storespec import StoreSpec
+from gate.commands.storeoption import STORE, STORE_HELP
 from gate.errors import UserError
+from gate.files import atomic
 
 
 @click.command()
-@click.option("--store", required=True, help=STORE_HELP)
+@click.option("--store", "spec", type=STORE, required=True, help=STORE_HELP)
 @click.option("--branch", default=None, help="Whose runs [default: as for check --baseline].")
 @click.option("--last", type=int, default=20, show_default=True, help="How many runs.")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
@@ -22,14 +23,13 @@ from gate.errors import UserError
 @click.option("--fail-on-step", is_flag=True,
               help="Exit 1 when a step change is flagged (for a nightly job).")
 def trend(
-    *, store: str, branch: str | None, last: int, output: Path | None, fail_on_step: bool
+    *, spec: StoreSpec, branch: str | None, last: int, output: Path | None, fail_on_step: bool
 ) -> int:
     """Print p50, p95, rps and fail ratio of the last runs per endpoint and flag step
     changes (the last 3 runs all beyond the noise band of at least 3 runs before). Only
     runs made like the newest one (same fingerprint) are used, and a metric only from runs
     with enough requests for it; what was left out is said. Exit 0, or 1 with
     --fail-on-step when a step change was flagged."""
-    spec = parse_spec(store)
     store = spec.text  # what is shown: without the credentials a URL may carry
     loaded = load_baseline(spec, branch=branch, limit=max(1, last))
     if not loaded.runs:
@@ -40,8 +40,7 @@ def trend(
     title = f"{len(history.runs)} runs of {loaded.branch or 'the baseline'} in {store}"
     click.echo(trends.render_text(history.runs, title, left_out), nl=False)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(trends.render_markdown(history.runs, title, left_out),
-                          encoding="utf-8")
+        atomic.write_for_user(output, trends.render_markdown(history.runs, title, left_out),
+                              fix="pass an --output in a writable folder")
         click.echo(f"locust-gate: trend section written to {output}")
     return 1 if fail_on_step and trends.steps(history.runs) else 0

@@ -11,7 +11,8 @@ measured value), `evaluate` (one pass over every kind of check, `KINDS`) over `i
 check), `shift` (the latency a busy machine adds to every endpoint of a run), `verdict`
 (checks -> pass/warn/fail), `thin` (checks too thin to judge: reported, and a run that
 judged nothing never passes), `reading` (one value against its history: bucket
-resolution, the requests a metric needs, the noise band) and `userregex` (users'
-patterns on a linear-time engine). Everything that reads or writes files lives at the
+resolution, the requests a metric needs, the noise band), `comparability` (how far a
+stored baseline is comparable: which runs, their age, coverage, machine) and `userregex`
+(users' patterns on a linear-time engine). Everything that reads or writes files lives at the
 edges: `gate.results`, `gate.thresholds`, `gate.reports`, `gate.baseline`.
 """

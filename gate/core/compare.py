@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from gate.core import thin
+from gate.core import comparability, thin
 from gate.core.measure import measure
 from gate.core.model import AGGREGATED, EndpointStats, Results
 from gate.core.reading import (
@@ -92,6 +92,8 @@ def warnings(inputs: Inputs) -> list[str]:
         return []
     history = _history(baseline, inputs.thresholds.baseline)
     found = _comparable(inputs.results, history, baseline.allow_mismatch)[1] if history else []
+    if baseline.fit is not None:
+        found = [*found, *comparability.warnings(baseline.fit)]
     rules = inputs.thresholds.baseline or default_rules()
     return found if rules.written else [*found, DEFAULT_RULES_NOTE]
 
@@ -103,9 +105,11 @@ def reference(inputs: Inputs) -> BaselineRef | None:
         return None
     history = _history(baseline, inputs.thresholds.baseline)
     if not history:
-        return BaselineRef(store=baseline.store, commit=None, branch=None, time=None, runs=0)
+        return BaselineRef(store=baseline.store, commit=None, branch=None, time=None, runs=0,
+                           fit=baseline.fit)
     usable = _comparable(inputs.results, history, baseline.allow_mismatch)[0]
-    return _ref(baseline.store, (usable or history)[-1], len(usable))
+    return replace(_ref(baseline.store, (usable or history)[-1], len(usable)),
+                   fit=baseline.fit)
 
 
 def _history(baseline: Baseline, rules: BaselineRules | None) -> list[PastRun]:

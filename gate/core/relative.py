@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gate.core.comparability import DEFAULT_MAX_AGE_DAYS, Comparability
 from gate.core.model import Results
 from gate.core.rules import Level, Matcher, Metric
 
@@ -50,6 +51,8 @@ class BaselineRules:
     endpoints: tuple[RelativeOverride, ...] = ()
     min_requests: int = DEFAULT_MIN_REQUESTS
     history: int = DEFAULT_HISTORY
+    # A baseline whose newest run is older is flagged (gate.core.comparability).
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS
     # Read latencies with the run's shared shift removed (gate.core.shift); off for a
     # service whose endpoints do not share their noise (e.g. each behind its own backend).
     shared_shift: bool = True
@@ -125,3 +128,6 @@ class Baseline:
     store: str  # as the user gave it, credentials removed: shown in every report
     runs: tuple[PastRun, ...] = ()
     allow_mismatch: bool = False
+    # How comparable the runs are with this one (which runs, age, coverage, machine),
+    # assessed by the edge, which knows the machine and the clock; shown on the reference.
+    fit: Comparability | None = None

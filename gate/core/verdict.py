@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from gate.core.comparability import Comparability
 from gate.core.rules import Level, Unit
 
 VERDICT_SCHEMA = "locust-gate/verdict"
@@ -87,6 +88,9 @@ class BaselineRef:
     branch: str | None
     time: float | None  # when the (latest) baseline run was made, Unix epoch seconds
     runs: int  # 1 for a single baseline; the number of runs in a history
+    # Which runs, how old, how much they cover, which machine (gate.core.comparability);
+    # None when not assessed (no runs).
+    fit: Comparability | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

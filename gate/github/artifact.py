@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gate.core.comparability import Caveat, Comparability, Lineage, Machine
 from gate.core.rules import Level, Unit
 from gate.core.verdict import (
     BaselineRef,
@@ -194,7 +195,43 @@ def _baseline(reader: _Reader, raw: Any) -> BaselineRef | None:
                                                        limit=MAX_TEXT),
         time=reader.optional_number("baseline.time", item.get("time")),
         runs=reader.integer("baseline.runs", item.get("runs", 1), high=10_000),
+        fit=_fit(reader, item.get("fit")),
     )
+
+
+def _fit(reader: _Reader, raw: Any) -> Comparability | None:
+    """The baseline's comparability (`verdictfile._fit_dict`), each value bounded."""
+    if raw is None:
+        return None
+    item, key = reader.mapping("baseline.fit", raw), "baseline.fit."
+    lineage = Lineage(
+        branch=reader.optional_text(key + "branch", item.get("branch"), limit=MAX_TEXT),
+        merge_base=reader.optional_text(key + "merge_base", item.get("merge_base"), limit=64),
+        behind=reader.optional_integer(key + "behind", item.get("behind")),
+        left_out=reader.integer(key + "left_out", item.get("left_out", 0), high=10_000),
+        no_merge_base=reader.optional_text(key + "no_merge_base", item.get("no_merge_base"),
+                                           limit=MAX_TEXT),
+    )
+    caveats = reader.sequence(key + "caveats", item.get("caveats", []), count=len(Caveat))
+    return Comparability(
+        lineage=lineage, runs=reader.integer(key + "runs", item.get("runs", 0), high=10_000),
+        age_s=reader.optional_number(key + "age_s", item.get("age_s")),
+        covered=reader.integer(key + "covered", item.get("covered", 0)),
+        endpoints=reader.integer(key + "endpoints", item.get("endpoints", 0)),
+        machine=_machine(reader, key + "machine", item.get("machine")),
+        here=_machine(reader, key + "this_machine", item.get("this_machine")),
+        other_machine=reader.optional_flag(key + "other_machine", item.get("other_machine")),
+        max_age_days=reader.integer(key + "max_age_days", item.get("max_age_days", 30)),
+        caveats=tuple(reader.enum(f"{key}caveats[{i}]", c, Caveat) for i, c in enumerate(caveats)),
+    )
+
+
+def _machine(reader: _Reader, key: str, raw: Any) -> Machine | None:
+    if raw is None:
+        return None
+    item = reader.mapping(key, raw)
+    return Machine(cpu=reader.optional_text(key + ".cpu", item.get("cpu"), limit=200),
+                   cores=reader.optional_integer(key + ".cores", item.get("cores")))
 
 
 def _load(reader: _Reader, data: Mapping[str, Any]) -> review.Load:
@@ -261,6 +298,17 @@ class _Reader:
 
     def optional_number(self, key: str, value: Any) -> float | None:
         return None if value is None else self.number(key, value)
+
+    def optional_integer(self, key: str, value: Any) -> int | None:
+        return None if value is None else self.integer(key, value)
+
+    def optional_text(self, key: str, value: Any, *, limit: int) -> str | None:
+        return None if value is None else self.text(key, value, limit=limit)
+
+    def optional_flag(self, key: str, value: Any) -> bool | None:
+        if value is not None and not isinstance(value, bool):
+            raise self.problem(key, f"is {_shown(value)}, not true, false or null")
+        return value
 
     def number(self, key: str, value: Any, *, low: float = -jsontext.MAX_NUMBER,
                high: float = jsontext.MAX_NUMBER) -> float:

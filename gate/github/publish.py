@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from gate.core.rules import Level
 from gate.core.verdict import Outcome, Verdict
 from gate.errors import HarnessError, exit_code
-from gate.files import jsontext
+from gate.files import atomic, jsontext
 from gate.github import event
 from gate.github.runner import (
     Runner,
@@ -107,9 +107,8 @@ def write_pull_request(runner: Runner, report_dir: Path) -> None:
     pr = event.pull_request(runner.event_name, payload)
     if pr is None:
         return
-    report_dir.mkdir(parents=True, exist_ok=True)
-    (report_dir / PULL_REQUEST_FILE).write_text(
-        json.dumps({"number": pr.number, "head_sha": pr.head_sha}) + "\n", encoding="utf-8")
+    atomic.write_text(report_dir / PULL_REQUEST_FILE,
+                      json.dumps({"number": pr.number, "head_sha": pr.head_sha}) + "\n")
 
 
 def _payload(runner: Runner) -> Mapping[str, Any]:

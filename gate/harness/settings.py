@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from gate.baseline.storespec import DEFAULT_KEEP, StoreSpec
 from gate.harness import validators as v
 
 DEFAULT_OUTPUT_DIR = "locust-gate-out"
@@ -275,7 +276,7 @@ class RunConfig:
             description="The thresholds file (key `thresholds`).",
         ),
     )  # fmt: skip
-    baseline: str | None = setting(
+    baseline: StoreSpec | None = setting(
         default=None, validate=v.store, metavar="STORE",
         help="Compare with a baseline store: path/baseline.json, path/dir/ or "
         "git:BRANCH[@REMOTE].",
@@ -293,7 +294,7 @@ class RunConfig:
         default=False, validate=v.boolean, flag_type=bool,
         help="Compare even with baseline runs of another locustfile or load options.",
     )  # fmt: skip
-    save_baseline: str | None = setting(
+    save_baseline: StoreSpec | None = setting(
         default=None, validate=v.store, metavar="STORE",
         help="After the check, save this run in a store when it passed or warned (see "
         "--save-failing).",
@@ -304,7 +305,7 @@ class RunConfig:
         "passing or warning runs become the baseline, as in the Action).",
     )  # fmt: skip
     keep: int = setting(
-        default=20, validate=v.positive_int, flag_type=int,
+        default=DEFAULT_KEEP, validate=v.positive_int, flag_type=int,
         help="With save-baseline: runs kept per source branch.",
     )  # fmt: skip
     output_dir: Path = setting(

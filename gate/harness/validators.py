@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.baseline.storespec import StoreSpec, parse_spec
 from gate.core.units import parse_seconds
 from gate.errors import UserError, location
 from gate.files import yamlfile
@@ -134,17 +135,14 @@ def string(value: object, given: Given) -> str:
     return value.strip()
 
 
-def store(value: object, given: Given) -> str:
-    """A baseline store string (`gate.baseline.store`), checked now: a typo must not cost
-    a whole load test before it shows."""
-    from gate.baseline.store import parse_spec  # noqa: PLC0415 (only runs with a store)
-
+def store(value: object, given: Given) -> StoreSpec:
+    """A baseline store string, parsed now into the `StoreSpec` the run carries
+    (`gate.baseline.storespec`): a typo must not cost a whole load test before it shows."""
     text = string(value, given)
     try:
-        parse_spec(text)
+        return parse_spec(text)
     except UserError as error:
         raise given.fail(error.what, error.fix or "see `locust-gate baseline --help`") from None
-    return text
 
 
 def command(value: object, given: Given) -> str:

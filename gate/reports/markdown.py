@@ -16,7 +16,7 @@ from gate.core.model import EndpointStats, Results, SecondSample
 from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import Check, Status, Verdict, by_severity, problems
 from gate.errors import HarnessError
-from gate.reports import escape
+from gate.reports import baselinefit, escape
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few, verdict_word
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def _baseline_view(verdict: Verdict) -> dict[str, Any]:
     """Current, baseline and change side by side (issue 8); empty without a baseline."""
     ref = verdict.baseline
     if ref is None:
-        return {"baseline": None, "compared": [], "compared_cut": 0}
+        return {"baseline": None, "fit": None, "compared": [], "compared_cut": 0}
     compared = [c for c in by_severity(verdict.checks) if c.comparison is not None]
     when = datetime.fromtimestamp(ref.time, UTC).strftime("%Y-%m-%d %H:%M UTC") if ref.time else "?"
     branch = f" of {ref.branch}" if ref.branch else ""
@@ -168,6 +168,7 @@ def _baseline_view(verdict: Verdict) -> dict[str, Any]:
     head = f"{runs}, latest {(ref.commit or 'unknown commit')[:12]} at {when}, from {ref.store}"
     return {
         "baseline": escape.markdown(head, limit=300),
+        "fit": baselinefit.view(ref),
         "compared": [_compared_row(c) for c in compared[:MAX_CHECK_ROWS]],
         "compared_cut": max(0, len(compared) - MAX_CHECK_ROWS),
     }

@@ -24,7 +24,7 @@ from typing import Any
 
 from gate.core.rules import Level, Unit
 from gate.core.verdict import BaselineRef, Check, Outcome, Status, Verdict
-from gate.reports import escape
+from gate.reports import baselinefit, escape
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few
 from gate.reports.markdown import TOO_FEW_ICON, chart, headline, template
 
@@ -250,6 +250,7 @@ def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: st
         "exact": load.exact,
         "source": escape.markdown(load.source, limit=20),
         "baseline": _baseline(verdict.baseline) if verdict.baseline else None,
+        "fit": baselinefit.view(verdict.baseline),
         "with_baseline": any(c.comparison is not None for c in verdict.checks),
         "fold": len(verdict.checks) > FOLD_AT,
         "failure_groups_total": failure_groups_total,

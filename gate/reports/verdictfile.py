@@ -11,6 +11,7 @@ from typing import Any
 
 from gate import __version__
 from gate.core import names
+from gate.core.comparability import Comparability, Machine
 from gate.core.verdict import (
     VERDICT_SCHEMA,
     VERDICT_VERSION,
@@ -84,7 +85,27 @@ def _baseline_dict(ref: BaselineRef | None) -> dict[str, Any] | None:
     if ref is None:
         return None
     return {"store": ref.store, "commit": ref.commit, "branch": ref.branch, "time": ref.time,
-            "runs": ref.runs}
+            "runs": ref.runs, "fit": _fit_dict(ref.fit)}
+
+
+def _fit_dict(fit: Comparability | None) -> dict[str, Any] | None:
+    """How comparable the baseline is (gate.core.comparability); None when not assessed."""
+    if fit is None:
+        return None
+    lineage = fit.lineage
+    return {
+        "runs": fit.runs, "branch": lineage.branch, "merge_base": lineage.merge_base,
+        "behind": lineage.behind,
+        "left_out": lineage.left_out, "no_merge_base": lineage.no_merge_base,
+        "age_s": fit.age_s, "max_age_days": fit.max_age_days,
+        "covered": fit.covered, "endpoints": fit.endpoints, "coverage": fit.coverage,
+        "machine": _machine_dict(fit.machine), "this_machine": _machine_dict(fit.here),
+        "other_machine": fit.other_machine, "caveats": [c.value for c in fit.caveats],
+    }
+
+
+def _machine_dict(machine: Machine | None) -> dict[str, Any] | None:
+    return None if machine is None else {"cpu": machine.cpu, "cores": machine.cores}
 
 
 def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:

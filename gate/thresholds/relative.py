@@ -3,6 +3,7 @@
     baseline:
       history: 10                  # runs of the base branch to compare with (default 10)
       min-requests: 20             # fewer requests on either side -> inconclusive
+      max-age-days: 30             # an older baseline is flagged with a warning
       shared-shift: true           # remove the noise every endpoint of a run shares
       p95: {max-increase: 15%, min-delta: 20ms}
       p50: {max-increase: {warn: 10%, fail: 25%}, min-delta: 5ms}
@@ -22,6 +23,7 @@ hook; errors name the file, line and key like every other thresholds error.
 
 from __future__ import annotations
 
+from gate.core.comparability import DEFAULT_MAX_AGE_DAYS
 from gate.core.relative import (
     DEFAULT_HISTORY,
     DEFAULT_MIN_REQUESTS,
@@ -38,7 +40,8 @@ from gate.thresholds.endpoints import matcher
 from gate.thresholds.keys import Context
 
 METRIC_KEYS = tuple(m.value for m in Metric)
-SECTION_KEYS = ("history", "min-requests", "shared-shift", "endpoints", *METRIC_KEYS)
+SECTION_KEYS = ("history", "min-requests", "max-age-days", "shared-shift", "endpoints",
+                *METRIC_KEYS)
 SELECTOR_KEYS = ("match", "regex", "name", "method")
 _EXAMPLE = "p95: {max-increase: 15%, min-delta: 20ms}"
 
@@ -60,6 +63,7 @@ def parse(parser: Context, top: Map) -> BaselineRules | None:
         endpoints=_overrides(parser, section),
         min_requests=_count(parser, section, "min-requests", DEFAULT_MIN_REQUESTS),
         history=_count(parser, section, "history", DEFAULT_HISTORY),
+        max_age_days=_count(parser, section, "max-age-days", DEFAULT_MAX_AGE_DAYS),
         shared_shift=_switch(parser, section, "shared-shift"),
     )
 

@@ -13,17 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from gate.baseline import ops, stored
-from gate.baseline.store import (
-    DirStore,
-    Entry,
-    Kind,
-    entry_name,
-    ordered,
-    parse_spec,
-    ref_problem,
-    to_prune,
-)
+from gate.baseline.dirstore import DirStore
+from gate.baseline.layout import Entry, entry_name, ordered, to_prune
 from gate.baseline.stored import GitInfo, StoredRun
+from gate.baseline.storespec import Kind, parse_spec, ref_problem
 from gate.commands.suggest import suggest
 from gate.core.rules import Level, Metric
 from gate.errors import UserError

@@ -319,6 +319,12 @@ def _set(path: str, value: Any) -> Any:
     ({"edit": _set("totals.fail_ratio", 7)}, "verdict.json", "totals.fail_ratio"),
     ({"edit": _set("baseline", {"store": "x", "runs": 10**9})}, "verdict.json",
      "baseline.runs"),
+    ({"edit": _set("baseline", {"store": "x", "runs": 1, "fit": {"behind": -1}})},
+     "verdict.json", "baseline.fit.behind"),
+    ({"edit": _set("baseline", {"store": "x", "runs": 1, "fit": {"caveats": ["fine"]}})},
+     "verdict.json", "baseline.fit.caveats[0]"),
+    ({"edit": _set("baseline", {"store": "x", "runs": 1, "fit": {
+        "machine": {"cpu": "x", "cores": "64"}}})}, "verdict.json", "baseline.fit.machine.cores"),
 ])
 def test_every_number_and_value_of_the_artifact_is_bounded(  # noqa: PLR0917 (pytest fixtures)
     gh: FakeGitHub, tmp_path: Path, artifact_args: dict[str, Any], file: str, key: str,
@@ -329,6 +335,25 @@ def test_every_number_and_value_of_the_artifact_is_bounded(  # noqa: PLR0917 (py
     assert code == 2 and "Traceback" not in text
     assert f"the artifact's {file}" in text and key in text and "fix:" in text
     assert gh.requests == []  # nothing reached the API
+
+
+def test_the_baseline_line_of_a_forks_artifact_is_rebuilt_escaped(
+    gh: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stage_two(monkeypatch, tmp_path, gh)
+    fit = {"runs": 3, "branch": EVIL[0], "merge_base": "3f2a1c0d9e", "behind": 2,
+           "left_out": 1, "no_merge_base": None, "age_s": 40 * 86_400.0, "max_age_days": 30,
+           "covered": 1, "endpoints": 4, "coverage": 0.25, "other_machine": True,
+           "machine": {"cpu": EVIL[2], "cores": 64}, "this_machine": {"cpu": "EPYC", "cores": 4},
+           "caveats": ["stale", "low-coverage", "other-machine"]}
+    edit = _set("baseline", {"store": "git:", "commit": HEAD, "branch": "main", "time": 1.0,
+                             "runs": 3, "fit": fit})
+    assert run(capsys, "--from-artifact", str(crafted(tmp_path, edit=edit)))[0] == 0
+    body = str(by(gh, BOT.login)[0]["body"])
+    assert "Baseline runs: 3 runs of " in body and "up to 3f2a1c0, 2 commits behind" in body
+    assert "⚠️ newest 40 days old" in body and "⚠️ covers 1 of 4 endpoints (25 %)" in body
+    assert "<img" not in body and "https://evil" not in body and "@admin" not in body
 
 
 def test_a_linked_verdict_is_refused(gh: FakeGitHub, tmp_path: Path,
