@@ -61,7 +61,7 @@ from gate.core.rules import Level, Metric, Rule, Thresholds, default_exceptions_
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind
 from gate.files.yamlfile import load as load_yaml
-from gate.thresholds import endpoints, limits
+from gate.thresholds import endpoints, groups, limits
 from gate.thresholds.keys import (
     AGGREGATE_KEYS,
     ENDPOINT_KEYS,
@@ -163,6 +163,7 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
         source_text=text,
         baseline=_baseline(ctx, top),
+        groups=groups.parse(ctx, top),  # the `groups:` section: gate.thresholds.groups
     )
     return thresholds, exceptions
 
