@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from gate.core import groups
 from gate.core.evaluate import evaluate
 from gate.core.model import Results
 from gate.core.rules import Thresholds
@@ -83,6 +84,9 @@ def judge(
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
     verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
+    # Groups that matched nothing checked nothing: warned about beside the endpoint rules
+    # that matched nothing (evaluate's `unmatched_rules`).
+    verdict = replace(verdict, warnings=(*verdict.warnings, *groups.unmatched(measured, rules)))
     # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
     if baseline is not None:
         verdict, measured = _with_baseline(verdict, measured, rules, baseline)
@@ -91,6 +95,7 @@ def judge(
         results=measured,
         results_path=str(results),
         thresholds_path=rules.path,
+        groups=groups.entries(measured, rules),
     )
     out.write(console.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:

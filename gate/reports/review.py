@@ -24,14 +24,15 @@ from typing import Any
 
 from gate.core.rules import Level, Unit
 from gate.core.verdict import BaselineRef, Check, Outcome, Status, Verdict
-from gate.reports import escape
+from gate.reports import escape, grouptable
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few
-from gate.reports.markdown import TOO_FEW_ICON, chart, headline, template
+from gate.reports.markdown import TOO_FEW_ICON, chart, headline, row_icon, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
 FOLD_AT = 10  # more rows than this: the passing ones go into a <details> block
 MAX_FAILURE_GROUPS = 10
+MAX_GROUPS = 20  # rows of the groups table (each names at most grouptable.MAX_MEMBERS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,6 +219,7 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
     common = _common(verdict, load, links, thresholds=relative(ctx.thresholds_path, root),
                      warnings=results.warnings, failure_groups_total=len(failures))
     common["notes"] = [escape.markdown(n, limit=500) for n in ctx.notes]
+    common.update(grouptable.view(ctx, icon=row_icon, limit=MAX_GROUPS))
     return _Parts(
         common=common,
         problems=[_row(c) for c in problems],
@@ -257,6 +259,8 @@ def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: st
         "thresholds": escape.markdown(thresholds, limit=200),
         "warnings": [escape.markdown(w, limit=500) for w in warnings],
         "notes": [],
+        "groups": [],  # the groups table (`grouptable`): only with the run's results
+        "groups_cut": 0,
     }
 
 
