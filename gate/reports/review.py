@@ -23,7 +23,7 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 from gate.core.rules import Level, Unit
-from gate.core.verdict import BaselineRef, Check, Outcome, Status, Verdict
+from gate.core.verdict import BaselineRef, Check, Outcome, Scope, Status, Verdict
 from gate.reports import escape, grouptable
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few
 from gate.reports.markdown import TOO_FEW_ICON, chart, headline, row_icon, template
@@ -243,6 +243,7 @@ def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: st
         "headline": headline(verdict.status),
         "caution": None,
         "endpoints": _endpoint_counts(verdict.checks),
+        "group_counts": _endpoint_counts(verdict.checks, scope=Scope.GROUP),
         "requests": f"{load.requests:,}",
         "failures": f"{load.failures:,}",
         "fail_ratio": fmt(load.fail_ratio, Unit.RATIO),
@@ -285,11 +286,13 @@ def _view(parts: _Parts, budget: Budget, limit_name: str) -> dict[str, Any]:
     }
 
 
-def _endpoint_counts(checks: Sequence[Check]) -> dict[str, int]:
-    """Endpoints checked, and how many failed, warned (and did not fail), were inconclusive."""
+def _endpoint_counts(checks: Sequence[Check], *, scope: Scope = Scope.ENDPOINT,
+                     ) -> dict[str, int]:
+    """Endpoints (or groups) checked, and how many failed, warned (and did not fail), were
+    inconclusive."""
     by_endpoint: dict[str, list[Check]] = {}
     for check in checks:
-        if check.scope == "endpoint":
+        if check.scope is scope:
             by_endpoint.setdefault(check.endpoint, []).append(check)
     failed = warned = inconclusive = regressed = improved = 0
     for mine in by_endpoint.values():
