@@ -19,11 +19,17 @@ from typing import Any
 import pytest
 from locust.stats import calculate_response_time_percentile
 
+from gate.core import groups
+from gate.core.evaluate import evaluate
+from gate.core.verdict import Scope, Status
+from gate.results import loader
+from gate.thresholds.parser import load
 from tests.support import mdcheck
 from tests.support.locustrun import LOCUSTFILES, LocustRun, run_locust
 from tests.support.server import Route, serve
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 ROUTES = {
     "/api/auth/*": Route(ms=30, jitter_ms=40),
@@ -170,3 +176,22 @@ def test_the_reports_list_groups_and_keep_hostile_names_inert(
     suite = ET.parse(out / "junit.xml").getroot()
     names = {case.get("classname") for case in suite.iter("testcase")}
     assert {"CRM", "WebSocket", "Authentication"} <= names
+
+
+def test_the_platform_example_selects_every_area_of_a_real_run(platform_run: LocustRun) -> None:
+    """docs/examples/platform/thresholds.yml on the platform's real run: every group takes
+    the endpoints its area means (WebSocket setup: the connections, not the messages)."""
+    rules = load(ROOT / "docs" / "examples" / "platform" / "thresholds.yml")
+    results = loader.load(platform_run.results, group_names=rules.group_names)
+    taken = {g.name: groups.entry(results, g).members for g in rules.groups}
+    assert taken == {
+        "Authentication": ("POST /api/auth/login", "POST /api/auth/refresh", "GET /api/me"),
+        "CRM": ("GET /api/crm/leads/[id]",),
+        "Calendar": ("GET /api/calendar/events",),
+        "Search": ("GET /api/search?[query]",),
+        "WebSocket setup": ("WS /ws/connect",),
+    }
+    assert groups.unmatched(results, rules) == []
+    verdict = evaluate(results, rules)
+    assert verdict.status is not Status.FAIL, verdict.reasons
+    assert {c.endpoint for c in verdict.checks if c.scope is Scope.GROUP} == set(taken)
