@@ -17,7 +17,7 @@ import yaml
 
 from gate.core import groups, histogram
 from gate.core.evaluate import evaluate
-from gate.core.model import Results
+from gate.core.model import Results, Source
 from gate.core.names import group as group_names
 from gate.core.rules import Level, Thresholds
 from gate.core.verdict import Check, Outcome, Scope, Status
@@ -393,3 +393,17 @@ def test_groups_match_golden(name: str, render: Callable[[ReportContext], str]) 
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8"), f"{name} changed: UPDATE_GOLDEN=1 to accept"
+
+
+def test_without_histograms_a_groups_percentiles_are_no_data_never_a_pass() -> None:
+    """Locust's --csv has per-endpoint percentiles but no histograms: a group's percentile
+    cannot be computed exactly (and is never averaged); its avg still can."""
+    csv = [replace(factory.endpoint(f"/api/auth/{n}", [10.0] * 30), histogram=None,
+                   csv_percentiles={0.95: 10.0}) for n in ("login", "refresh")]
+    run = replace(factory.results(*csv), source=Source.CSV)
+    verdict = evaluate(run, _rules("version: 1\ngroups:\n"
+                                   "  - {name: Auth, match: '/api/auth/*', p95: 1s, avg: 1s}\n"))
+    p95, avg = _check(verdict.checks, "Auth", "p95"), _check(verdict.checks, "Auth", "avg")
+    assert p95.outcome is Outcome.NO_DATA and p95.counts_at is Level.WARN
+    assert avg.outcome is Outcome.PASS and avg.measured == 10.0
+    assert verdict.status is Status.WARN
