@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from gate.core import groups, histogram
+from gate.core import groups, histogram, thin
 from gate.core.evaluate import evaluate
 from gate.core.model import Results, Source
 from gate.core.names import group as group_names
@@ -229,10 +229,12 @@ def test_a_group_fails_while_each_member_is_too_thin_to_judge() -> None:
     assert search.measured == 300
     assert verdict.status is Status.FAIL
     assert any(r.startswith("Search: p95 300 ms > limit 200 ms") for r in verdict.reasons)
+    # the too-thin note is about endpoints: the judged group is not counted as one
+    assert (thin.summary(verdict.checks) or "").startswith("3 of 3 endpoints had too few")
     # and the other way: a group of 90 is too thin for its own min-requests of 100
-    thin = _rules("version: 1\ngroups:\n  - {name: Search, match: '/api/search/*', "
+    too_thin = _rules("version: 1\ngroups:\n  - {name: Search, match: '/api/search/*', "
                   "p95: 200ms, min-requests: 100}\n")
-    check = _check(evaluate(run, thin).checks, "Search", "p95")
+    check = _check(evaluate(run, too_thin).checks, "Search", "p95")
     assert check.too_few and check.requests == 90 and check.needs == 100
 
 
