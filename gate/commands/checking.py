@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gate.baseline.storespec import StoreSpec
+from gate.core import groups
 from gate.core.evaluate import evaluate
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
@@ -94,6 +95,7 @@ def judge_and_report(
         results=measured,
         results_path=str(results),
         thresholds_path=rules.path,
+        groups=groups.entries(measured, rules),
     )
     out.write(console.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:

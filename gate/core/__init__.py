@@ -1,18 +1,18 @@
 """The judging core: pure functions and frozen data, no I/O.
 
-`model` (what a run measured), `histogram` (Locust's bucketing and percentile rule),
-`names` (request names with ids and query strings grouped into endpoints), `units`
-(parsing and formatting values), `rules` (parsed thresholds), `relative` (the
-`baseline:` section's rules and their defaults, and the stored runs compared with, as
-data), `measure` (where a measured value comes from: `Subject`, the `Measurement`
-protocol and the table of every metric's source), `judging` (one rule against one
-measured value), `evaluate` (one pass over every kind of check, `KINDS`) over `inputs`
-(what the pass reads), `compare` (the run against its stored runs: the relative kind of
-check), `shift` (the latency a busy machine adds to every endpoint of a run), `verdict`
-(checks -> pass/warn/fail), `thin` (checks too thin to judge: reported, and a run that
-judged nothing never passes), `reading` (one value against its history: bucket
-resolution, the requests a metric needs, the noise band), `comparability` (how far a
-stored baseline is comparable: which runs, their age, coverage, machine) and `userregex`
-(users' patterns on a linear-time engine). Everything that reads or writes files lives at the
-edges: `gate.results`, `gate.thresholds`, `gate.reports`, `gate.baseline`.
+`model` (what a run measured), `histogram` (Locust's bucketing and percentile rule), `names`
+(request names with ids and query strings grouped into endpoints), `units` (parsing and
+formatting values), `rules` (parsed thresholds), `relative` (the `baseline:` section's rules
+and their defaults, and the stored runs compared with, as data), `measure` (where a measured
+value comes from: `Subject`, the `Measurement` protocol and the table of every metric's
+source), `judging` (one rule against one measured value), `evaluate` (one pass over every
+kind of check, `KINDS`) over `inputs` (what the pass reads), `compare` (the run against its
+stored runs: the relative kind of check), `shift` (the latency a busy machine adds to every
+endpoint of a run), `groups` (endpoints judged together, from their merged histograms),
+`verdict` (checks -> pass/warn/fail), `thin` (checks too thin to judge: reported, and a run
+that judged nothing never passes), `reading` (one value against its history: bucket
+resolution, the requests a metric needs, the noise band), `comparability` (how far a stored
+baseline is comparable: which runs, their age, coverage, machine) and `userregex` (users'
+patterns on a linear-time engine). Everything that reads or writes files lives at the edges:
+`gate.results`, `gate.thresholds`, `gate.reports`, `gate.baseline`.
 """

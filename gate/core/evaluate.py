@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gate.core import thin
+from gate.core import groups, thin
 from gate.core.inputs import Inputs
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject
@@ -237,6 +237,7 @@ KINDS: tuple[Kind, ...] = (
     _completion_checks,
     _endpoint_checks,
     _required_checks,
+    groups.checks,
     _aggregate_checks,
     _exception_checks,
     _baseline_checks,
@@ -254,7 +255,7 @@ def unmatched_rules(results: Results, thresholds: Thresholds) -> list[str]:
         _unmatched_message(results, index, override)
         for index, override in enumerate(thresholds.endpoints)
         if not override.required and id(override) not in taken
-    ]
+    ] + groups.unmatched(results, thresholds)  # a group that selects nothing, the same way
 
 
 def _unmatched_message(results: Results, index: int, override: EndpointRules) -> str:

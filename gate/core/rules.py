@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import re2
 
+    from gate.core.groups import Group
     from gate.core.relative import BaselineRules
 
 from gate.core import userregex
@@ -198,6 +199,7 @@ class Thresholds:
     # the file switched it off (`exceptions: off`).
     exceptions: Rule | None = field(default_factory=default_exceptions_rule)
     baseline: BaselineRules | None = None  # the `baseline:` section, if the file has one
+    groups: tuple[Group, ...] = ()  # the `groups:` section: endpoints judged together
     source_text: str = field(default="", repr=False, compare=False)
 
     @property
@@ -205,7 +207,8 @@ class Thresholds:
         """Whether any limit applies without a baseline (the implicit exceptions limit
         does not count: it is no decision of the file's)."""
         return bool(self.defaults or self.aggregate
-                    or any(e.rules or e.required for e in self.endpoints))
+                    or any(e.rules or e.required for e in self.endpoints)
+                    or any(g.rules for g in self.groups))
 
     def override_for(
         self, method: str, name: str, members: Sequence[str] = ()

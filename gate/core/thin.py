@@ -61,7 +61,9 @@ def _nothing_judged(thin: Sequence[Check], level: Level) -> Check:
 def summary(checks: Sequence[Check]) -> str | None:
     """One line when most endpoints had checks too thin to judge: how many, what the
     metrics need, and what would fix it; None otherwise."""
-    measured = [c for c in checks if _on_requests(c) and c.outcome is not Outcome.NEW]
+    # about endpoints: a group's own checks say when the group had too few requests
+    measured = [c for c in checks if _on_requests(c) and c.outcome is not Outcome.NEW
+                and c.scope is not Scope.GROUP]
     thin = [c for c in measured if c.too_few]
     endpoints = {c.endpoint for c in measured if c.scope is not Scope.AGGREGATE}
     short = {c.endpoint for c in thin}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gate.core import names, thin
-from gate.core.model import Results
+from gate.core.model import EndpointStats, Results
 from gate.core.rules import Unit
 from gate.core.units import format_value
 from gate.core.verdict import Check, Status, Verdict
@@ -26,6 +26,9 @@ class ReportContext:
     results: Results
     results_path: str
     thresholds_path: str
+    # Each `groups:` entry as one merged entry (`gate.core.groups.entries`), its members'
+    # `METHOD NAME`s in `members`: the reports' groups table.
+    groups: tuple[EndpointStats, ...] = ()
 
     @property
     def warnings(self) -> list[str]:

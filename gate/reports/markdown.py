@@ -7,6 +7,7 @@ comment's renderer, `gate.reports.review`, shares. Jinja2 itself is imported on 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from gate.core.model import EndpointStats, Results, SecondSample
 from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import Check, Status, Verdict, by_severity, problems
 from gate.errors import HarnessError
-from gate.reports import baselinefit, escape
+from gate.reports import baselinefit, escape, grouptable
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few, verdict_word
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ MAX_CHECK_ROWS = 200
 MAX_MARKDOWN_CHARS = 60_000  # under GitHub's 65,536 for a comment, with room to spare
 MAX_WARNINGS = 20
 # The tables of report.md in the order they give up rows when it is too long.
-_CUT_ORDER = ("checks", "endpoints", "warnings", "failure_groups", "exceptions", "problems")
+_CUT_ORDER = ("checks", "groups", "endpoints", "warnings", "failure_groups", "exceptions",
+              "problems")
 CHART_POINTS = 60
 # The verdict's icon, in report.md and in the PR comment alike.
 STATUS_ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "💥"}
@@ -133,6 +135,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         ],
         "failure_groups_cut": max(0, len(failures) - MAX_PROBLEM_ROWS),
         **_baseline_view(verdict),
+        **grouptable.view(ctx, icon=row_icon, limit=MAX_ENDPOINT_ROWS),
         "chart": chart(results),
         "exceptions": [
             {
@@ -203,11 +206,17 @@ def _check_row(check: Check) -> dict[str, str]:
     }
 
 
+def row_icon(mine: Sequence[Check]) -> str:
+    """The mark of a table row from its checks: the worst problem, else too few to judge,
+    else a pass; `·` for a row nothing checked."""
+    worst = problems(mine)
+    return check_icon((worst or [c for c in mine if c.too_few] or mine)[0]) if mine else "·"
+
+
 def _endpoint_row(entry: EndpointStats, verdict: Verdict) -> dict[str, str]:
     mine = [c for c in verdict.checks if c.endpoint == entry.key and c.name == entry.name]
-    worst = problems(mine)
     row = {
-        "icon": check_icon((worst or [c for c in mine if c.too_few] or mine)[0]) if mine else "·",
+        "icon": row_icon(mine),
         "endpoint": escape.markdown(entry.key, limit=120),
         "requests": f"{entry.num_requests:,}",
         "failures": f"{entry.num_failures:,}",

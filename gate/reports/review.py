@@ -23,15 +23,16 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 from gate.core.rules import Level, Unit
-from gate.core.verdict import BaselineRef, Check, Outcome, Status, Verdict
-from gate.reports import baselinefit, escape
+from gate.core.verdict import BaselineRef, Check, Outcome, Scope, Status, Verdict
+from gate.reports import baselinefit, escape, grouptable
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few
-from gate.reports.markdown import TOO_FEW_ICON, chart, headline, template
+from gate.reports.markdown import TOO_FEW_ICON, chart, headline, row_icon, template
 
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses longer issue comments
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops larger step summaries
 FOLD_AT = 10  # more rows than this: the passing ones go into a <details> block
 MAX_FAILURE_GROUPS = 10
+MAX_GROUPS = 20  # rows of the groups table (each names at most grouptable.MAX_MEMBERS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,6 +219,7 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
     common = _common(verdict, load, links, thresholds=relative(ctx.thresholds_path, root),
                      warnings=ctx.warnings, failure_groups_total=len(failures))
     common["notes"] = [escape.markdown(n, limit=500) for n in ctx.notes]
+    common.update(grouptable.view(ctx, icon=row_icon, limit=MAX_GROUPS))
     return _Parts(
         common=common,
         problems=[_row(c) for c in problems],
@@ -241,6 +243,7 @@ def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: st
         "headline": headline(verdict.status),
         "caution": None,
         "endpoints": _endpoint_counts(verdict.checks),
+        "group_counts": _endpoint_counts(verdict.checks, scope=Scope.GROUP),
         "requests": f"{load.requests:,}",
         "failures": f"{load.failures:,}",
         "fail_ratio": fmt(load.fail_ratio, Unit.RATIO),
@@ -258,6 +261,8 @@ def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: st
         "thresholds": escape.markdown(thresholds, limit=200),
         "warnings": [escape.markdown(w, limit=500) for w in warnings],
         "notes": [],
+        "groups": [],  # the groups table (`grouptable`): only with the run's results
+        "groups_cut": 0,
     }
 
 
@@ -282,11 +287,13 @@ def _view(parts: _Parts, budget: Budget, limit_name: str) -> dict[str, Any]:
     }
 
 
-def _endpoint_counts(checks: Sequence[Check]) -> dict[str, int]:
-    """Endpoints checked, and how many failed, warned (and did not fail), were inconclusive."""
+def _endpoint_counts(checks: Sequence[Check], *, scope: Scope = Scope.ENDPOINT,
+                     ) -> dict[str, int]:
+    """Endpoints (or groups) checked, and how many failed, warned (and did not fail), were
+    inconclusive."""
     by_endpoint: dict[str, list[Check]] = {}
     for check in checks:
-        if check.scope == "endpoint":
+        if check.scope is scope:
             by_endpoint.setdefault(check.endpoint, []).append(check)
     failed = warned = inconclusive = regressed = improved = 0
     for mine in by_endpoint.values():

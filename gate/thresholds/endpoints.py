@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from gate.core import userregex
 from gate.core.rules import EndpointRules, Matcher, MatchKind, Metric, Rule
 from gate.errors import location
@@ -13,12 +11,11 @@ from gate.thresholds.keys import (
     ENDPOINT_KEYS,
     GLOB_CHARACTERS,
     METRIC_KEYS,
+    REQUEST_TYPE,
     SELECTOR_KEYS,
     Context,
     is_off,
 )
-
-_METHOD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
 def endpoints(ctx: Context, top: Map) -> tuple[EndpointRules, ...]:
@@ -112,13 +109,20 @@ def matcher(ctx: Context, entry: Map, keypath: str) -> Matcher:
             "keep exactly one of match, regex and name; use two entries for two patterns",
         )
     key = selectors[0]
-    pattern = entry[key]
-    line = entry.value_lines[key]
+    return pattern_matcher(ctx, key, entry[key], entry.value_lines[key], f"{keypath}.{key}",
+                           method=_method(ctx, entry, keypath))
+
+
+def pattern_matcher(
+    ctx: Context, key: str, pattern: object, line: int, keypath: str, *, method: str | None
+) -> Matcher:
+    """One pattern written under `key` (match, regex or name) as a `Matcher`: `match` is a
+    glob when it holds `*`, `?` or `[`, else exact; `regex` must compile (RE2)."""
     if not isinstance(pattern, str) or not pattern.strip():
         raise ctx.error(
             f"{key} must be a non-empty text, not {kind(pattern)}",
             line,
-            f"{keypath}.{key}",
+            keypath,
             f'write the pattern in quotes, e.g. {key}: "/api/items"',
         )
     if key == "regex":
@@ -128,7 +132,7 @@ def matcher(ctx: Context, entry: Map, keypath: str) -> Matcher:
             raise ctx.error(
                 f"regex {pattern!r} does not compile: {exc}",
                 line,
-                f"{keypath}.regex",
+                keypath,
                 "fix the regular expression (RE2 syntax, close to Python's); in a "
                 "double-quoted YAML string write \\\\ for one backslash, or use single "
                 "quotes: '^/api/\\d+$'",
@@ -138,14 +142,14 @@ def matcher(ctx: Context, entry: Map, keypath: str) -> Matcher:
         match_kind = MatchKind.GLOB
     else:
         match_kind = MatchKind.EXACT
-    return Matcher(kind=match_kind, pattern=pattern, method=_method(ctx, entry, keypath))
+    return Matcher(kind=match_kind, pattern=pattern, method=method)
 
 
 def _method(ctx: Context, entry: Map, keypath: str) -> str | None:
     if "method" not in entry:
         return None
     value = entry["method"]
-    if isinstance(value, str) and _METHOD_RE.fullmatch(value.strip()):
+    if isinstance(value, str) and REQUEST_TYPE.fullmatch(value.strip()):
         return value.strip().upper()
     raise ctx.error(
         f"method must be one plain word such as GET or POST, not {kind(value)}",

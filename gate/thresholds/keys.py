@@ -3,7 +3,8 @@
 `Context.error` builds the `UserError` (file, line, key path, fix); `check_keys` refuses
 unknown keys with a "did you mean". The parser is split along the file's sections:
 `parser` (the file and its top level), `limits` (a metric's limits, min-requests) and
-`endpoints` (the endpoint overrides and their matchers).
+`endpoints` (the endpoint overrides and their matchers), `groups` (endpoints judged
+together).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ SUPPORTED_VERSION = 1
 # Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only.
 METRIC_KEYS: tuple[str, ...] = tuple(m.value for m in Metric if m is not Metric.EXCEPTIONS)
 TOP_KEYS = ("version", "on-inconclusive", "on-too-few-requests", "group-names", "defaults",
-            "endpoints", "aggregate", "baseline")
+            "endpoints", "aggregate", "baseline", "groups")
 # `on-too-few-requests`: what a check too thin to judge counts as; `report` (the default)
 # shows it with what it needs and does not lower the verdict (gate.core.thin).
 TOO_FEW_CHOICES = ("report", "warn", "fail")
@@ -29,12 +30,16 @@ AGGREGATE_KEYS = (*SECTION_KEYS, Metric.EXCEPTIONS.value)
 SELECTOR_KEYS = ("match", "regex", "name")
 ENDPOINT_KEYS = (*SELECTOR_KEYS, "method", "required", "min-requests", *METRIC_KEYS)
 GLOB_CHARACTERS = "*?["
+# A request method or Locust request type (`method:` of an endpoint, `type:` of a group).
+REQUEST_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 # Top-level keys starting with this are ignored: a place for YAML anchors (`x-common: &c`).
 EXTENSION_PREFIX = "x-"
 
 # Names people write by habit -> the key this format uses (offered as "did you mean").
 ALIASES = {
     "type": "method",
+    "method": "type",  # in a group, which selects by request type
+    "request-type": "type",
     "glob": "match",
     "pattern": "match",
     "path": "match",

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 from gate.core.rules import Level, Metric, Rule, Thresholds, default_exceptions_rule
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind, parse_yaml
-from gate.thresholds import endpoints, limits
+from gate.thresholds import endpoints, groups, limits
 from gate.thresholds.keys import (
     AGGREGATE_KEYS,
     ENDPOINT_KEYS,
@@ -163,6 +163,7 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
         source_text=text,
         baseline=_baseline(ctx, top),
+        groups=groups.parse(ctx, top),  # the `groups:` section: gate.thresholds.groups
     )
     return thresholds, exceptions
 

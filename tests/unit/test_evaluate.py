@@ -194,6 +194,11 @@ EXAMPLE_CHECKS = {
     ("GET /api/search?q", "fail-ratio"): (0.0, 0.01, None, PASS, "defaults.fail-ratio"),
     ("GET /api/search?q", "p95"): (2000, 1500, F, BREACHED, "endpoints[0].p95"),
     ("GET /api/search?q", "p99.9"): (2000, 3000, None, PASS, "endpoints[0].p99.9"),
+    # groups: GET /api/items and /api/items/[id] merged (200 requests, the 10 slowest at
+    # 50 ms: p95 50); Writes: POST /api/login and POST /api/items, avg (3000 + 3000) / 40
+    ("Item reads", "p95"): (50, 100, None, PASS, "groups[0].p95"),
+    ("Item reads", "fail-ratio"): (0.0, 0.005, None, PASS, "groups[0].fail-ratio"),
+    ("Writes", "avg"): (150.0, 120, W, BREACHED, "groups[1].avg"),
     ("Aggregated", "rps"): (34.0, 50, F, BREACHED, "aggregate.rps"),
     ("Aggregated", "fail-ratio"): (1 / 340, 0.01, None, PASS, "aggregate.fail-ratio"),
     ("Aggregated", "p95"): (400, 800, None, PASS, "aggregate.p95"),
