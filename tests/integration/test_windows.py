@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from locust.stats import RequestStats
 
-from gate.core.model import EndpointStats, Results
+from gate.core.model import EndpointStats, Results, Window
 from gate.results import resultsfile
 from tests.support.locustrun import LOCUSTFILES, LocustRun, run_locust
 from tests.support.server import Route, TestServer, serve
@@ -86,10 +86,10 @@ def _same(ours: EndpointStats, theirs: object) -> None:
         assert ours.percentile(fraction) == theirs.get_response_time_percentile(fraction)  # type: ignore[attr-defined]
 
 
-def _check_window(results: Results, record: Record, stage_start: float, stage_end: float,
-                  entries: tuple[EndpointStats, ...], total: EndpointStats) -> None:
+def _check_window(results: Results, record: Record, window: Window) -> None:
     t0 = results.meta.start_time
-    theirs = _locust_figures(record, t0 + stage_start, t0 + stage_end)
+    theirs = _locust_figures(record, t0 + window.start, t0 + window.end)
+    entries, total = window.endpoints, window.total
     _same(total, theirs.total)
     assert {(e.method, e.name) for e in entries} == {
         (e.method, e.name) for e in theirs.entries.values() if e.num_requests
@@ -109,7 +109,7 @@ def test_stage_figures_are_those_of_the_stages_requests(server: TestServer, tmp_
     assert [s.users for s in results.stages] == [2, 4, 2]
     for stage in results.stages:
         assert stage.total.num_requests > 50, stage.name
-        _check_window(results, record, stage.start, stage.end, stage.endpoints, stage.total)
+        _check_window(results, record, stage)
     assert sum(s.total.num_requests for s in results.stages) == results.total.num_requests
     work = {s.name: next(e for e in s.endpoints if e.name == "/work") for s in results.stages}
     # The slow stage shows it; the others do not (a few in flight at a boundary may spill).
