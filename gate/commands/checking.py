@@ -22,6 +22,7 @@ from gate.reports import console
 from gate.reports.context import ReportContext
 from gate.results import loader
 from gate.thresholds.parser import load as load_thresholds
+from gate.thresholds.stages import require as require_stages
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +83,7 @@ def judge(
     measured = loader.load(results, group_names=rules.group_names)
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
+    require_stages(measured, rules)  # a stage rule on a run without that stage: exit 2
     verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
     # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
     if baseline is not None:

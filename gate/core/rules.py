@@ -175,6 +175,18 @@ def default_exceptions_rule() -> Rule:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StageRules:
+    """The rules of one stage (`stages: {NAME: ...}` in the thresholds file): the same
+    shapes as the top level (`defaults`, `endpoints`, `aggregate`), held as a `Thresholds`
+    so that an endpoint's rules resolve the same way; judged on that stage's own figures
+    (`gate.core.stages`)."""
+
+    name: str
+    rules: Thresholds
+    where: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Thresholds:
     """A whole thresholds file. Endpoint overrides: first match wins."""
 
@@ -198,6 +210,7 @@ class Thresholds:
     # the file switched it off (`exceptions: off`).
     exceptions: Rule | None = field(default_factory=default_exceptions_rule)
     baseline: BaselineRules | None = None  # the `baseline:` section, if the file has one
+    stages: tuple[StageRules, ...] = ()  # the `stages:` section: rules per stage of the run
     source_text: str = field(default="", repr=False, compare=False)
 
     @property
@@ -205,7 +218,8 @@ class Thresholds:
         """Whether any limit applies without a baseline (the implicit exceptions limit
         does not count: it is no decision of the file's)."""
         return bool(self.defaults or self.aggregate
-                    or any(e.rules or e.required for e in self.endpoints))
+                    or any(e.rules or e.required for e in self.endpoints)
+                    or any(s.rules.has_absolute_rules for s in self.stages))
 
     def override_for(
         self, method: str, name: str, members: Sequence[str] = ()

@@ -22,7 +22,7 @@ from typing import Any
 
 from gate.harness import stages as stages_setting
 from gate.harness import validators as v
-from gate.harness.stages import Stage
+from gate.results.loadshape import Stage
 
 DEFAULT_OUTPUT_DIR = "locust-gate-out"
 

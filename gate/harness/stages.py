@@ -1,4 +1,5 @@
-"""The `stages:` run setting and the load shape that runs it.
+"""The `stages:` run setting: its validator (the shape that runs it is
+`gate.results.loadshape`).
 
     stages:
       - {name: before, users: 100, spawn-rate: 20, duration: 2m}
@@ -6,28 +7,22 @@
       - {name: after, users: 100, spawn-rate: 200, duration: 2m}
 
 `validate` is the setting's validator (a YAML list, or the same text as a flag); a profile
-that carries `stages` uses it too. `run` hands the stages to the plugin as JSON
-(`--gate-stages`, `encode`/`decode`), and the plugin installs `make_shape`'s
-LoadTestShape: each stage holds its users for its duration, one after the other, and the
-run ends with the last. In the tick that enters a stage the shape tells the plugin, which
-copies every endpoint's stats there (`gate.results.boundaries`): each stage gets its own
-exact figures. A locustfile's own LoadTestShape still runs when there are no `stages`;
-both at once is refused (`gate.harness.invocation`, and the plugin itself).
-
-Pure data and parsing; Locust is imported only inside `make_shape`, which runs in Locust.
+that carries `stages` uses it too. Each stage holds its users for its duration, one after
+the other, and the run ends with the last; each gets its own exact figures. A
+locustfile's own LoadTestShape still runs when there are no `stages`; both at once is
+refused (`gate.harness.invocation`, and the plugin itself).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gate.core.units import parse_seconds
 from gate.files import yamlfile
+from gate.results.loadshape import Stage, encode
 
 if TYPE_CHECKING:
     from gate.harness.validators import Given
@@ -36,16 +31,6 @@ STAGE_KEYS = ("name", "users", "spawn-rate", "duration")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _EXAMPLE = "stages:\n  - {name: before, users: 10, spawn-rate: 5, duration: 1m}"
 MAX_STAGES = 100
-
-
-@dataclass(frozen=True, kw_only=True)
-class Stage:
-    """One stage: hold `users` (reached at `spawn_rate` per second) for `duration` s."""
-
-    name: str
-    users: int
-    spawn_rate: float
-    duration: float
 
 
 def validate(value: object, given: Given) -> tuple[Stage, ...]:
@@ -109,57 +94,10 @@ def _stage(item: object, index: int, given: Given) -> Stage:
     return Stage(name=name, users=users, spawn_rate=float(rate), duration=math.ceil(seconds))
 
 
+
+
 def total_seconds(stages: Sequence[Stage]) -> float:
     return sum(s.duration for s in stages)
 
 
-def encode(stages: Sequence[Stage]) -> str:
-    """The stages as the plugin's `--gate-stages` value (JSON)."""
-    return json.dumps([
-        {"name": s.name, "users": s.users, "spawn_rate": s.spawn_rate, "duration": s.duration}
-        for s in stages
-    ], separators=(",", ":"))  # fmt: skip
-
-
-def decode(text: str) -> tuple[Stage, ...]:
-    """`encode`'s text back (ValueError when it is not)."""
-    items = json.loads(text)
-    if not isinstance(items, list) or not items:
-        raise ValueError("--gate-stages must be a non-empty JSON list")
-    return tuple(
-        Stage(name=str(i["name"]), users=int(i["users"]), spawn_rate=float(i["spawn_rate"]),
-              duration=float(i["duration"]))
-        for i in items
-    )  # fmt: skip
-
-
-def index_at(stages: Sequence[Stage], seconds: float) -> int | None:
-    """The stage running `seconds` after the start; None after the last."""
-    end = 0.0
-    for index, stage in enumerate(stages):
-        end += stage.duration
-        if seconds < end:
-            return index
-    return None
-
-
-def make_shape(stages: Sequence[Stage], on_stage: Callable[[int], None]) -> Any:
-    """A LoadTestShape instance running `stages`; `on_stage(index)` is called in the tick
-    that enters a stage, before the users change (the plugin copies the stats there)."""
-    from locust import LoadTestShape  # noqa: PLC0415 (this runs inside Locust only)
-
-    class GateStages(LoadTestShape):
-        """The gate's `stages:` (see gate.harness.stages)."""
-
-        current: int | None = None
-
-        def tick(self) -> tuple[int, float] | None:
-            index = index_at(stages, self.get_run_time())  # type: ignore[no-untyped-call]
-            if index is None:
-                return None
-            if index != self.current:
-                self.current = index
-                on_stage(index)
-            return stages[index].users, stages[index].spawn_rate
-
-    return GateStages()  # type: ignore[no-untyped-call]
+__all__ = ["STAGE_KEYS", "Stage", "encode", "total_seconds", "validate"]

@@ -3,8 +3,10 @@
 The Locust plugin's implementation (`gate.plugin` is its public entry): `plugin` (the
 listeners), `flags` (its options), `collector` (one environment's state and the writes),
 `series` (the samples over time, bounded on long runs), `progress` (its lines on
-stderr), `snapshot` (Locust's stats as `Results`) and `fingerprint` (what identifies the
-load).
+stderr), `snapshot` (Locust's stats as `Results`, and the exact figures between two copies of
+them), `boundaries` (when those copies are taken: stage starts, the warm-up's end, the
+cool-down's start), `loadshape` (the gate's LoadTestShape that runs `stages:`) and
+`fingerprint` (what identifies the load).
 
 The readers: `resultsfile` (the results.json format), `csvreader` (Locust `--csv`),
 `jsonfile` (Locust `--json-file`), `jsondata` (the one validator of both JSON forms) and

@@ -29,7 +29,7 @@ from gate.core.model import Cut, Results, Window
 from gate.results import snapshot
 
 if TYPE_CHECKING:
-    from gate.harness.stages import Stage
+    from gate.results.loadshape import Stage
 
 
 class Boundaries:

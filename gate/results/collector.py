@@ -14,8 +14,8 @@ from gate.results.fingerprint import shape_name
 from gate.results.series import Series
 
 if TYPE_CHECKING:
-    from gate.harness.stages import Stage
     from gate.results.boundaries import Boundaries
+    from gate.results.loadshape import Stage
 
 
 class Collector:

@@ -86,7 +86,7 @@ def _install_stages(environment: Any, collector: Collector, text: str) -> None:
     when it enters a stage. Refused (exit 2, before any load) when the locustfile has a
     LoadTestShape of its own: Locust runs one shape, and the run would not be the one
     the stages describe."""
-    from gate.harness import stages  # noqa: PLC0415 (only a staged run pays for it)
+    from gate.results import loadshape as stages  # noqa: PLC0415 (only a staged run pays)
 
     own = getattr(environment, "shape_class", None)
     if own is not None:

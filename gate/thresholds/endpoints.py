@@ -6,7 +6,6 @@ import re
 
 from gate.core import userregex
 from gate.core.rules import EndpointRules, Matcher, MatchKind, Metric, Rule
-from gate.errors import location
 from gate.files.yamlfile import Map, Seq, indent, kind
 from gate.thresholds import limits
 from gate.thresholds.keys import (
@@ -89,7 +88,7 @@ def _endpoint(ctx: Context, entry: object, index: int, line: int) -> EndpointRul
         disabled=frozenset(disabled),
         required=required,
         min_requests=limits.min_requests(ctx, entry, keypath),
-        where=location(ctx.path, entry.line, keypath),
+        where=ctx.where(entry.line, keypath),
     )
 
 
