@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate.core.evaluate import evaluate
-from gate.core.model import Results
+from gate.core.model import Cut, Results
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
@@ -21,6 +21,7 @@ from gate.github.runner import Runner
 from gate.reports import console
 from gate.reports.context import ReportContext
 from gate.results import loader
+from gate.results.trim import trim
 from gate.thresholds.parser import load as load_thresholds
 from gate.thresholds.stages import require as require_stages
 
@@ -43,6 +44,7 @@ def run_check(
     runner: Runner | None = None,
     baseline: BaselineRequest | None = None,
     allow_incomplete: bool = False,
+    cut: Cut | None = None,
 ) -> Verdict:
     """Judge `results` (results.json, a directory holding one, a --csv prefix or a
     --json-file) against the thresholds file `thresholds`; print the table to `out`; write
@@ -63,6 +65,7 @@ def run_check(
             runner=runner,
             allow_incomplete=allow_incomplete,
             baseline=baseline,
+            cut=cut,
         )
 
 
@@ -76,11 +79,14 @@ def judge(
     baseline: BaselineRequest | None = None,
     allow_incomplete: bool = False,
     notes: tuple[str, ...] = (),
+    cut: Cut | None = None,
 ) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`; `notes` are the run's own warnings for the reports."""
     require_checks(rules, with_baseline=baseline is not None)
     measured = loader.load(results, group_names=rules.group_names)
+    if cut is not None:  # check --warmup/--cooldown: after the fact, at the series' resolution
+        measured = trim(measured, warmup=cut.warmup, cooldown=cut.cooldown, file=str(results))
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
     require_stages(measured, rules)  # a stage rule on a run without that stage: exit 2

@@ -11,8 +11,9 @@ cool-down's start), `loadshape` (the gate's LoadTestShape that runs `stages:`) a
 The readers: `resultsfile` (the results.json format), `csvreader` (Locust `--csv`),
 `jsonfile` (Locust `--json-file`), `jsondata` (the one validator of both JSON forms) and
 `loader` (picks the reader for a path). All produce `gate.core.model.Results`; `crashes`
-turns exceptions raised in the locustfile into `RaisedException`s and `sanity` refuses
-results that contradict themselves.
+turns exceptions raised in the locustfile into `RaisedException`s, `sanity` refuses
+results that contradict themselves, and `trim` cuts a warm-up and cool-down after the
+fact (`check --warmup`, from the per-second series).
 """
 
 from __future__ import annotations
