@@ -10,6 +10,8 @@ percentile code, not the gate's).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -98,13 +100,22 @@ def _check_window(results: Results, record: Record, window: Window) -> None:
         _same(entry, theirs.entries[(entry.name, entry.method)])
 
 
-def test_stage_figures_are_those_of_the_stages_requests(server: TestServer, tmp_path: Path) -> None:
-    """A backend slow only during the middle stage: the stages' figures differ, and each
-    equals the figures of the requests Locust recorded in that stage, endpoint by endpoint."""
-    _slow_between(server, 2.0, 4.0)
-    run = _run(server, tmp_path, "--gate-stages", json.dumps(STAGES))
-    results = resultsfile.read(run.results)
-    record: Record = [tuple(r) for r in json.loads((tmp_path / "record.json").read_text())]  # type: ignore[misc]
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One staged run (5 s of load) against a backend slow only during the stage `spike`:
+    its output directory (results.json, record.json, Locust's files)."""
+    out = tmp_path_factory.mktemp("staged")
+    with serve({"/work": FAST, "/other": Route(ms=2)}) as server:
+        _slow_between(server, 2.0, 4.0)
+        _run(server, out, "--gate-stages", json.dumps(STAGES))
+    return out
+
+
+def test_stage_figures_are_those_of_the_stages_requests(staged: Path) -> None:
+    """The stages' figures differ, and each equals the figures of the requests Locust
+    recorded in that stage, endpoint by endpoint."""
+    results = resultsfile.read(staged / "results.json")
+    record: Record = [tuple(r) for r in json.loads((staged / "record.json").read_text())]  # type: ignore[misc]
     assert [s.name for s in results.stages] == ["before", "spike", "after"]
     assert [s.users for s in results.stages] == [2, 4, 2]
     for stage in results.stages:
@@ -115,6 +126,45 @@ def test_stage_figures_are_those_of_the_stages_requests(server: TestServer, tmp_
     # The slow stage shows it; the others do not (a few in flight at a boundary may spill).
     assert (work["spike"].percentile(0.5) or 0) >= 40
     assert (work["before"].percentile(0.5) or 0) < 20 and (work["after"].percentile(0.5) or 0) < 20
+
+
+def _gate(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gate", *map(str, args)], capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+def test_check_judges_stage_rules_and_refuses_an_unknown_stage(staged: Path) -> None:
+    rules = staged / "t.yml"
+    rules.write_text("version: 1\ndefaults: {p95: 30ms}\n"
+                     "stages:\n  spike:\n    defaults: {p50: 30ms}\n"
+                     "  after:\n    aggregate: {p50: 30ms}\n")
+    done = _gate("check", staged / "results.json", "--thresholds", rules,
+                 "--report-dir", staged / "report")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "stage spike: GET /work" in done.stdout and "stage after: Aggregated" in done.stdout
+    report = (staged / "report" / "report.md").read_text()
+    assert "### Stages" in report and "▸spike" in report
+    verdict = json.loads((staged / "report" / "verdict.json").read_text())
+    failed = {(c["endpoint"], c["outcome"]) for c in verdict["checks"] if c["scope"] == "stage"}
+    assert ("stage spike: GET /work", "breached") in failed
+    assert ("stage after: Aggregated", "pass") in failed
+    rules.write_text("version: 1\nstages:\n  recovery:\n    aggregate: {p95: 1s}\n")
+    done = _gate("check", staged / "results.json", "--thresholds", rules)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "the run's stages were before, spike, after" in done.stderr
+    assert f"{rules}:3 (at stages.recovery)" in done.stderr
+
+
+def test_check_warmup_is_refused_on_locusts_own_files(staged: Path) -> None:
+    rules = staged / "plain.yml"
+    rules.write_text("version: 1\ndefaults: {p95: 1s}\n")
+    for route in (staged / "run", staged / "locust.json"):
+        done = _gate("check", route, "--thresholds", rules, "--warmup", "2s")
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert "need the gate plugin's results.json" in done.stderr
+    done = _gate("check", staged / "results.json", "--thresholds", rules, "--warmup", "2s")
+    assert done.returncode == 0, done.stderr
+    assert "resolution of 1s" in done.stdout + done.stderr
 
 
 def test_warmup_cut_is_exact(server: TestServer, tmp_path: Path) -> None:
