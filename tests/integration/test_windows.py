@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from locust.stats import RequestStats
@@ -72,20 +73,20 @@ def _locust_figures(record: Record, start: float, end: float) -> RequestStats:
     stats = RequestStats()
     for at, method, name, response_time, failed in record:
         if start <= at < end:
-            stats.log_request(method, name, response_time, 0)
+            stats.log_request(method, name, response_time, 0)  # type: ignore[arg-type]
             if failed:
                 stats.log_error(method, name, "failed")
     return stats
 
 
-def _same(ours: EndpointStats, theirs: object) -> None:
-    assert ours.num_requests == theirs.num_requests  # type: ignore[attr-defined]
-    assert ours.num_failures == theirs.num_failures  # type: ignore[attr-defined]
-    assert dict(ours.histogram or {}) == {  # type: ignore[attr-defined]
-        k: v for k, v in theirs.response_times.items() if v  # type: ignore[attr-defined]
+def _same(ours: EndpointStats, theirs: Any) -> None:
+    assert ours.num_requests == theirs.num_requests
+    assert ours.num_failures == theirs.num_failures
+    assert dict(ours.histogram or {}) == {
+        k: v for k, v in theirs.response_times.items() if v
     }
     for fraction in (0.5, 0.95, 0.99):
-        assert ours.percentile(fraction) == theirs.get_response_time_percentile(fraction)  # type: ignore[attr-defined]
+        assert ours.percentile(fraction) == theirs.get_response_time_percentile(fraction)
 
 
 def _check_window(results: Results, record: Record, window: Window) -> None:
@@ -115,7 +116,7 @@ def test_stage_figures_are_those_of_the_stages_requests(staged: Path) -> None:
     """The stages' figures differ, and each equals the figures of the requests Locust
     recorded in that stage, endpoint by endpoint."""
     results = resultsfile.read(staged / "results.json")
-    record: Record = [tuple(r) for r in json.loads((staged / "record.json").read_text())]  # type: ignore[misc]
+    record: Record = [tuple(r) for r in json.loads((staged / "record.json").read_text())]
     assert [s.name for s in results.stages] == ["before", "spike", "after"]
     assert [s.users for s in results.stages] == [2, 4, 2]
     for stage in results.stages:
@@ -174,7 +175,7 @@ def test_warmup_cut_is_exact(server: TestServer, tmp_path: Path) -> None:
     _slow_between(server, 0.0, 1.5)
     run = _run(server, tmp_path, "--gate-warmup", "2", run_time=4)
     results = resultsfile.read(run.results)
-    record: Record = [tuple(r) for r in json.loads((tmp_path / "record.json").read_text())]  # type: ignore[misc]
+    record: Record = [tuple(r) for r in json.loads((tmp_path / "record.json").read_text())]
     assert results.cut is not None and results.cut.warmup == 2 and results.cut.resolution is None
     boundary = results.total.start_time
     assert 1.9 <= boundary - results.meta.start_time <= 2.2
