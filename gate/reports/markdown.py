@@ -262,7 +262,8 @@ def _marks(results: Results) -> list[tuple[float, str]]:
 
 
 def _label(start: int, step: int, marks: list[tuple[float, str]]) -> str:
-    words = [word for at, word in marks if start <= at < start + step]
+    # To the nearest second: the shape's ticks and the series' seconds are a few ms apart.
+    words = [word for at, word in marks if start <= round(at) < start + step]
     return " ".join([str(start), *words])
 
 
