@@ -11,8 +11,12 @@ directory or a URL; it does not take a module name such as `gate.plugin`)::
 or put `import gate.plugin  # noqa: F401` in the locustfile. Loading it both ways is
 harmless: the listeners are registered once, by the module `gate.plugin`.
 
-Options: `--gate-results PATH` (default results.json) and `--gate-progress-interval
-SECONDS` (default 5, 0 turns the progress line off).
+Options: `--gate-results PATH` (default results.json), `--gate-progress-interval
+SECONDS` (default 5, 0 turns the progress line off), `--gate-stages JSON` (the gate's
+load shape runs these stages, installed at `init`: `loadshape`; refused, exit 2, when the
+locustfile has a LoadTestShape of its own) and `--gate-warmup`/`--gate-cooldown SECONDS`.
+With stages or a cut, the collector copies every endpoint's stats at each boundary and
+the results get each stage's figures and the cut (`boundaries`).
 
 On the local or master runner only, it writes the stats (`environment.stats`; on a master
 the merged worker stats) with `gate.results.resultsfile.write`, atomically, three times:
