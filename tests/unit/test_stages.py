@@ -18,7 +18,7 @@ from gate.harness.config import RunConfig, load_config
 from gate.harness.invocation import locust_command, plan_load
 from gate.reports.context import ReportContext
 from gate.reports.markdown import chart, render_markdown
-from gate.results import resultsfile
+from gate.results import loader, resultsfile
 from gate.results.loadshape import Stage, decode, index_at
 from gate.results.trim import trim
 from gate.thresholds.parser import parse
@@ -239,3 +239,14 @@ def test_report_has_a_table_per_stage_and_the_chart_marks_them() -> None:
     assert drawn is not None
     assert '"0 ▸sp?ike?x"' in drawn["x"] and '"2 ▸measured"' in drawn["x"]
     assert '"5 ▸after"' in drawn["x"]
+
+
+def test_a_stage_that_contradicts_itself_is_refused(tmp_path: Path) -> None:
+    staged = _staged_results()
+    bad = replace(staged.stages[0].total, num_failures=500)
+    path = tmp_path / "r.json"
+    resultsfile.write(path, replace(staged, stages=(replace(staged.stages[0], total=bad),)))
+    with pytest.raises(UserError) as excinfo:
+        loader.load(path)
+    text = excinfo.value.render()
+    assert "stages[0].total" in text and "500 failures" in text and excinfo.value.exit_code == 2
