@@ -11,6 +11,9 @@ import click
 from gate.baseline.storespec import StoreSpec
 from gate.commands.checking import BaselineRequest, exit_code_for, run_check
 from gate.commands.storeoption import STORE
+from gate.core.model import Cut
+from gate.core.units import parse_seconds
+from gate.errors import UserError
 from gate.github.runner import Runner
 
 
@@ -43,6 +46,12 @@ from gate.github.runner import Runner
     help="Judge a run that was cut short (SIGINT, SIGTERM) anyway; its incompleteness "
     "is then a warning instead of a failure.",
 )
+@click.option("--warmup", default=None, metavar="DURATION",
+              help="Leave the first seconds (20s) out of the aggregate, cut after the fact "
+              "from the plugin's per-second series (at its resolution); a warm-up given "
+              "when the run starts cuts every endpoint exactly.")
+@click.option("--cooldown", default=None, metavar="DURATION",
+              help="Leave the last seconds (5s) out of the aggregate, as --warmup.")
 def check(
     *,
     results: Path,
@@ -52,12 +61,16 @@ def check(
     allow_mismatch: bool,
     baseline_branch: str | None,
     allow_incomplete: bool,
+    warmup: str | None,
+    cooldown: str | None,
 ) -> int:
     """Judge RESULTS against thresholds.
 
     RESULTS is a results.json written by the gate's Locust plugin, a directory holding
     one, a Locust --csv prefix (out/run for out/run_stats.csv) or a Locust --json-file.
     A run that did not complete (interrupted) fails unless --allow-incomplete.
+    --warmup/--cooldown cut a plugin results.json after the fact (the aggregate, at its
+    series' resolution; refused for --csv and --json-file).
     Exit code: 0 pass (warnings allowed), 1 gate failed, 2 bad input, 3 internal error.
     In GitHub Actions it also writes the job summary, annotations and step outputs.
     """
@@ -75,5 +88,22 @@ def check(
         runner=Runner.from_env(os.environ),
         baseline=request,
         allow_incomplete=allow_incomplete,
+        cut=_cut(warmup, cooldown),
     )
     return exit_code_for(verdict)
+
+
+_MAX_CUT = 7 * 86400.0  # seconds: a week, the longest run-time too
+
+
+def _cut(warmup: str | None, cooldown: str | None) -> Cut | None:
+    if warmup is None and cooldown is None:
+        return None
+    seconds = {}
+    for flag, text in (("--warmup", warmup), ("--cooldown", cooldown)):
+        value = parse_seconds(text) if text is not None else 0.0
+        if value is None or not 0 <= value <= _MAX_CUT:
+            raise UserError(f"{flag} is not a duration: {text!r}", where=f"command line ({flag})",
+                            fix=f"write e.g. {flag} 20s, 1m or a number of seconds")
+        seconds[flag] = value
+    return Cut(warmup=seconds["--warmup"], cooldown=seconds["--cooldown"])

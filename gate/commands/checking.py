@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from gate.baseline.storespec import StoreSpec
 from gate.core import groups
 from gate.core.evaluate import evaluate
+from gate.core.model import Cut, Results
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
@@ -22,10 +23,11 @@ from gate.github.runner import Runner
 from gate.reports import console
 from gate.reports.context import ReportContext
 from gate.results import loader
+from gate.results.trim import trim
 from gate.thresholds.parser import load_thresholds
+from gate.thresholds.stages import require as require_stages
 
 if TYPE_CHECKING:
-    from gate.core.model import Results
     from gate.core.relative import Baseline
 
 
@@ -47,6 +49,7 @@ def run_check(
     runner: Runner | None = None,
     baseline: BaselineRequest | None = None,
     allow_incomplete: bool = False,
+    cut: Cut | None = None,
 ) -> Verdict:
     """Judge `results` (results.json, a directory holding one, a --csv prefix or a
     --json-file) against the thresholds file `thresholds`; print the table to `out`; write
@@ -67,6 +70,7 @@ def run_check(
             runner=runner,
             allow_incomplete=allow_incomplete,
             baseline=baseline,
+            cut=cut,
         )
 
 
@@ -80,13 +84,17 @@ def judge_and_report(
     baseline: BaselineRequest | None = None,
     allow_incomplete: bool = False,
     notes: tuple[str, ...] = (),
+    cut: Cut | None = None,
 ) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
     and an existing `report_dir`; `notes` are the run's own warnings for the reports."""
     require_checks(rules, with_baseline=baseline is not None)
     measured = loader.load_results(results, group_names=rules.group_names)
+    if cut is not None:  # check --warmup/--cooldown: after the fact, at the series' resolution
+        measured = trim(measured, warmup=cut.warmup, cooldown=cut.cooldown, file=str(results))
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
+    require_stages(measured, rules)  # a stage rule on a run without that stage: exit 2
     # One judging pass: the stored runs are loaded here and compared in the core.
     past = _load_baseline(rules, baseline, measured) if baseline is not None else None
     verdict = evaluate(measured, rules, past, allow_incomplete=allow_incomplete)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gate.core import groups, thin
+from gate.core import groups, stages, thin
 from gate.core.inputs import Inputs
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject
@@ -240,6 +240,7 @@ KINDS: tuple[Kind, ...] = (
     groups.checks,
     _aggregate_checks,
     _exception_checks,
+    stages.checks,
     _baseline_checks,
 )
 

@@ -165,6 +165,36 @@ class RunMeta:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Window:
+    """The figures of one interval of the run (a stage), each endpoint's and the
+    aggregate's: the exact difference of two copies of Locust's running stats taken at
+    the interval's boundaries (`gate.results.snapshot`), so its percentiles are those of
+    the requests Locust recorded in it. `start`/`end` are seconds since
+    `RunMeta.start_time` at which the copies were taken."""
+
+    name: str
+    start: float
+    end: float
+    users: int | None = None  # the users the stage asked for
+    spawn_rate: float | None = None
+    endpoints: tuple[EndpointStats, ...] = ()
+    total: EndpointStats
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cut:
+    """Seconds removed from the start (warm-up) and the end (cool-down) of every figure.
+
+    `resolution` is None when the cut is exact (copies of the stats taken at the
+    boundaries while the run went on); otherwise the width in seconds of the slices the
+    cut was made from after the fact (the per-second series)."""
+
+    warmup: float = 0.0
+    cooldown: float = 0.0
+    resolution: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Results:
     """One Locust run: every endpoint, the aggregate, failures and the time series."""
 
@@ -177,6 +207,13 @@ class Results:
     warnings: tuple[str, ...] = ()
     # Unhandled exceptions in the locustfile; None when the source does not record them.
     exceptions: tuple[RaisedException, ...] | None = None
+    # Each stage's own figures, when the gate's `stages:` drove the load (in run order).
+    stages: tuple[Window, ...] = ()
+    # The warm-up and cool-down removed from `endpoints`, `total` and `failures`.
+    cut: Cut | None = None
+
+    def stage(self, name: str) -> Window | None:
+        return next((w for w in self.stages if w.name == name), None)
 
     @property
     def exception_count(self) -> int | None:

@@ -78,18 +78,25 @@ def shape(name: str) -> str:
 
 def group(results: Results) -> Results:
     """`results` with the entries whose names share a shape merged into one endpoint each
-    (`EndpointStats.members` lists the raw names); the aggregate and the per-second series
-    of the run are unchanged. Results without histograms (Locust's CSV) are returned as
-    they are: their percentiles could not be merged exactly."""
+    (`EndpointStats.members` lists the raw names), in the run and in each stage; the
+    aggregate and the per-second series of the run are unchanged. Results without
+    histograms (Locust's CSV) are returned as they are: their percentiles could not be
+    merged exactly."""
     if not _any_shaped(results):
         return results
     if not results.exact:
         return replace(results, warnings=(*results.warnings, CSV_NOT_GROUPED))
+    stages = tuple(replace(w, endpoints=_grouped(w.endpoints))
+                   for w in results.stages)  # fmt: skip
+    return replace(_with(results, _grouped(results.endpoints)), stages=stages)
+
+
+def _grouped(entries: Iterable[EndpointStats]) -> tuple[EndpointStats, ...]:
+    """One endpoint per (method, shape): a run's endpoints, or a stage's."""
     by_shape: dict[tuple[str, str], list[EndpointStats]] = {}
-    for entry in results.endpoints:
+    for entry in entries:
         by_shape.setdefault((entry.method, shape(entry.name)), []).append(entry)
-    endpoints = tuple(_one(method, name, entries) for (method, name), entries in by_shape.items())
-    return _with(results, endpoints)
+    return tuple(_one(method, name, group) for (method, name), group in by_shape.items())
 
 
 def _any_shaped(results: Results) -> bool:

@@ -176,6 +176,18 @@ def default_exceptions_rule() -> Rule:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StageRules:
+    """The rules of one stage (`stages: {NAME: ...}` in the thresholds file): the same
+    shapes as the top level (`defaults`, `endpoints`, `aggregate`), held as a `Thresholds`
+    so that an endpoint's rules resolve the same way; judged on that stage's own figures
+    (`gate.core.stages`)."""
+
+    name: str
+    rules: Thresholds
+    where: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Thresholds:
     """A whole thresholds file. Endpoint overrides: first match wins."""
 
@@ -200,6 +212,7 @@ class Thresholds:
     exceptions: Rule | None = field(default_factory=default_exceptions_rule)
     baseline: BaselineRules | None = None  # the `baseline:` section, if the file has one
     groups: tuple[Group, ...] = ()  # the `groups:` section: endpoints judged together
+    stages: tuple[StageRules, ...] = ()  # the `stages:` section: rules per stage of the run
     source_text: str = field(default="", repr=False, compare=False)
 
     @property
@@ -208,7 +221,8 @@ class Thresholds:
         does not count: it is no decision of the file's)."""
         return bool(self.defaults or self.aggregate
                     or any(e.rules or e.required for e in self.endpoints)
-                    or any(g.rules for g in self.groups))
+                    or any(g.rules for g in self.groups)
+                    or any(s.rules.has_absolute_rules for s in self.stages))
 
     def override_for(
         self, method: str, name: str, members: Sequence[str] = ()

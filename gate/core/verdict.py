@@ -63,6 +63,7 @@ class Scope(StrEnum):
     AGGREGATE = "aggregate"  # the whole run: Locust's Aggregated row
     RUN = "run"  # a fact about the run itself (it made no requests)
     GROUP = "group"
+    STAGE = "stage"  # an endpoint or the aggregate within one stage of the run
     RESOURCE = "resource"
     EXTERNAL = "external"
 

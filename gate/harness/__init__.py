@@ -3,7 +3,8 @@
 `settings` (the table: every setting declared once, as a `RunConfig` field), `validators`
 (raw value -> typed value, with file/line or flag in errors), `config` (locust-gate.yml
 and flags -> `RunConfig`), `process` (process groups and whole-tree cleanup), `health`
-(HTTP/TCP readiness), `shape` (LoadTestShape detection), `sweep` and `guardian` (the output
+(HTTP/TCP readiness), `shape` (LoadTestShape detection), `stages` (the
+`stages:` setting's validator), `sweep` and `guardian` (the output
 directory's claim, marked processes), `interrupts` (signals -> `Interrupted`), and the
 steps of a run: `orchestrate` (their order, progress lines and cleanup), `seed`, `backend`
 (busy ports, start, health wait, crash), `invocation` (the load plan and Locust's command

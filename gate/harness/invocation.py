@@ -1,7 +1,8 @@
 """How Locust is invoked: the load plan (`plan_load`) and the command line (`locust_command`).
 
-The plan says what drives the load (-u/-r/-t, or a LoadTestShape found by
-`gate.harness.shape`) and how long Locust may take before it is stopped as hung: the run
+The plan says what drives the load (-u/-r/-t, the gate's `stages:` run by the plugin's
+shape, or a LoadTestShape found by `gate.harness.shape`) and how
+long Locust may take before it is stopped as hung: the run
 time plus `LOCUST_OVERRUN`, the shape's stages plus `LOCUST_OVERRUN`, or `max-run-time`.
 A shape nobody can bound is a UserError before anything starts.
 
@@ -13,11 +14,13 @@ are the data.
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from gate.errors import UserError
+from gate.harness import stages as staging
 from gate.harness.config import RunConfig
 from gate.harness.shape import Shape, detect
 
@@ -39,12 +42,22 @@ def plan_load(config: RunConfig) -> LoadPlan:
     found = detect(config.locustfile) if config.shape is not False else None
     if config.shape and found is None:  # defined elsewhere and imported: Locust still uses it
         found = Shape(name="LoadTestShape", duration=None, common_options=False)
+    if config.stages:
+        return _staged(config, found)
     shape = found if found is not None and not found.common_options else None
+    if shape is not None and (config.warmup or config.cooldown):
+        raise UserError(
+            f"warmup and cooldown cut the run time, and the locustfile's load shape "
+            f"{shape.name} decides the run's length instead",
+            where=f"{config.locustfile} (class {shape.name})",
+            fix="build the warm-up into the shape, or use the gate's `stages:` (each stage "
+            "has its own figures), or remove warmup and cooldown",
+        )
     if config.max_run_time is not None:
         deadline = config.max_run_time
         bound = f"stopped after max-run-time {config.max_run_time:g}s"
     elif shape is None:
-        deadline = config.run_time + LOCUST_OVERRUN
+        deadline = _locust_run_time(config) + LOCUST_OVERRUN
         bound = f"stopped if still running {LOCUST_OVERRUN:g}s later"
     elif shape.duration is not None:
         deadline = shape.duration + LOCUST_OVERRUN
@@ -59,7 +72,8 @@ def plan_load(config: RunConfig) -> LoadPlan:
             "each, or a `time_limit` in seconds",
         )
     if shape is None:
-        summary = f"for {config.run_time}s ({bound})"
+        cut = _cut_words(config)
+        summary = f"for {config.run_time}s{cut} ({bound})"
     else:
         length = f"about {shape.duration:g}s" if shape.duration is not None else "its own time"
         summary = (
@@ -67,6 +81,50 @@ def plan_load(config: RunConfig) -> LoadPlan:
             f"do not apply; {bound})"
         )
     return LoadPlan(shape=shape, deadline=deadline, summary=summary)
+
+
+def _staged(config: RunConfig, found: Shape | None) -> LoadPlan:
+    """The gate's own load shape runs `stages`; a locustfile's shape would fight it."""
+    if found is not None:
+        raise UserError(
+            f"`stages` runs the gate's load shape, and the locustfile defines its own "
+            f"LoadTestShape {found.name}: Locust can run only one",
+            where=f"{config.source or 'command line'} (stages) and {config.locustfile} "
+            f"(class {found.name})",
+            fix="remove `stages` to let the locustfile's shape drive the load, or remove "
+            "the shape class from the locustfile (or set `shape: false` and keep `stages`)"
+            if config.shape is not True
+            else "remove `stages`, or `shape: true`",
+        )
+    if config.warmup or config.cooldown:
+        raise UserError(
+            "warmup and cooldown cut a run-time, and `stages` has no run-time: each stage "
+            "already has its own figures",
+            where=f"{config.source or 'command line'} (stages)",
+            fix="make the warm-up a first stage (e.g. {name: warmup, ...}) and write the "
+            "rules for the stages that count under `stages:` in the thresholds file",
+        )
+    total = staging.total_seconds(config.stages)
+    if config.max_run_time is not None:
+        deadline = config.max_run_time
+        bound = f"stopped after max-run-time {config.max_run_time:g}s"
+    else:
+        deadline = total + LOCUST_OVERRUN
+        bound = f"stopped if still running {LOCUST_OVERRUN:g}s after the last stage"
+    names = ", ".join(s.name for s in config.stages)
+    summary = f"in {len(config.stages)} stages ({names}) for {total:g}s ({bound})"
+    return LoadPlan(shape=None, deadline=deadline, summary=summary)
+
+
+def _locust_run_time(config: RunConfig) -> int:
+    """Locust's -t: the warm-up, then `run-time` of measured load, then the cool-down."""
+    return math.ceil(config.warmup + config.run_time + config.cooldown)
+
+
+def _cut_words(config: RunConfig) -> str:
+    parts = [f"after a {config.warmup:g}s warm-up"] if config.warmup else []
+    parts += [f"before a {config.cooldown:g}s cool-down"] if config.cooldown else []
+    return " measured " + " and ".join(parts) if parts else ""
 
 
 def locust_command(
@@ -77,9 +135,10 @@ def locust_command(
     out = config.output_dir
     load = (
         []
-        if shape is not None
-        else ["-u", str(config.users), "-r", f"{config.spawn_rate:g}", "-t", f"{config.run_time}s"]
-    )
+        if shape is not None or config.stages
+        else ["-u", str(config.users), "-r", f"{config.spawn_rate:g}",
+              "-t", f"{_locust_run_time(config)}s"]
+    )  # fmt: skip
     command = [
         sys.executable,
         "-m",
@@ -99,6 +158,12 @@ def locust_command(
         "--exit-code-on-error",
         "0",
     ]
+    if config.stages:
+        command += ["--gate-stages", staging.encode(config.stages)]
+    if config.warmup:
+        command += ["--gate-warmup", f"{config.warmup:g}"]
+    if config.cooldown:
+        command += ["--gate-cooldown", f"{config.cooldown:g}"]
     if config.host:
         command += ["--host", config.host]
     if config.processes:

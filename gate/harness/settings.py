@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from gate.baseline.storespec import DEFAULT_KEEP, StoreSpec
+from gate.harness import stages as stages_setting
 from gate.harness import validators as v
+from gate.results.loadshape import Stage
 
 DEFAULT_OUTPUT_DIR = "locust-gate-out"
 
@@ -150,6 +152,34 @@ class RunConfig:
             description="How long the load runs, e.g. 30s, 1m, 1m30s (key `run-time`; default "
             "30s).",
         ),
+    )  # fmt: skip
+    # The warm-up and cool-down cut from every figure (seconds; 0: none). `run-time` is
+    # the measured load between them: Locust runs warm-up + run-time + cool-down.
+    warmup: float = setting(
+        default=0.0, validate=v.duration, default_text="0s",
+        help="Leave the first seconds out of every figure, latencies included: 20s. "
+        "run-time counts from its end.",
+        action=ActionInput(
+            name="warmup",
+            description="Seconds at the start left out of every figure, e.g. 20s; run-time "
+            "counts from their end (key `warmup`).",
+        ),
+    )  # fmt: skip
+    cooldown: float = setting(
+        default=0.0, validate=v.duration, default_text="0s",
+        help="Leave the last seconds out of every figure: 5s (run after run-time).",
+        action=ActionInput(
+            name="cooldown",
+            description="Seconds at the end left out of every figure, e.g. 5s, run after "
+            "run-time (key `cooldown`).",
+        ),
+    )  # fmt: skip
+    # The gate's load shape: named stages, each with its own figures (gate.harness.stages).
+    stages: tuple[Stage, ...] = setting(
+        default=(), validate=stages_setting.validate, metavar="YAML",
+        owns=(),
+        help="Named stages run one after the other, each {name, users, spawn-rate, "
+        "duration}; replaces users, spawn-rate and run-time.",
     )  # fmt: skip
     # Seconds Locust may run before the gate stops it as hung (a harness failure); None:
     # the run time, or a LoadTestShape's stated stages, plus a margin.

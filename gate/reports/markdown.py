@@ -19,6 +19,7 @@ from gate.core.verdict import Check, Status, Verdict, by_severity, problems
 from gate.errors import HarnessError
 from gate.reports import baselinefit, escape, grouptable
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few, verdict_word
+from gate.reports.stagetable import stages_view
 
 if TYPE_CHECKING:
     import jinja2
@@ -137,6 +138,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         **_baseline_view(verdict),
         **grouptable.view(ctx, icon=row_icon, limit=MAX_ENDPOINT_ROWS),
         "chart": chart(results),
+        **stages_view(results),
         "exceptions": [
             {
                 "message": escape.markdown(e.message, limit=300),
@@ -233,7 +235,8 @@ def chart(results: Results) -> dict[str, str] | None:
     Each point is an equal span of the run's time, labelled with its start, its rate the
     requests of the samples starting in it over their seconds: a long run's samples are
     wider later in the run (see gate.results.series), and a count of samples would squeeze
-    those hours."""
+    those hours. The point where a stage starts, the warm-up ends or the cool-down starts
+    says so in its label (`12 ▸spike`): Mermaid's xychart draws no vertical markers."""
     series = results.series
     if len(series) < 2:
         return None
@@ -244,7 +247,8 @@ def chart(results: Results) -> dict[str, str] | None:
     for sample in series:
         groups.setdefault((sample.t - first) // step, []).append(sample)
     windows = [groups[i] for i in sorted(groups)]
-    labels = [str(first + i * step) for i in sorted(groups)]
+    marks = _marks(results)
+    labels = [_label(first + i * step, step, marks) for i in sorted(groups)]
     rps = [sum(s.requests for s in w) / sum(s.seconds for s in w) for w in windows]
     fps = [sum(s.failures for s in w) / sum(s.seconds for s in w) for w in windows]
     top = max([*rps, 1.0])
@@ -254,6 +258,29 @@ def chart(results: Results) -> dict[str, str] | None:
         "fps": ", ".join(f"{v:.1f}" for v in fps),
         "ymax": f"{top * 1.1:.0f}",
     }
+
+
+def _marks(results: Results) -> list[tuple[float, str]]:
+    """(seconds since the start, word) for each stage start and each end of a cut."""
+    marks = [(w.start, f"▸{_chart_word(w.name)}") for w in results.stages]
+    cut = results.cut
+    if cut is not None and results.series:
+        end = max(s.t + s.seconds for s in results.series)
+        marks += [(cut.warmup, "▸measured")] if cut.warmup else []
+        marks += [(end - cut.cooldown, "▸cool-down")] if cut.cooldown else []
+    return marks
+
+
+def _label(start: int, step: int, marks: list[tuple[float, str]]) -> str:
+    # To the nearest second: the shape's ticks and the series' seconds are a few ms apart.
+    words = [word for at, word in marks if start <= round(at) < start + step]
+    return " ".join([str(start), *words])
+
+
+def _chart_word(name: str) -> str:
+    """A name from the results file inside a quoted Mermaid label: only characters that
+    cannot end the quote or start anything (stage names are validated the same way)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "?" for c in name)[:32]
 
 
 def render_error_markdown(error: HarnessError) -> str:

@@ -3,14 +3,17 @@
 The Locust plugin's implementation (`gate.plugin` is its public entry): `plugin` (the
 listeners), `flags` (its options), `collector` (one environment's state and the writes),
 `series` (the samples over time, bounded on long runs), `progress` (its lines on
-stderr), `snapshot` (Locust's stats as `Results`) and `fingerprint` (what identifies the
-load).
+stderr), `snapshot` (Locust's stats as `Results`, and the exact figures between two copies of
+them), `boundaries` (when those copies are taken: stage starts, the warm-up's end, the
+cool-down's start), `loadshape` (the gate's LoadTestShape that runs `stages:`) and
+`fingerprint` (what identifies the load).
 
 The readers: `resultsfile` (the results.json format), `csvreader` (Locust `--csv`),
 `jsonfile` (Locust `--json-file`), `jsondata` (the one validator of both JSON forms) and
 `loader` (picks the reader for a path). All produce `gate.core.model.Results`; `crashes`
-turns exceptions raised in the locustfile into `RaisedException`s and `sanity` refuses
-results that contradict themselves.
+turns exceptions raised in the locustfile into `RaisedException`s, `sanity` refuses
+results that contradict themselves, and `trim` cuts a warm-up and cool-down after the
+fact (`check --warmup`, from the per-second series).
 """
 
 from __future__ import annotations

@@ -5,13 +5,17 @@ sampling and progress greenlets, tells how the load test ended, and writes resul
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 
 from gate.results import flags, progress
 from gate.results.fingerprint import shape_name
 from gate.results.series import Series
+
+if TYPE_CHECKING:
+    from gate.results.boundaries import Boundaries
+    from gate.results.loadshape import Stage
 
 
 class Collector:
@@ -26,6 +30,8 @@ class Collector:
         self.quit_seen = False
         self.reported: tuple[int, int] | None = None  # (requests, failures) last printed
         self.end_reason: str | None = None
+        self.stages: tuple[Stage, ...] = ()  # the gate's stages, when its shape runs
+        self.boundaries: Boundaries | None = None
 
     def start(self) -> None:
         self.stop()
@@ -35,6 +41,7 @@ class Collector:
         self.reported = None
         self.end_reason = None
         self._greenlets.append(gevent.spawn(self.series.every_second, self.started_at))
+        self._start_boundaries()
         interval = float(
             flags.option(self.env, "gate_progress_interval", flags.DEFAULT_PROGRESS_INTERVAL)
         )
@@ -42,6 +49,28 @@ class Collector:
             self._greenlets.append(
                 gevent.spawn(progress.every, self.env, self.started_at, interval)
             )
+
+    def _start_boundaries(self) -> None:
+        """Copies of the stats at stage starts, the warm-up's end, the cool-down's start."""
+        warmup = float(flags.option(self.env, "gate_warmup", 0.0))
+        cooldown = float(flags.option(self.env, "gate_cooldown", 0.0))
+        self.boundaries = None
+        if not (self.stages or warmup > 0 or cooldown > 0):
+            return
+        from gate.results.boundaries import Boundaries  # noqa: PLC0415 (see gate.results.plugin)
+
+        run_time = flags.option(self.env, "run_time", None)
+        self.boundaries = Boundaries(
+            self.env, stages=self.stages, warmup=warmup, cooldown=cooldown,
+            run_time=float(run_time) if run_time else None,
+        )  # fmt: skip
+        assert self.started_at is not None
+        self._greenlets += self.boundaries.timers(self.started_at)
+
+    def stage_started(self, index: int) -> None:
+        """The gate's load shape entered stage `index`."""
+        if self.boundaries is not None:
+            self.boundaries.stage_started(index)
 
     def stop(self) -> None:
         for greenlet in self._greenlets:
@@ -107,6 +136,8 @@ class Collector:
             completed=self.test_stopped,
             end_reason=self.end_reason,
         )
+        if self.boundaries is not None:
+            results = self.boundaries.applied(results)
         resultsfile.write(target, results)
         counts = (results.total.num_requests, results.total.num_failures)
         if counts == self.reported:

@@ -68,6 +68,18 @@ def load_options(options: Any, *, shape: str | None = None) -> dict[str, Any]:
         "exclude_tags": tags(getattr(options, "exclude_tags", None)),
         "processes": int(processes) if processes else None,
         **({"shape": shape} if shape is not None else {}),
+        # The gate's stages and cut change what is measured; absent when unset, so the
+        # fingerprints of runs without them stay as they were.
+        **{key: value for key, value in _gate_load(options).items() if value},
+    }
+
+
+def _gate_load(options: Any) -> dict[str, Any]:
+    stages = getattr(options, "gate_stages", None)
+    return {
+        "stages": json.loads(stages) if isinstance(stages, str) and stages else None,
+        "warmup": float(getattr(options, "gate_warmup", 0) or 0),
+        "cooldown": float(getattr(options, "gate_cooldown", 0) or 0),
     }
 
 

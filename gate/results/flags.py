@@ -1,5 +1,6 @@
-"""The plugin's own Locust options (`--gate-results`, `--gate-progress-interval`): their
-defaults, their definition on Locust's parser, and reading them from an environment."""
+"""The plugin's own Locust options (`--gate-results`, `--gate-progress-interval`,
+`--gate-stages`, `--gate-warmup`, `--gate-cooldown`): their defaults, their definition on
+Locust's parser, and reading them from an environment."""
 
 from __future__ import annotations
 
@@ -26,6 +27,31 @@ def add_arguments(parser: Any, **_kwargs: Any) -> None:
         default=DEFAULT_PROGRESS_INTERVAL,
         include_in_web_ui=False,
         help="locust-gate: print a progress line to stderr every SECONDS (0 = off, default 5)",
+    )
+
+    parser.add_argument(
+        "--gate-stages",
+        metavar="JSON",
+        default=None,
+        include_in_web_ui=False,
+        help="locust-gate: run these stages (a JSON list of {name, users, spawn_rate, "
+        "duration}) with the gate's load shape, and record each stage's own figures",
+    )
+    parser.add_argument(
+        "--gate-warmup",
+        metavar="SECONDS",
+        type=float,
+        default=0.0,
+        include_in_web_ui=False,
+        help="locust-gate: leave the first SECONDS of the test out of every figure",
+    )
+    parser.add_argument(
+        "--gate-cooldown",
+        metavar="SECONDS",
+        type=float,
+        default=0.0,
+        include_in_web_ui=False,
+        help="locust-gate: leave the last SECONDS of --run-time out of every figure",
     )
 
 

@@ -11,8 +11,12 @@ directory or a URL; it does not take a module name such as `gate.plugin`)::
 or put `import gate.plugin  # noqa: F401` in the locustfile. Loading it both ways is
 harmless: the listeners are registered once, by the module `gate.plugin`.
 
-Options: `--gate-results PATH` (default results.json) and `--gate-progress-interval
-SECONDS` (default 5, 0 turns the progress line off).
+Options: `--gate-results PATH` (default results.json), `--gate-progress-interval
+SECONDS` (default 5, 0 turns the progress line off), `--gate-stages JSON` (the gate's
+load shape runs these stages, installed at `init`: `loadshape`; refused, exit 2, when the
+locustfile has a LoadTestShape of its own) and `--gate-warmup`/`--gate-cooldown SECONDS`.
+With stages or a cut, the collector copies every endpoint's stats at each boundary and
+the results get each stage's figures and the cut (`boundaries`).
 
 On the local or master runner only, it writes the stats (`environment.stats`; on a master
 the merged worker stats) with `gate.results.resultsfile.write`, atomically, three times:
@@ -75,7 +79,42 @@ _COLLECTORS: dict[int, Collector] = {}
 def _on_init(environment: Any, **_kwargs: Any) -> None:
     if _is_worker(environment):
         return
-    _COLLECTORS[id(environment)] = Collector(environment)
+    collector = _COLLECTORS[id(environment)] = Collector(environment)
+    stages_text = flags.option(environment, "gate_stages", None)
+    if stages_text:
+        _install_stages(environment, collector, str(stages_text))
+
+
+def _install_stages(environment: Any, collector: Collector, text: str) -> None:
+    """`--gate-stages`: the gate's load shape drives the load and tells the collector
+    when it enters a stage. Refused (exit 2, before any load) when the locustfile has a
+    LoadTestShape of its own: Locust runs one shape, and the run would not be the one
+    the stages describe."""
+    from gate.results import loadshape as stages  # noqa: PLC0415 (only a staged run pays)
+
+    own = getattr(environment, "shape_class", None)
+    if own is not None:
+        logger.error(
+            "locust-gate: --gate-stages runs the gate's load shape, and the locustfile "
+            "defines its own LoadTestShape %s; Locust runs only one. Remove --gate-stages "
+            "(or the `stages` setting), or the shape class.",
+            type(own).__name__,
+        )
+        raise SystemExit(2)  # not an Exception: _guarded lets it end Locust
+    try:
+        collector.stages = stages.decode(text)
+    except (ValueError, KeyError, TypeError) as exc:
+        logger.error("locust-gate: --gate-stages is not a list of stages: %s", exc)
+        raise SystemExit(2) from None
+
+    def on_stage(index: int) -> None:
+        found = _collector(environment)
+        if found is not None:
+            found.stage_started(index)
+
+    shape = stages.make_shape(collector.stages, on_stage)
+    shape.runner = environment.runner
+    environment.shape_class = shape
 
 
 def _collector(environment: Any) -> Collector | None:

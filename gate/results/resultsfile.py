@@ -1,10 +1,10 @@
 """The results.json format written by `gate.plugin`: one definition, read and written here.
 
-Layout (schema `locust-gate/results`, version 2)::
+Layout (schema `locust-gate/results`, version 3)::
 
     {
       "schema": "locust-gate/results",
-      "version": 2,
+      "version": 3,
       "source": "plugin",                 # gate.core.model.Source value
       "start_time": 1700000000.1,         # run-wide stats.start_time (epoch s)
       "last_request_timestamp": 1700000003.0,   # run-wide, or null
@@ -17,7 +17,10 @@ Layout (schema `locust-gate/results`, version 2)::
       "failures": [{"method", "name", "error", "occurrences"}, ...],
       "exceptions": [{"message", "count", "where", "traceback"}, ...] or null,
       "series": [{"t", "seconds", "users", "requests", "failures", "response_times"}, ...],
-      "warnings": ["...", ...]
+      "warnings": ["...", ...],
+      "stages": [{"name", "start", "end", "users", "spawn_rate",
+                  "endpoints": [ENDPOINT, ...], "total": ENDPOINT}, ...],
+      "cut": {"warmup", "cooldown", "resolution"} or null
     }
 
     ENDPOINT = {"method", "name", "num_requests", "num_failures", "num_none_requests",
@@ -32,6 +35,13 @@ in it. The series is bounded (see `gate.results.series`): one second per sample 
 first 10 minutes, then slices that double in width as the run grows, at most 1,200 in
 all, so the file's size depends on the endpoints, not on how long the run lasted. JSON
 object keys are strings; they become ints (floats for `csv_percentiles`) again on reading.
+
+`stages` (version 3) holds each stage's own figures when the gate's `stages:` drove the
+load: `start` and `end` are seconds since `meta.start_time`, and each ENDPOINT is the
+exact difference of the stats copied at the stage's boundaries (gate.results.boundaries).
+`cut` (version 3) says that `endpoints`, `total` and `failures` leave out the first
+`warmup` and last `cooldown` seconds; `resolution` null: cut exactly at those moments.
+Version 2 files have neither and read as a run without stages or cut.
 
 Version 1 (read, no longer written) had one-second samples only, no `seconds`, and each
 ENDPOINT carried Locust's `num_reqs_per_sec` and `num_fail_per_sec`: a count per endpoint
@@ -52,6 +62,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gate.core.model import (
+    Cut,
     EndpointStats,
     FailureGroup,
     RaisedException,
@@ -59,6 +70,7 @@ from gate.core.model import (
     RunMeta,
     SecondSample,
     Source,
+    Window,
     with_requests,
 )
 from gate.errors import UserError, location
@@ -68,7 +80,7 @@ from gate.results.jsondata import JsonReader
 _T = TypeVar("_T")
 
 SCHEMA = "locust-gate/results"
-VERSION = 2
+VERSION = 3
 
 _PLUGIN_HINT = (
     "run Locust with the plugin loaded, e.g. "
@@ -105,7 +117,7 @@ def _endpoint_out(entry: EndpointStats) -> dict[str, Any]:
 
 
 def to_dict(results: Results) -> dict[str, Any]:
-    """The JSON-ready form of `results` (schema `locust-gate/results`, version 2).
+    """The JSON-ready form of `results` (schema `locust-gate/results`, version 3).
 
     Per-endpoint per-second counts (`requests_per_second`, from a version 1 file or
     Locust's --json-file) are not written: version 2 has none."""
@@ -159,6 +171,24 @@ def to_dict(results: Results) -> dict[str, Any]:
             for s in results.series
         ],
         "warnings": list(results.warnings),
+        "stages": [_window_out(w) for w in results.stages],
+        "cut": None if results.cut is None else {
+            "warmup": results.cut.warmup,
+            "cooldown": results.cut.cooldown,
+            "resolution": results.cut.resolution,
+        },
+    }
+
+
+def _window_out(window: Window) -> dict[str, Any]:
+    return {
+        "name": window.name,
+        "start": window.start,
+        "end": window.end,
+        "users": window.users,
+        "spawn_rate": window.spawn_rate,
+        "endpoints": [_endpoint_out(e) for e in window.endpoints],
+        "total": _endpoint_out(window.total),
     }
 
 
@@ -244,6 +274,38 @@ def _sample_in(r: JsonReader, data: dict[str, Any], key: str) -> SecondSample:
         failures=r.count(data, "failures", key),
         histogram=r.int_map(data.get("response_times") or {}, f"{key}.response_times"),
     )
+
+
+def _window_in(r: JsonReader, data: dict[str, Any], key: str) -> Window:
+    start, end = r.number(data, "start", key), r.number(data, "end", key)
+    if end < start:
+        r.fail(f"`{key}` ends before it starts ({start} > {end})", f"{key}.end")
+    total_key = f"{key}.total"
+    return Window(
+        name=r.string(data, "name", key),
+        start=start,
+        end=end,
+        users=r.opt_integer(data, "users", key),
+        spawn_rate=r.opt_number(data, "spawn_rate", key),
+        endpoints=with_requests(
+            _each(r, r.field(data, "endpoints", key), f"{key}.endpoints", _endpoint_in)
+        ),
+        total=_endpoint_in(r, r.obj(r.field(data, "total", key), total_key), total_key),
+    )
+
+
+def _cut_in(r: JsonReader, value: Any) -> Cut | None:
+    if value is None:
+        return None
+    data = r.obj(value, "cut")
+    cut = Cut(
+        warmup=r.number(data, "warmup", "cut", default=0.0),
+        cooldown=r.number(data, "cooldown", "cut", default=0.0),
+        resolution=r.opt_number(data, "resolution", "cut"),
+    )
+    if cut.warmup < 0 or cut.cooldown < 0:
+        r.fail("`cut` seconds must be 0 or more", "cut")
+    return cut
 
 
 def _exception_in(r: JsonReader, data: dict[str, Any], key: str) -> RaisedException:
@@ -336,6 +398,8 @@ def from_dict(data: Any, *, file: str = "<results>") -> Results:
         series=series,
         warnings=tuple(str(w) for w in warnings),
         exceptions=_exceptions_in(r, top.get("exceptions")),
+        stages=_each(r, top.get("stages") or [], "stages", _window_in),
+        cut=_cut_in(r, top.get("cut")),
     )
 
 

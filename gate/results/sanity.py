@@ -46,6 +46,7 @@ def _problems(results: Results) -> Iterator[tuple[str, str]]:
     for index, entry in enumerate(results.endpoints):
         yield from _entry_problems(entry, f"endpoints[{index}] ({entry.key})")
     yield from _entry_problems(results.total, "total")
+    yield from _stage_problems(results)
     for index, group in enumerate(results.failures):
         if not 0 <= group.occurrences <= MAX_COUNT:
             yield f"failures[{index}]", f"{group.occurrences} occurrences of a failure"
@@ -58,6 +59,16 @@ def _problems(results: Results) -> Iterator[tuple[str, str]]:
             yield f"series[{index}]", "a negative or impossibly large count"
         elif sample.failures > sample.requests:
             yield f"series[{index}]", "more failures than requests in one sample"
+
+
+def _stage_problems(results: Results) -> Iterator[tuple[str, str]]:
+    for index, window in enumerate(results.stages):
+        key = f"stages[{index}]"
+        for inner, entry in enumerate(window.endpoints):
+            yield from _entry_problems(entry, f"{key}.endpoints[{inner}] ({entry.key})")
+        yield from _entry_problems(window.total, f"{key}.total")
+        if window.total.num_requests > results.total.num_requests and results.cut is None:
+            yield f"{key}.total", "a stage has more requests than the whole run"
 
 
 def _entry_problems(entry: EndpointStats, key: str) -> Iterator[tuple[str, str]]:

@@ -2,6 +2,12 @@
 `gate.core.model.Results`: the endpoints with their exact histograms, the Aggregated row,
 the failures, the exceptions raised in the locustfile and what the run was (`RunMeta`).
 
+And the figures of an interval of the run: `take` copies every entry's counts and
+histogram (and the aggregate's, and the failure counts) at a boundary (a stage's start,
+the end of the warm-up); `between` subtracts two copies, which gives exactly the figures
+of the requests Locust recorded between them (its stats are cumulative), percentiles
+included. A window's min and max are its histogram's lowest and highest buckets.
+
 Imported only when results are written (see gate.results.plugin), so it imports the model
 at the top."""
 
@@ -10,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import locust
@@ -23,6 +30,7 @@ from gate.core.model import (
     RunMeta,
     SecondSample,
     Source,
+    Window,
     with_requests,
 )
 from gate.results import crashes
@@ -68,6 +76,114 @@ def build_results(
         series=tuple(series),
         exceptions=_exceptions(environment),
     )
+
+
+# num_requests, num_failures, num_none_requests, total_response_time,
+# total_content_length, response_times: one entry's running figures at a moment.
+_Counts = tuple[int, int, int, float, int, dict[int, int]]
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Locust's running stats at one moment (`take`), to subtract (`between`)."""
+
+    at: float  # epoch seconds when it was taken
+    entries: dict[tuple[str, str], _Counts]
+    total: _Counts
+    errors: dict[tuple[str, str, str], int]
+
+
+def _counts(entry: Any) -> _Counts:
+    return (
+        int(entry.num_requests), int(entry.num_failures), int(entry.num_none_requests),
+        float(entry.total_response_time), int(entry.total_content_length),
+        dict(entry.response_times),
+    )  # fmt: skip
+
+
+def take(stats: Any, at: float | None = None) -> Copy:
+    """A copy of `stats` now: cheap (counts and one dict per entry), nothing computed."""
+    return Copy(
+        at=time.time() if at is None else at,
+        entries={(e.method or "", e.name): _counts(e) for e in stats.entries.values()},
+        total=_counts(stats.total),
+        errors=_error_counts(stats),
+    )  # fmt: skip
+
+
+def _error_counts(stats: Any) -> dict[tuple[str, str, str], int]:
+    counts: dict[tuple[str, str, str], int] = {}
+    for err in stats.errors.values():
+        key = (err.method or "", err.name, StatsError.parse_error(err.error))
+        counts[key] = counts.get(key, 0) + int(err.occurrences)
+    return counts
+
+
+_EMPTY: _Counts = (0, 0, 0, 0.0, 0, {})
+
+
+def between(
+    earlier: Copy | None, later: Copy
+) -> tuple[tuple[EndpointStats, ...], EndpointStats, tuple[FailureGroup, ...]]:
+    """The endpoints, the aggregate and the failures of the requests recorded between two
+    copies (`earlier` None: since the start). Stats reset in between (--reset-stats)
+    make `later` smaller: it then counts from the reset."""
+    start = earlier.at if earlier is not None else later.at
+    before = earlier.entries if earlier is not None else {}
+    reset = earlier is not None and later.total[0] < earlier.total[0]
+    if reset:
+        before = {}
+    endpoints = with_requests(
+        _window_entry(key, before.get(key, _EMPTY), counts, start, later.at)
+        for key, counts in sorted(later.entries.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    )
+    earlier_total = _EMPTY if earlier is None or reset else earlier.total
+    total = _window_entry(("", "Aggregated"), earlier_total, later.total, start, later.at)
+    errors_before = earlier.errors if earlier is not None and not reset else {}
+    failures = tuple(
+        FailureGroup(method=method, name=name, error=error,
+                     occurrences=count - errors_before.get((method, name, error), 0))
+        for (method, name, error), count in sorted(later.errors.items(),
+                                                   key=lambda kv: (kv[0][1], kv[0][0]))
+        if count > errors_before.get((method, name, error), 0)
+    )  # fmt: skip
+    return endpoints, total, failures
+
+
+def _window_entry(
+    key: tuple[str, str], before: _Counts, after: _Counts, start: float, end: float
+) -> EndpointStats:
+    method, name = key
+    hist = {k: v - before[5].get(k, 0) for k, v in sorted(after[5].items())}
+    hist = {int(k): v for k, v in hist.items() if v > 0}
+    requests = after[0] - before[0]
+    return EndpointStats(
+        method=method,
+        name=name,
+        num_requests=requests,
+        num_failures=after[1] - before[1],
+        num_none_requests=after[2] - before[2],
+        histogram=hist,
+        total_response_time=max(0.0, after[3] - before[3]),
+        min_response_time=float(min(hist)) if hist else None,
+        max_response_time=float(max(hist)) if hist else 0.0,
+        total_content_length=after[4] - before[4],
+        start_time=start,
+        last_request_timestamp=end if requests else None,
+    )
+
+
+def window(
+    name: str, earlier: Copy | None, later: Copy, *, run_start: float,
+    users: int | None = None, spawn_rate: float | None = None,
+) -> Window:
+    """A named interval (a stage) between two copies."""
+    endpoints, total, _failures = between(earlier, later)
+    start = earlier.at if earlier is not None else run_start
+    return Window(
+        name=name, start=start - run_start, end=later.at - run_start,
+        users=users, spawn_rate=spawn_rate, endpoints=endpoints, total=total,
+    )  # fmt: skip
 
 
 def _endpoint(

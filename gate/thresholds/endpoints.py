@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gate.core import userregex
 from gate.core.rules import EndpointRules, Matcher, MatchKind, Metric, Rule
-from gate.errors import location
 from gate.files.yamlfile import Map, Seq, indent, kind
 from gate.thresholds import limits
 from gate.thresholds.keys import (
@@ -86,7 +85,7 @@ def _endpoint(ctx: Context, entry: object, index: int, line: int) -> EndpointRul
         disabled=frozenset(disabled),
         required=required,
         min_requests=limits.min_requests(ctx, entry, keypath),
-        where=location(ctx.path, entry.line, keypath),
+        where=ctx.where(entry.line, keypath),
     )
 
 

@@ -21,7 +21,7 @@ SUPPORTED_VERSION = 1
 # Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only.
 METRIC_KEYS: tuple[str, ...] = tuple(m.value for m in Metric if m is not Metric.EXCEPTIONS)
 TOP_KEYS = ("version", "on-inconclusive", "on-too-few-requests", "group-names", "defaults",
-            "endpoints", "aggregate", "baseline", "groups")
+            "endpoints", "aggregate", "baseline", "groups", "stages")
 # `on-too-few-requests`: what a check too thin to judge counts as; `report` (the default)
 # shows it with what it needs and does not lower the verdict (gate.core.thin).
 TOO_FEW_CHOICES = ("report", "warn", "fail")
@@ -79,13 +79,27 @@ ALIASES = {
 
 
 class Context:
-    """One file being parsed: `path` is only used in messages."""
+    """One file being parsed: `path` is only used in messages. `prefix` is the key path
+    of the section being read when it is nested (`stages.spike`), so that the same
+    section parsers name `stages.spike.defaults.p95` there and `defaults.p95` at the top."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, prefix: str = "") -> None:
         self.path = path
+        self.prefix = prefix
+
+    def nested(self, prefix: str) -> Context:
+        """The context of a section nested at `prefix` (relative to this one)."""
+        return Context(self.path, self.keypath(prefix))
+
+    def keypath(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix and key else self.prefix or key
+
+    def where(self, line: int | None, key: str) -> str:
+        """`path:line (at key)`, the key under this context's prefix: `Rule.where`."""
+        return location(self.path, line, self.keypath(key))
 
     def error(self, what: str, line: int, key: str, fix: str) -> UserError:
-        return UserError(what, where=location(self.path, line, key), fix=fix)
+        return UserError(what, where=self.where(line, key), fix=fix)
 
     def check_keys(self, mapping: Map, prefix: str, allowed: Sequence[str]) -> None:
         for key in mapping:

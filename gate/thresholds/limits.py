@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gate.core.rules import Level, Limit, Metric, Rule
 from gate.core.units import UnitError, format_limit, parse_count, parse_value
-from gate.errors import location
 from gate.files.yamlfile import Map
 from gate.thresholds.keys import Context, is_off
 
@@ -73,7 +72,7 @@ def rule(ctx: Context, metric: Metric, mapping: Map, key: str, keypath: str) -> 
         limits=tuple(
             Limit(value=limits[level], level=level) for level in Level if level in limits
         ),
-        where=location(ctx.path, mapping.key_lines[key], keypath),
+        where=ctx.where(mapping.key_lines[key], keypath),
     )
 
 

@@ -18,6 +18,9 @@ The format, in short (`thresholds/example.yml` shows every feature, and
     aggregate:                     # the whole run (Locust's Aggregated row)
       rps: 50
       exceptions: 0                # the default; {warn: 0} to only warn, off to ignore
+    stages:                        # rules on one stage's own figures (gate.thresholds.stages)
+      spike:
+        aggregate: {fail-ratio: 5%}
 
 Limits. A limit is a value (level fail) or a mapping `{warn: ..., fail: ...}` with either
 or both levels. Latencies (`p50` ... `p99.9`, `max`, `avg`) are upper limits in ms/s/m,
@@ -57,7 +60,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate.core.rules import Level, Metric, Rule, Thresholds, default_exceptions_rule
+from gate.core.rules import (
+    Level,
+    Metric,
+    Rule,
+    StageRules,
+    Thresholds,
+    default_exceptions_rule,
+)
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind, parse_yaml
 from gate.thresholds import endpoints, groups, limits
@@ -145,8 +155,8 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
     on_inconclusive = _on_inconclusive(ctx, top)
     on_too_few = _on_too_few(ctx, top)
     group_names = _group_names(ctx, top)
-    defaults, default_min = _section(ctx, top, "defaults", SECTION_KEYS)
-    aggregate, aggregate_min = _section(ctx, top, "aggregate", AGGREGATE_KEYS)
+    defaults, default_min = section_rules(ctx, top, "defaults", SECTION_KEYS)
+    aggregate, aggregate_min = section_rules(ctx, top, "aggregate", AGGREGATE_KEYS)
     overrides = endpoints.endpoints(ctx, top)
     exceptions = _exceptions(ctx, top)
     thresholds = Thresholds(
@@ -164,8 +174,18 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         source_text=text,
         baseline=_baseline(ctx, top),
         groups=groups.parse(ctx, top),  # the `groups:` section: gate.thresholds.groups
+        stages=_stages(ctx, top),
     )
     return thresholds, exceptions
+
+
+def _stages(ctx: Context, top: Map) -> tuple[StageRules, ...]:
+    """Hook: the `stages:` section lives in gate.thresholds.stages."""
+    if top.get("stages") is None:
+        return ()
+    from gate.thresholds import stages  # noqa: PLC0415 (only a file with stages pays)
+
+    return stages.parse(ctx, top)
 
 
 def _baseline(ctx: Context, top: Map) -> BaselineRules | None:
@@ -279,10 +299,11 @@ def _group_names(ctx: Context, top: Map) -> bool:
     )
 
 
-def _section(
+def section_rules(
     ctx: Context, top: Map, name: str, allowed: tuple[str, ...]
 ) -> tuple[tuple[Rule, ...], int | None]:
-    """The rules of `defaults` or `aggregate` (without `exceptions`: see `_exceptions`)."""
+    """The rules of `defaults` or `aggregate` (without `exceptions`: see `_exceptions`),
+    at the top level or in a stage (`gate.thresholds.stages`, `ctx` nested there)."""
     if name not in top or top[name] is None:
         return (), None
     mapping = top[name]

@@ -23,7 +23,7 @@ from gate.core import groups
 from gate.core.evaluate import evaluate
 from gate.core.verdict import Scope, Status
 from gate.results import loader
-from gate.thresholds.parser import load
+from gate.thresholds.parser import load_thresholds as load
 from tests.support import mdcheck
 from tests.support.locustrun import LOCUSTFILES, LocustRun, run_locust
 from tests.support.server import Route, serve
@@ -182,7 +182,7 @@ def test_the_platform_example_selects_every_area_of_a_real_run(platform_run: Loc
     """docs/examples/platform/thresholds.yml on the platform's real run: every group takes
     the endpoints its area means (WebSocket setup: the connections, not the messages)."""
     rules = load(ROOT / "docs" / "examples" / "platform" / "thresholds.yml")
-    results = loader.load(platform_run.results, group_names=rules.group_names)
+    results = loader.load_results(platform_run.results, group_names=rules.group_names)
     taken = {g.name: groups.entry(results, g).members for g in rules.groups}
     assert taken == {
         "Authentication": ("POST /api/auth/login", "POST /api/auth/refresh", "GET /api/me"),

@@ -50,12 +50,13 @@ def test_plugin_writes_results(mixed_run: LocustRun) -> None:
     assert "plugin.py" not in meta.locustfile
     assert meta.host is not None and meta.host.startswith("http://127.0.0.1:")
     raw = json.loads(mixed_run.results.read_text())
-    assert raw["schema"] == "locust-gate/results" and raw["version"] == 2
+    assert raw["schema"] == "locust-gate/results" and raw["version"] == 3
     assert all("num_reqs_per_sec" not in e for e in [raw["total"], *raw["endpoints"]])
     assert set(raw) == {
         "schema", "version", "source", "start_time", "last_request_timestamp", "meta",
-        "endpoints", "total", "failures", "exceptions", "series", "warnings",
+        "endpoints", "total", "failures", "exceptions", "series", "warnings", "stages", "cut",
     }  # fmt: skip
+    assert raw["stages"] == [] and raw["cut"] is None  # no stages, no warm-up: none
     assert raw["exceptions"] == [] and meta.completed is True
     assert meta.end_reason == "the run time of 3s was reached" and meta.peak_users == 4
 

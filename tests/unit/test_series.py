@@ -88,12 +88,13 @@ def test_results_json_version_1_is_still_read() -> None:
     assert results.total.percentile(0.95) is not None
 
 
-def test_version_2_is_written_without_per_endpoint_seconds(tmp_path: Path) -> None:
+def test_the_current_version_is_written_without_per_endpoint_seconds(tmp_path: Path) -> None:
     results = resultsfile.read(V1_FILE)
     path = tmp_path / "results.json"
     resultsfile.write(path, results)
     data = json.loads(path.read_text())
-    assert data["version"] == resultsfile.VERSION == 2
+    assert data["version"] == resultsfile.VERSION == 3
+    assert data["stages"] == [] and data["cut"] is None
     assert "num_reqs_per_sec" not in data["total"]
     assert all("num_reqs_per_sec" not in e for e in data["endpoints"])
     assert [s["seconds"] for s in data["series"]] == [1, 1, 1]
