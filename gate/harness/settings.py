@@ -20,7 +20,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from gate.harness import profiles, stagelist, userclasses
 from gate.harness import validators as v
+from gate.harness.stagelist import Stage
+from gate.harness.userclasses import UserClass
 
 DEFAULT_OUTPUT_DIR = "locust-gate-out"
 
@@ -116,6 +119,18 @@ class RunConfig:
             description="The Locust file to run (key `locustfile`).",
         ),
     )  # fmt: skip
+    # The profile of the file's `profiles:` section whose settings apply (None: none).
+    profile: str | None = setting(
+        default=None, validate=profiles.profile_setting, metavar="NAME",
+        help="Run this profile of the `profiles:` section: its settings override the top "
+        "level of the file; flags override both.",
+        action=ActionInput(
+            name="profile",
+            description="The profile of locust-gate.yml's `profiles:` section to run, e.g. "
+            "smoke: its settings override the file's top level; other inputs override both "
+            "(key `profile`).",
+        ),
+    )  # fmt: skip
     host: str | None = setting(
         default=None, validate=v.host_url, owns=("-H", "--host"),
         help="Base URL of the system under test, e.g. http://127.0.0.1:8089.",
@@ -198,6 +213,20 @@ class RunConfig:
             description="Skip tasks with these tags, separated by spaces or commas (key "
             "`exclude-tags`).",
         ),
+    )  # fmt: skip
+    # The locustfile's user classes to run (Locust's positional class names), each with
+    # the weight that sets the mix (Locust's --config-users), or its own when None.
+    user_classes: tuple[UserClass, ...] = setting(
+        default=(), validate=userclasses.user_classes, flag="--user-class", repeatable=True,
+        metavar="NAME[=WEIGHT]", owns=("--config-users",),
+        help="Run this user class of the locustfile; NAME=WEIGHT also sets its weight in "
+        "the mix (repeatable).",
+    )  # fmt: skip
+    # Load stages ({name, users, spawn-rate, duration}), read by the gate's load shape.
+    stages: tuple[Stage, ...] = setting(
+        default=(), validate=stagelist.stages, metavar="YAML",
+        help="Load stages, a YAML list: [{name: ramp, users: 10, spawn-rate: 5, duration: "
+        "30s}, ...].",
     )  # fmt: skip
     locust_args: tuple[str, ...] = setting(
         default=(), validate=v.locust_args, flag="--locust-arg", repeatable=True,

@@ -1,6 +1,8 @@
 """What identifies a run's load: the locustfiles named by `-f`, the Locust options that
-change the load (normalised, with a LoadTestShape's name when it overrides -u/-r/-t), and
-the fingerprint over both that tells a baseline run of the same load from another."""
+change the load (normalised, with a LoadTestShape's name when it overrides -u/-r/-t, the
+user classes chosen and their weights, and the gate's profile), and the fingerprint over
+both that tells a baseline run of the same load from another. Keys that are not set are
+left out, so the fingerprints of runs without them stay what they were."""
 
 from __future__ import annotations
 
@@ -68,7 +70,26 @@ def load_options(options: Any, *, shape: str | None = None) -> dict[str, Any]:
         "exclude_tags": tags(getattr(options, "exclude_tags", None)),
         "processes": int(processes) if processes else None,
         **({"shape": shape} if shape is not None else {}),
+        **_chosen(options),
     }
+
+
+def _chosen(options: Any) -> dict[str, Any]:
+    """The user classes named on the command line, the per-class settings of
+    `--config-users` (weights), and the profile: each only when given."""
+    found: dict[str, Any] = {}
+    classes = getattr(options, "user_classes", None)
+    if classes:
+        found["user_classes"] = sorted(str(c) for c in classes)
+    configs = getattr(options, "config_users", None)
+    if configs:
+        flat = [c for group in configs for c in (group if isinstance(group, list) else [group])]
+        found["config_users"] = sorted(
+            json.dumps(c, sort_keys=True, default=str) for c in flat if isinstance(c, dict))
+    profile = getattr(options, "gate_profile", None)
+    if profile:
+        found["profile"] = str(profile)
+    return found
 
 
 def fingerprint(locustfiles: Iterable[Path], normalised: dict[str, Any]) -> str:
