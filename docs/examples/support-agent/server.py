@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,7 +60,7 @@ def main() -> None:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # one line per request would flood backend.log
 
     class Server(ThreadingHTTPServer):
@@ -70,8 +71,9 @@ def main() -> None:
             pass  # a client that hangs up early (the load test ended) is not news
 
     server = Server(("127.0.0.1", options.port), Handler)
-    print(f"support-agent backend on http://127.0.0.1:{options.port} "
-          f"({options.agents} agents, {options.service_ms:g} ms a message)", flush=True)
+    sys.stdout.write(f"support-agent backend on http://127.0.0.1:{options.port} "
+          f"({options.agents} agents, {options.service_ms:g} ms a message)\n")
+    sys.stdout.flush()
     server.serve_forever()
 
 
