@@ -78,13 +78,10 @@ def _profile(
         if from_flag
         else location(str(source), lines.get("profile"), "profile")
     )
-    raw = flags["profile"] if from_flag else values["profile"]
-    if not isinstance(raw, str) or not profiles.NAME.fullmatch(raw.strip()):
-        raise UserError(f"profile must be a profile name, got {yamlfile.kind(raw)}",
-                        where=where, fix=f"a profile name is {profiles.NAME_RULE}")
+    name = profiles.name_of(flags["profile"] if from_flag else values["profile"], where)
     keys = [key for key in KEYS if key != "profile"]
-    return profiles.choose(section, raw.strip(), source=source,
-                           line=lines.get(profiles.SECTION), keys=keys)
+    return profiles.choose(section, name, source=source, line=lines.get(profiles.SECTION),
+                           keys=keys)
 
 
 def _find_source(path: Path | None, cwd: Path, *, flags_given: bool) -> Path | None:

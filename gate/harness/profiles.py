@@ -109,7 +109,11 @@ def _section(section: object, file: str, line: int | None) -> dict[str, dict[str
 
 def profile_setting(value: object, given: Given) -> str:
     """The `profile` setting's validator: a profile name (whether it exists is `choose`'s)."""
+    return name_of(value, given.where)
+
+
+def name_of(value: object, where: str) -> str:
     if not isinstance(value, str) or not NAME.fullmatch(value.strip()):
-        raise given.fail(f"profile must be a profile name, got {yamlfile.kind(value)}",
-                         f"a profile name is {NAME_RULE}, e.g. `--profile smoke`")
+        raise UserError(f"profile must be a profile name, got {yamlfile.kind(value)}",
+                        where=where, fix=f"a profile name is {NAME_RULE}, e.g. `--profile smoke`")
     return value.strip()

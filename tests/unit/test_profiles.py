@@ -171,3 +171,12 @@ def test_config_users_in_locust_args_is_refused_for_user_classes(project: Path) 
     error = error_of(project, {"locust-args": ["--config-users", "[]"]})
     assert "locust-args may not contain --config-users" in error.what
     assert error.fix is not None and "user-classes" in error.fix
+
+
+def test_the_files_own_profile_key_chooses_one_and_the_flag_wins(project: Path) -> None:
+    (project / "locust-gate.yml").write_text("profile: smoke\n" + CONFIG)
+    assert load_config(None, {}, cwd=project).users == 10
+    assert load_config(None, {"profile": "stress"}, cwd=project).users == 500
+    error = error_of(project, {}, "profile: [smoke]\n" + CONFIG)
+    assert "profile must be a profile name" in error.what
+    assert "locust-gate.yml:1 (at profile)" in (error.where or "")
