@@ -174,16 +174,19 @@ def _load_baseline(
                     runs=runs, allow_mismatch=request.allow_mismatch, fit=fit)
 
 
-def write_error_reports(report_dir: Path, error: HarnessError) -> None:
+def write_error_reports(
+    report_dir: Path, error: HarnessError, *, profile: str | None = None
+) -> None:
     """verdict.json (status `error`, the failing stage), report.md and junit.xml for a run
-    that failed before anything could be judged; all rendered before any is written."""
+    (of `profile`) that failed before anything could be judged; all rendered before any is
+    written."""
     # Imported here, as in `judge_and_report`: only a failed `run` needs them, and every
     # `check` loads this module.
     from gate.reports import junit, markdown, verdictfile  # noqa: PLC0415
 
     files = {
-        "verdict.json": verdictfile.to_json(verdictfile.error_verdict_dict(error)),
-        "report.md": markdown.render_error_markdown(error),
+        "verdict.json": verdictfile.to_json(verdictfile.error_verdict_dict(error, profile=profile)),
+        "report.md": markdown.render_error_markdown(error, profile=profile),
         "junit.xml": junit.render_junit_error(error),
     }
     outputs.ensure_directory(report_dir, what="directory", option="output-dir")

@@ -19,8 +19,10 @@ from gate.github import posting, sticky
               help="In a workflow_run workflow: the downloaded report dir of a pull request "
                    "run (fork-safe: its PR number is checked against the run's head SHA, and "
                    "the comment is re-rendered from its verdict.json).")
-@click.option("--comment-id", default=sticky.DEFAULT_ID, show_default=True,
-              help="Tells apart the comments of several gates on one pull request.")
+@click.option("--comment-id", default=None,
+              help="Tells apart the comments of several gates on one pull request "
+                   f"[default: {sticky.DEFAULT_ID}, or {sticky.DEFAULT_ID}-PROFILE for a run "
+                   "of a profile].")
 @click.option("--mode", type=click.Choice([m.value for m in sticky.Mode]),
               default=sticky.Mode.ALWAYS.value, show_default=True,
               help="always: create or edit; on-change: edit only when the verdict or an "

@@ -72,7 +72,9 @@ def run(config_path: Path | None, **flags: object) -> int:
     Exit: 0 pass or warn, 1 gate failed, 2 config or harness error, 130/143 interrupted.
     """
     config = load_config(config_path, {s.key: flags[s.field] for s in SETTINGS})
-    click.echo(f"locust-gate: config: {config.source or 'command-line flags only'}", err=True)
+    profile = f", profile {config.profile}" if config.profile else ""
+    click.echo(f"locust-gate: config: {config.source or 'command-line flags only'}{profile}",
+               err=True)
     if config.thresholds is None:
         raise UserError(
             "no thresholds file is configured",
@@ -94,7 +96,7 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         require_checks(rules, with_baseline=config.baseline is not None)
         result = orchestrate(config, claim=claim)
     except GateError as error:
-        _record(config.output_dir, error, runner)
+        _record(config.output_dir, error, runner, config.profile)
         raise
     verdict = judge_and_report(
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
@@ -129,7 +131,7 @@ def _baseline_request(config: RunConfig) -> BaselineRequest | None:
                            branch=config.baseline_branch)
 
 
-def _record(output_dir: Path, error: GateError, runner: Runner) -> None:
+def _record(output_dir: Path, error: GateError, runner: Runner, profile: str | None) -> None:
     """Write the `error` reports (and in Actions the summary, an annotation and the
     outputs); never let that hide the error itself. A UserError here (bad thresholds, a
     busy port) is recorded at the stage `input`."""
@@ -139,7 +141,7 @@ def _record(output_dir: Path, error: GateError, runner: Runner) -> None:
         else HarnessError(error.what, stage="input", where=error.where, fix=error.fix)
     )
     try:
-        write_error_reports(output_dir, failure)
+        write_error_reports(output_dir, failure, profile=profile)
         if runner.in_actions:
             publish_error(failure, runner=runner, root=runner.workspace or str(Path.cwd()),
                           report_dir=output_dir, out=sys.stdout)

@@ -156,6 +156,7 @@ class RunMeta:
     exclude_tags: tuple[str, ...] = ()
     options: Mapping[str, str] = field(default_factory=dict)
     shape: str | None = None  # the LoadTestShape class that drove the load, if any
+    profile: str | None = None  # the locust-gate.yml profile the run belongs to, if any
     peak_users: int | None = None  # the most users that ran at once
     # Whether the load test stopped on its own (run time reached, the shape ended, or the
     # locustfile stopped it) rather than being cut short by a signal: None when the source

@@ -34,6 +34,7 @@ from gate.core.verdict import (
 )
 from gate.errors import UserError
 from gate.files import jsontext
+from gate.github import sticky
 from gate.github.event import WorkflowRun
 from gate.reports import review
 
@@ -108,6 +109,7 @@ def read_verdict(report_dir: Path, *, run: WorkflowRun, links: review.Links | No
         warnings=reader.texts("warnings", data.get("warnings") or [], count=MAX_WARNINGS))
     return Reading(body=body, status=status, state_source={
         "verdict": status.value,
+        "run": {"profile": profile_of(data)},
         "checks": [{"scope": c.scope.value, "endpoint": c.endpoint, "metric": c.metric,
                     "outcome": c.outcome.value, "level": c.level.value if c.level else None}
                    for c in verdict.checks],
@@ -132,7 +134,8 @@ def _error_reading(reader: _Reader, data: Mapping[str, Any]) -> Reading:
     fix = reader.text("error.fix", error.get("fix") or "", limit=MAX_TEXT)
     body = review.error_markdown(stage=stage, what=what, fix=fix)
     return Reading(body=body, status=Status.ERROR,
-                   state_source={"verdict": Status.ERROR.value, "checks": []})
+                   state_source={"verdict": Status.ERROR.value, "checks": [],
+                                 "run": {"profile": profile_of(data)}})
 
 
 def _verdict(reader: _Reader, data: Mapping[str, Any], claimed: Status) -> Verdict:
@@ -248,7 +251,16 @@ def _load(reader: _Reader, data: Mapping[str, Any]) -> review.Load:
         users=None if users is None else reader.integer("run.users", users),
         exact=results.get("exact") is True,
         source=reader.text("results.source", results.get("source", "?"), limit=20),
+        profile=profile_of(data),
     )
+
+
+def profile_of(verdict: Mapping[str, Any]) -> str | None:
+    """The run's profile recorded in verdict.json, when it is a profile name (anything
+    else, from a hand-made or hostile file, is not one: None)."""
+    run = verdict.get("run")
+    profile = run.get("profile") if isinstance(run, Mapping) else None
+    return profile if isinstance(profile, str) and sticky.is_id(profile) else None
 
 
 def _document(path: Path) -> Mapping[str, Any]:

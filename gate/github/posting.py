@@ -14,7 +14,7 @@ and exit 0: commenting never changes the gate's outcome.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -48,7 +48,7 @@ _HEAD_ROOM = 200
 @dataclass(frozen=True, kw_only=True)
 class Request:
     report_dir: Path
-    comment_id: str
+    comment_id: str | None  # None: the default for the run's profile (`sticky.default_id`)
     mode: sticky.Mode
     token: str
     replace: bool  # hide the old comment and post a new one instead of editing
@@ -71,7 +71,8 @@ def comment(  # noqa: PLR0911 (one early return per case that posts nothing)
     api_factory: ApiFactory = GitHubApi,
 ) -> int:
     """Post or update the comment; the exit code is 0 unless the input is unusable."""
-    sticky.check_id(request.comment_id)
+    if request.comment_id is not None:
+        sticky.check_id(request.comment_id)
     bot = Author(login=sticky.bot_login(request.bot_login), id=None, bot=True)
     runner = Runner.from_env(env)
     run = _workflow_run(runner) if request.from_artifact else None
@@ -80,6 +81,9 @@ def comment(  # noqa: PLR0911 (one early return per case that posts nothing)
     if request.mode is sticky.Mode.NEVER:
         out.write("locust-gate: --mode never: no comment\n")
         return 0
+    if request.comment_id is None:
+        profile = artifact.profile_of(report.state_source)
+        request = replace(request, comment_id=sticky.default_id(profile))
     try:
         number, expected_head = _target(request, runner, run)
     except _Refused as refused:
@@ -230,6 +234,7 @@ def _refuse(out: TextIO, why: str) -> None:
 
 def _post(api: GitHubApi, request: Request, *, number: int, report: _Report, me: Author,
           out: TextIO, runner: Runner) -> None:
+    assert request.comment_id is not None  # `comment` chose the default
     state = sticky.state_digest(report.state_source)
     text = sticky.compose(report.body, comment_id=request.comment_id, state=state)
     found, others = sticky.find(api.comments(number), request.comment_id, me)

@@ -2,7 +2,8 @@
 whose it is, and what a run does to it (create, edit, hide and replace, or nothing) in
 each mode.
 
-The marker carries the comment id, so two gates on one pull request keep two comments;
+The marker carries the comment id, so two gates on one pull request keep two comments
+(and two profiles of one gate: the default id names the profile, `default_id`);
 the state is a digest of the verdict and every check's outcome, so `on-change` can tell
 whether anything a reviewer cares about changed without parsing our own Markdown back.
 Anyone who can comment on a pull request can paste a marker and a state: a comment is
@@ -49,6 +50,16 @@ class Action(StrEnum):
 class Decision:
     action: Action
     why: str
+
+
+def is_id(text: str) -> bool:
+    return _ID.fullmatch(text) is not None
+
+
+def default_id(profile: str | None) -> str:
+    """The comment id when none is given: one per profile (`default-stress`), so that two
+    profiles' runs on one pull request keep two comments; `default` without a profile."""
+    return check_id(f"{DEFAULT_ID}-{profile}") if profile else DEFAULT_ID
 
 
 def check_id(comment_id: str) -> str:

@@ -1,10 +1,12 @@
 """The harness of `locust-gate run`: settings, processes, health checks, orchestration.
 
 `settings` (the table: every setting declared once, as a `RunConfig` field), `validators`
-(raw value -> typed value, with file/line or flag in errors), `config` (locust-gate.yml
-and flags -> `RunConfig`), `process` (process groups and whole-tree cleanup), `health`
-(HTTP/TCP readiness), `shape` (LoadTestShape detection), `stages` (the
-`stages:` setting's validator), `sweep` and `guardian` (the output
+(raw value -> typed value, with file/line or flag in errors), `profiles` (the
+`profiles:` section: named loads), `userclasses` (the `user-classes` setting: which user
+classes run and their weights, checked against the locustfile's), `config`
+(locust-gate.yml, its profile, and flags -> `RunConfig`), `process` (process groups and
+whole-tree cleanup), `health` (HTTP/TCP readiness), `shape` (LoadTestShape detection),
+`stages` (the `stages:` setting's validator), `sweep` and `guardian` (the output
 directory's claim, marked processes), `interrupts` (signals -> `Interrupted`), and the
 steps of a run: `orchestrate` (their order, progress lines and cleanup), `seed`, `backend`
 (busy ports, start, health wait, crash), `invocation` (the load plan and Locust's command

@@ -1,7 +1,9 @@
 """`locust-gate run` configuration: `locust-gate.yml` plus command-line overrides.
 
 The file (kebab-case keys) is `locust-gate.yml` in the working directory, or `--config
-PATH`. Every key is also a flag of `locust-gate run`; flags win over the file. Relative
+PATH`. Every key is also a flag of `locust-gate run`; flags win over the file. A profile
+of the file's `profiles:` section (`gate.harness.profiles`), chosen by `profile`, overrides
+the file's top level; flags override both. Relative
 paths in the file resolve against the file's directory; relative paths given as flags
 resolve against the working directory. With no file at all and no flags, the demo's
 `locust-gate.yml` next to the package source is used when it exists.
@@ -25,6 +27,7 @@ from typing import Any
 import gate
 from gate.errors import UserError, location
 from gate.files import yamlfile
+from gate.harness import profiles
 from gate.harness.settings import BY_KEY, KEYS, SETTINGS, RunConfig, Setting, owned_options
 from gate.harness.validators import CONFIG_NAME, Given
 
@@ -52,7 +55,33 @@ def load_config(
             raise UserError(f"unknown option {key!r}", where="command line", fix=_did_you_mean(key))
     source = _find_source(path, cwd, flags_given=bool(flags))
     values, lines = _read_file(source) if source is not None else ({}, {})
-    return _Sources(source=source, lines=lines, file_values=values, flags=flags, cwd=cwd).build()
+    section = values.pop(profiles.SECTION, None)
+    profile = _profile(source, values, lines, flags, section)
+    return _Sources(source=source, lines=lines, file_values=values, flags=flags, cwd=cwd,
+                    profile=profile).build()
+
+
+def _profile(
+    source: Path | None,
+    values: Mapping[str, object],
+    lines: Mapping[str, int],
+    flags: Mapping[str, object],
+    section: object,
+) -> profiles.Profile | None:
+    """The chosen profile (`--profile`, else the file's `profile:`), or None."""
+    if "profile" not in flags and "profile" not in values:
+        return None
+    s = BY_KEY["profile"]
+    from_flag = "profile" in flags
+    where = (
+        f"command line ({s.flag})"
+        if from_flag
+        else location(str(source), lines.get("profile"), "profile")
+    )
+    name = profiles.name_of(flags["profile"] if from_flag else values["profile"], where)
+    keys = [key for key in KEYS if key != "profile"]
+    return profiles.choose(section, name, source=source, line=lines.get(profiles.SECTION),
+                           keys=keys)
 
 
 def _find_source(path: Path | None, cwd: Path, *, flags_given: bool) -> Path | None:
@@ -94,7 +123,7 @@ def _read_file(path: Path) -> tuple[dict[str, object], dict[str, int]]:
             fix=exc.fix,
         ) from None
     for key in top:
-        if key not in BY_KEY:
+        if key not in BY_KEY and key != profiles.SECTION:
             raise UserError(
                 f"unknown key {key!r} in {path.name}",
                 where=location(where, top.key_lines[key], key),
@@ -104,10 +133,11 @@ def _read_file(path: Path) -> tuple[dict[str, object], dict[str, int]]:
 
 
 def _did_you_mean(key: str) -> str:
-    suggestion = yamlfile.suggest(key, KEYS)
+    known = (*KEYS, profiles.SECTION)
+    suggestion = yamlfile.suggest(key, known)
     if suggestion:
-        return f"did you mean {suggestion!r}? Known keys: {', '.join(KEYS)}"
-    return f"known keys: {', '.join(KEYS)}"
+        return f"did you mean {suggestion!r}? Known keys: {', '.join(known)}"
+    return f"known keys: {', '.join(known)}"
 
 
 class _Sources:
@@ -122,8 +152,10 @@ class _Sources:
         file_values: Mapping[str, object],
         flags: Mapping[str, object],
         cwd: Path,
+        profile: profiles.Profile | None,
     ) -> None:
         self.source = source
+        self.profile = profile
         self.lines = lines
         self.file_values = file_values
         self.flags = flags
@@ -148,24 +180,28 @@ class _Sources:
 
     def value(self, s: Setting, placeholders: Mapping[str, str], output_dir: Path) -> object:
         """One setting's typed value: the flag's, else the file's, else the default."""
+        layers = self.layers()
         given = {
             origin: self.given(s, origin, placeholders, output_dir)
-            for origin, values in (("file", self.file_values), ("flag", self.flags))
+            for origin, values in layers.items()
             if s.key in values
         }
         if not given:
             return self.default(s, placeholders, output_dir)
-        if s.merge:  # the file's entries, then the flag's on top (env)
+        if s.merge:  # the file's entries, the profile's, then the flag's on top (env)
             merged: dict[object, object] = {}
             for origin, where in given.items():
-                raw = (self.file_values if origin == "file" else self.flags)[s.key]
-                result = s.validate(raw, where)
+                result = s.validate(layers[origin][s.key], where)
                 assert isinstance(result, dict)
                 merged.update(result)
             return merged
-        origin = "flag" if "flag" in given else "file"
-        raw = (self.flags if origin == "flag" else self.file_values)[s.key]
-        return s.validate(raw, given[origin])
+        origin = list(given)[-1]  # the last layer wins: flag over profile over file
+        return s.validate(layers[origin][s.key], given[origin])
+
+    def layers(self) -> dict[str, Mapping[str, object]]:
+        """Where values come from, weakest first."""
+        profile = self.profile.values if self.profile is not None else {}
+        return {"file": self.file_values, "profile": profile, "flag": self.flags}
 
     def default(self, s: Setting, placeholders: Mapping[str, str], output_dir: Path) -> object:
         if s.required is not None:
@@ -187,6 +223,9 @@ class _Sources:
         from_flag = origin == "flag"
         if from_flag:
             where = f"command line ({s.flag})"
+        elif origin == "profile" and self.source is not None and self.profile is not None:
+            where = location(str(self.source), self.profile.lines.get(s.key),
+                             f"{profiles.SECTION}.{self.profile.name}.{s.key}")
         elif self.source is not None:
             where = location(str(self.source), self.lines.get(s.key), s.key)
         else:
@@ -198,7 +237,8 @@ class _Sources:
             from_flag=from_flag,
             base=self.cwd if from_flag else self.config_base,
             placeholders=placeholders,
-            file=str(self.source) if self.source is not None and origin == "file" else None,
+            file=str(self.source) if self.source is not None and origin in ("file", "profile")
+            else None,
             output_dir=output_dir,
             owned_options=self.owned,
         )

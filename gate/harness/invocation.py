@@ -4,12 +4,15 @@ The plan says what drives the load (-u/-r/-t, the gate's `stages:` run by the pl
 shape, or a LoadTestShape found by `gate.harness.shape`) and how
 long Locust may take before it is stopped as hung: the run
 time plus `LOCUST_OVERRUN`, the shape's stages plus `LOCUST_OVERRUN`, or `max-run-time`.
-A shape nobody can bound is a UserError before anything starts.
+A shape nobody can bound is a UserError before anything starts, and so is a user class
+the locustfile does not define (`gate.harness.userclasses`).
 
 The command runs Locust headless with the gate plugin. Locust's --html report is not
 asked for, and --json-file replaces its final console table: both sort the stats entries
 and raise on a locustfile's own `stats.get(name, None)` entries; the plugin's results
-are the data.
+are the data. The user classes are Locust's positional class names, right after `-f`
+(their weights are `--config-users`); the profile reaches the plugin as `--gate-profile`,
+which records it in results.json and in the run's fingerprint.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from gate.errors import UserError
 from gate.harness import stages as staging
+from gate.harness import userclasses
 from gate.harness.config import RunConfig
 from gate.harness.shape import Shape, detect
 
@@ -38,7 +42,12 @@ class LoadPlan:
 
 def plan_load(config: RunConfig) -> LoadPlan:
     """Decide from the config and the locustfile's source; UserError, before anything
-    starts, when a shape runs and nothing bounds how long it may take."""
+    starts, when a shape runs and nothing bounds how long it may take, or when a user
+    class named by `user-classes` is not one of the locustfile's."""
+    userclasses.require_known(
+        config.user_classes, config.locustfile,
+        cwd=config.source.parent if config.source else None,
+    )  # fmt: skip
     found = detect(config.locustfile) if config.shape is not False else None
     if config.shape and found is None:  # defined elsewhere and imported: Locust still uses it
         found = Shape(name="LoadTestShape", duration=None, common_options=False)
@@ -145,6 +154,7 @@ def locust_command(
         "locust",
         "-f",
         f"{config.locustfile},{plugin}",
+        *userclasses.positional(config.user_classes),
         "--headless",
         *load,
         "--csv",
@@ -166,6 +176,9 @@ def locust_command(
         command += ["--gate-cooldown", f"{config.cooldown:g}"]
     if config.host:
         command += ["--host", config.host]
+    if config.profile:
+        command += ["--gate-profile", config.profile]
+    command += userclasses.locust_arguments(config.user_classes)
     if config.processes:
         command += ["--processes", str(config.processes)]
     command += config.locust_args

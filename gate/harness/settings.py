@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from gate.baseline.storespec import DEFAULT_KEEP, StoreSpec
+from gate.harness import profiles, userclasses
 from gate.harness import stages as stages_setting
 from gate.harness import validators as v
+from gate.harness.userclasses import UserClass
 from gate.results.loadshape import Stage
 
 DEFAULT_OUTPUT_DIR = "locust-gate-out"
@@ -117,6 +119,18 @@ class RunConfig:
         action=ActionInput(
             name="locustfile",
             description="The Locust file to run (key `locustfile`).",
+        ),
+    )  # fmt: skip
+    # The profile of the file's `profiles:` section whose settings apply (None: none).
+    profile: str | None = setting(
+        default=None, validate=profiles.profile_setting, metavar="NAME",
+        help="Run this profile of the `profiles:` section: its settings override the top "
+        "level of the file; flags override both.",
+        action=ActionInput(
+            name="profile",
+            description="The profile of locust-gate.yml's `profiles:` section to run, e.g. "
+            "smoke: its settings override the file's top level; other inputs override both "
+            "(key `profile`).",
         ),
     )  # fmt: skip
     host: str | None = setting(
@@ -229,6 +243,14 @@ class RunConfig:
             description="Skip tasks with these tags, separated by spaces or commas (key "
             "`exclude-tags`).",
         ),
+    )  # fmt: skip
+    # The locustfile's user classes to run (Locust's positional class names), each with
+    # the weight that sets the mix (Locust's --config-users), or its own when None.
+    user_classes: tuple[UserClass, ...] = setting(
+        default=(), validate=userclasses.user_classes, flag="--user-class", repeatable=True,
+        metavar="NAME[=WEIGHT]", owns=("--config-users",),
+        help="Run this user class of the locustfile; NAME=WEIGHT also sets its weight in "
+        "the mix (repeatable).",
     )  # fmt: skip
     locust_args: tuple[str, ...] = setting(
         default=(), validate=v.locust_args, flag="--locust-arg", repeatable=True,

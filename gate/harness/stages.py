@@ -40,7 +40,9 @@ def validate(value: object, given: Given) -> tuple[Stage, ...]:
         value = _yaml(value, given)
     if not isinstance(value, list) or not value:
         raise given.fail(
-            f"stages must be a list of stages, got {yamlfile.kind(value)}", f"write\n{_EXAMPLE}"
+            "stages must be a non-empty list (it has no stages)" if value == []
+            else f"stages must be a list of stages, got {yamlfile.kind(value)}",
+            f"write\n{_EXAMPLE}",
         )
     if len(value) > MAX_STAGES:
         raise given.fail(f"at most {MAX_STAGES} stages, got {len(value)}", "merge stages")
@@ -92,8 +94,6 @@ def _stage(item: object, index: int, given: Given) -> Stage:
             "duration: 1m",
         )
     return Stage(name=name, users=users, spawn_rate=float(rate), duration=math.ceil(seconds))
-
-
 
 
 def total_seconds(stages: Sequence[Stage]) -> float:

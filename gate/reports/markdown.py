@@ -51,10 +51,13 @@ def check_icon(check: Check) -> str:
 _TABLE_METRICS = (Metric.P50, Metric.P95, Metric.P99, Metric.MAX)
 
 
-def headline(status: Status) -> str:
+def headline(status: Status, profile: str | None = None) -> str:
     """`❌ Load test gate: **FAIL**`: the first line of report.md, the PR comment and the job
-    summary, with the verdict spelled as the console spells it (`verdict_word`)."""
-    return f"{STATUS_ICONS[status]} Load test gate: **{verdict_word(status)}**"
+    summary, with the verdict spelled as the console spells it (`verdict_word`); a run of a
+    profile says which (`❌ Load test gate (stress): **FAIL**`). `profile` comes from the
+    results, which anyone could have written: it is escaped here."""
+    named = f" ({escape.markdown(profile, limit=40)})" if profile else ""
+    return f"{STATUS_ICONS[status]} Load test gate{named}: **{verdict_word(status)}**"
 
 
 def template(name: str) -> jinja2.Template:
@@ -110,7 +113,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
     warnings = ctx.warnings
     total = results.total
     return {
-        "headline": headline(verdict.status),
+        "headline": headline(verdict.status, results.meta.profile),
         "requests": f"{total.num_requests:,}",
         "failures": f"{total.num_failures:,}",
         "fail_ratio": fmt(total.fail_ratio, Unit.RATIO),
@@ -283,10 +286,10 @@ def _chart_word(name: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "?" for c in name)[:32]
 
 
-def render_error_markdown(error: HarnessError) -> str:
+def render_error_markdown(error: HarnessError, *, profile: str | None = None) -> str:
     """report.md for a run whose harness failed: the stage, what, where, fix, log tail."""
     return template("error.md.j2").render(
-        headline=headline(Status.ERROR),
+        headline=headline(Status.ERROR, profile),
         stage=escape.markdown(error.stage),
         what=escape.markdown(error.what, limit=500),
         where=escape.markdown(error.where or "", limit=500),

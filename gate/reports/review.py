@@ -91,6 +91,7 @@ class Load:
     users: int | None
     exact: bool
     source: str  # a `gate.core.model.Source` value, shown when the numbers are inexact
+    profile: str | None = None  # the locust-gate.yml profile of the run, in the headline
 
 
 def render(ctx: ReportContext, *, links: Links | None, root: str | None,
@@ -215,7 +216,8 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
     load = Load(requests=total.num_requests, failures=total.num_failures,
                 fail_ratio=total.fail_ratio, rps=total.rps,
                 duration_s=results.meta.end_time - results.meta.start_time,
-                users=results.meta.users, exact=results.exact, source=results.source.value)
+                users=results.meta.users, exact=results.exact, source=results.source.value,
+                profile=results.meta.profile)
     common = _common(verdict, load, links, thresholds=relative(ctx.thresholds_path, root),
                      warnings=ctx.warnings, failure_groups_total=len(failures))
     common["notes"] = [escape.markdown(n, limit=500) for n in ctx.notes]
@@ -240,7 +242,7 @@ def _common(verdict: Verdict, load: Load, links: Links | None, *, thresholds: st
             warnings: Sequence[str], failure_groups_total: int) -> dict[str, Any]:
     """What no budget changes, escaped."""
     return {
-        "headline": headline(verdict.status),
+        "headline": headline(verdict.status, load.profile),
         "caution": None,
         "endpoints": _endpoint_counts(verdict.checks),
         "group_counts": _endpoint_counts(verdict.checks, scope=Scope.GROUP),

@@ -49,6 +49,7 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             "locust_version": meta.locust_version,
             "fingerprint": meta.fingerprint,
             "shape": meta.shape,
+            "profile": meta.profile,
             "peak_users": meta.peak_users,
             "completed": meta.completed,
             "end_reason": meta.end_reason,
@@ -144,8 +145,9 @@ def _check_dict(check: Check) -> dict[str, Any]:
     }
 
 
-def error_verdict_dict(error: HarnessError) -> dict[str, Any]:
-    """verdict.json for a run whose harness failed: nothing was judged."""
+def error_verdict_dict(error: HarnessError, *, profile: str | None = None) -> dict[str, Any]:
+    """verdict.json for a run whose harness failed: nothing was judged. `run.profile` is
+    the profile the run was for (its comment is that profile's)."""
     return {
         "schema": VERDICT_SCHEMA,
         "version": VERDICT_VERSION,
@@ -160,6 +162,7 @@ def error_verdict_dict(error: HarnessError) -> dict[str, Any]:
             "fix": error.fix,
             "log_tail": error.log_tail,
         },
+        **({"run": {"profile": profile}} if profile else {}),
         "checks": [],
     }
 

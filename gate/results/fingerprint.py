@@ -1,6 +1,8 @@
 """What identifies a run's load: the locustfiles named by `-f`, the Locust options that
-change the load (normalised, with a LoadTestShape's name when it overrides -u/-r/-t), and
-the fingerprint over both that tells a baseline run of the same load from another."""
+change the load (normalised, with a LoadTestShape's name when it overrides -u/-r/-t, the
+user classes chosen and their weights, and the gate's profile), and the fingerprint over
+both that tells a baseline run of the same load from another. Keys that are not set are
+left out, so the fingerprints of runs without them stay what they were."""
 
 from __future__ import annotations
 
@@ -71,6 +73,7 @@ def load_options(options: Any, *, shape: str | None = None) -> dict[str, Any]:
         # The gate's stages and cut change what is measured; absent when unset, so the
         # fingerprints of runs without them stay as they were.
         **{key: value for key, value in _gate_load(options).items() if value},
+        **_chosen(options),
     }
 
 
@@ -81,6 +84,24 @@ def _gate_load(options: Any) -> dict[str, Any]:
         "warmup": float(getattr(options, "gate_warmup", 0) or 0),
         "cooldown": float(getattr(options, "gate_cooldown", 0) or 0),
     }
+
+
+def _chosen(options: Any) -> dict[str, Any]:
+    """The user classes named on the command line, the per-class settings of
+    `--config-users` (weights), and the profile: each only when given."""
+    found: dict[str, Any] = {}
+    classes = getattr(options, "user_classes", None)
+    if classes:
+        found["user_classes"] = sorted(str(c) for c in classes)
+    configs = getattr(options, "config_users", None)
+    if configs:
+        flat = [c for group in configs for c in (group if isinstance(group, list) else [group])]
+        found["config_users"] = sorted(
+            json.dumps(c, sort_keys=True, default=str) for c in flat if isinstance(c, dict))
+    profile = getattr(options, "gate_profile", None)
+    if profile:
+        found["profile"] = str(profile)
+    return found
 
 
 def fingerprint(locustfiles: Iterable[Path], normalised: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """The plugin's own Locust options (`--gate-results`, `--gate-progress-interval`,
-`--gate-stages`, `--gate-warmup`, `--gate-cooldown`): their defaults, their definition on
-Locust's parser, and reading them from an environment."""
+`--gate-stages`, `--gate-warmup`, `--gate-cooldown`, `--gate-profile`): their defaults,
+their definition on Locust's parser, and reading them from an environment."""
 
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def add_arguments(parser: Any, **_kwargs: Any) -> None:
         default=DEFAULT_PROGRESS_INTERVAL,
         include_in_web_ui=False,
         help="locust-gate: print a progress line to stderr every SECONDS (0 = off, default 5)",
+    )
+    parser.add_argument(
+        "--gate-profile",
+        metavar="NAME",
+        default=None,
+        include_in_web_ui=False,
+        help="locust-gate: the profile this run belongs to (recorded in the results and "
+        "their fingerprint: each profile has its own baseline history)",
     )
 
     parser.add_argument(

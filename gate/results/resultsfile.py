@@ -10,7 +10,7 @@ Layout (schema `locust-gate/results`, version 3)::
       "last_request_timestamp": 1700000003.0,   # run-wide, or null
       "meta": {"start_time", "end_time", "users", "spawn_rate", "host", "locust_version",
                "locustfile", "fingerprint", "run_time", "processes", "tags",
-               "exclude_tags", "options", "shape", "peak_users", "completed",
+               "exclude_tags", "options", "shape", "profile", "peak_users", "completed",
                "end_reason"},
       "endpoints": [ENDPOINT, ...],       # one per (method, name)
       "total": ENDPOINT,                  # Locust's Aggregated row (method "")
@@ -143,6 +143,7 @@ def to_dict(results: Results) -> dict[str, Any]:
             "exclude_tags": list(meta.exclude_tags),
             "options": dict(meta.options),
             "shape": meta.shape,
+            "profile": meta.profile,
             "peak_users": meta.peak_users,
             "completed": meta.completed,
             "end_reason": meta.end_reason,
@@ -340,6 +341,7 @@ def _meta_in(r: JsonReader, value: Any) -> RunMeta:
         exclude_tags=r.str_list(data, "exclude_tags", "meta"),
         options={str(k): str(v) for k, v in options.items()},
         shape=r.opt_string(data, "shape", "meta"),
+        profile=r.opt_string(data, "profile", "meta"),
         peak_users=r.opt_integer(data, "peak_users", "meta"),
         completed=r.opt_bool(data, "completed", "meta"),
         end_reason=r.opt_string(data, "end_reason", "meta"),

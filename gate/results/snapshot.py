@@ -263,6 +263,7 @@ def _meta(
         exclude_tags=tuple(normalised["exclude_tags"]),
         options={k: json.dumps(v) for k, v in normalised.items()},
         shape=shape,
+        profile=normalised.get("profile"),
         peak_users=peak_users,
         completed=completed,
         end_reason=end_reason,

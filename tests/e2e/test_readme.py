@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gate.harness.config import KEYS
+from gate.harness.config import KEYS, load_config
 from gate.thresholds.parser import parse
 from tests.support.server import TestServer
 
@@ -105,7 +105,7 @@ def test_the_readme_commands_work_as_written(http_server: TestServer, tmp_path: 
 
 def test_the_readme_yaml_examples_are_valid() -> None:
     # The copyable config, the every-key reference (tests/unit/test_settings.py), thresholds.
-    config, _every_key, thresholds = [
+    config, _every_key, _profiles, thresholds = [
         b for b in blocks("yaml") if "locustfile:" in b or "version: 1" in b
     ]
     data = yaml.safe_load(config)
@@ -113,3 +113,19 @@ def test_the_readme_yaml_examples_are_valid() -> None:
     assert set(data) == {"locustfile", "thresholds", "host", "users", "spawn-rate", "run-time"}
     assert "tags" not in data  # a tags filter would drop every task of an untagged locustfile
     parse(thresholds, "README.md")
+
+
+def test_the_readme_profiles_example_loads_every_profile(tmp_path: Path) -> None:
+    (profiles,) = [b for b in blocks("yaml") if b.startswith("# locust-gate.yml\nlocustfile:")
+                   and "profiles:" in b]
+    (tmp_path / "locust-gate.yml").write_text(profiles)
+    (tmp_path / "locustfile.py").write_text(LOCUSTFILE)
+    (tmp_path / "thresholds").mkdir()
+    for name in ("normal", "stress", "spike"):
+        (tmp_path / "thresholds" / f"{name}.yml").write_text("version: 1\n")
+    loaded = {name: load_config(None, {"profile": name}, cwd=tmp_path)
+              for name in ("smoke", "stress", "spike")}
+    assert (loaded["smoke"].run_time, loaded["stress"].users) == (10, 500)
+    assert [c.name for c in loaded["stress"].user_classes] == ["StressTest"]
+    assert [s.name for s in loaded["spike"].stages] == ["before", "spike", "after"]
+    assert loaded["spike"].thresholds == tmp_path / "thresholds" / "spike.yml"
