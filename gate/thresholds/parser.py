@@ -18,6 +18,8 @@ The format, in short (`thresholds/example.yml` shows every feature, and
     aggregate:                     # the whole run (Locust's Aggregated row)
       rps: 50
       exceptions: 0                # the default; {warn: 0} to only warn, off to ignore
+    resources:                     # the backend's process tree (gate.thresholds.resources)
+      rss: 512MB
 
 Limits. A limit is a value (level fail) or a mapping `{warn: ..., fail: ...}` with either
 or both levels. Latencies (`p50` ... `p99.9`, `max`, `avg`) are upper limits in ms/s/m,
@@ -61,7 +63,7 @@ from gate.core.rules import Level, Metric, Rule, Thresholds, default_exceptions_
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind
 from gate.files.yamlfile import load as load_yaml
-from gate.thresholds import endpoints, limits
+from gate.thresholds import endpoints, limits, resources
 from gate.thresholds.keys import (
     AGGREGATE_KEYS,
     ENDPOINT_KEYS,
@@ -163,6 +165,7 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
         source_text=text,
         baseline=_baseline(ctx, top),
+        resources=resources.parse(ctx, top),
     )
     return thresholds, exceptions
 
