@@ -6,7 +6,8 @@ listeners), `flags` (its options), `collector` (one environment's state and the 
 stderr), `snapshot` (Locust's stats as `Results`) and `fingerprint` (what identifies the
 load).
 
-The readers: `resultsfile` (the results.json format), `csvreader` (Locust `--csv`),
+The readers: `resultsfile` (the results.json format; `backend` its section of the
+backend's resources, which `run` adds), `csvreader` (Locust `--csv`),
 `jsonfile` (Locust `--json-file`), `jsondata` (the one validator of both JSON forms) and
 `loader` (picks the reader for a path). All produce `gate.core.model.Results`; `crashes`
 turns exceptions raised in the locustfile into `RaisedException`s and `sanity` refuses

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from gate.core.rules import (
+    RESOURCE_METRICS,
     Level,
     Limit,
     Matcher,
-    RESOURCE_METRICS,
     MatchKind,
     Metric,
     Rule,
