@@ -152,7 +152,7 @@ def _growth(usage: Usage, rule: Rule, min_samples: int, on_inconclusive: Level) 
             f"samples after warm-up{after}, the leak rule needs {min_samples} (one a second); "
             "run longer, or lower resources.min-samples",
         )
-    how = (f"Theil-Sen slope of {len(window)} samples from {window[0].t:.0f} s on "
-           "(after warm-up)")
-    message = f"{check.message} ({how})" if check.message else how
+    how = (f"Theil-Sen slope of {len(window)} samples after warm-up, from "
+           f"{window[0].t:.0f} s on")
+    message = f"{check.message}; {how}" if check.message else how
     return replace(check, message=message)
