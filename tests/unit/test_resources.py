@@ -4,7 +4,9 @@ checks (no samples is never a pass), units, results.json's `backend` section, th
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from gate.core.rules import Level, Unit
 from gate.core.units import UnitError, format_value, parse_cpu, parse_size, parse_size_rate
 from gate.core.verdict import Outcome, Scope, Status
 from gate.errors import UserError
+from gate.harness.config import load_config
 from gate.harness.resources import merged
 from gate.reports import markdown
 from gate.reports.context import ReportContext
@@ -152,7 +155,7 @@ def test_slices_bound_resource_samples_keeping_peaks_and_mean_cpu() -> None:
     assert sum(s.cpu * s.seconds for s in kept) == pytest.approx(sum(range(12)))
 
 
-def test_the_backend_section_round_trips_and_is_checked(tmp_path: object) -> None:
+def test_the_backend_section_round_trips_and_is_checked() -> None:
     usage = BackendUsage(samples=_samples([MB, 2 * MB]), warnings=("a <b>warning</b>",))
     run = replace(results(endpoint("/a", [10.0] * 5)), backend=usage)
     data = resultsfile.to_dict(run)
@@ -184,3 +187,25 @@ def test_report_shows_peaks_means_and_the_chart_with_a_legend() -> None:
     assert "🟦 memory (100 % = 53.0 MB)" in text and "🟩 users (100 % = 10)" in text
     assert "@octocat" not in text and "x\\|y" in text
     assert "rss-growth" in text.split("### Needs attention")[1].split("###")[0]
+
+
+def test_the_readme_resources_example_is_the_parsed_shape() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(resources:\n.*?)```", readme, re.DOTALL)
+    assert block is not None
+    section = parse(f"version: 1\n{block.group(1)}", "README.md").resources
+    assert section is not None and section.min_samples == 30
+    assert [r.metric.value for r in section.rules] == ["rss", "cpu", "rss-growth", "connections"]
+
+
+def test_the_pid_file_setting_expands_placeholders_and_refuses_a_directory(
+        tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("")
+    config = tmp_path / "locust-gate.yml"
+    config.write_text('locustfile: app.py\nresources-pidfile: "{output}/worker.pid"\n')
+    assert load_config(config, {}, cwd=tmp_path).resources_pidfile == (
+        tmp_path / "locust-gate-out" / "worker.pid")
+    config.write_text("locustfile: app.py\nresources-pidfile: .\n")
+    with pytest.raises(UserError) as caught:
+        load_config(config, {}, cwd=tmp_path)
+    assert "is a directory" in caught.value.what and "locust-gate.yml:2" in str(caught.value.where)
