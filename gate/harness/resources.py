@@ -117,7 +117,13 @@ class Sampler:
 
     def _loop(self) -> None:
         while not self._stop.wait(max(0.0, self._last + self.interval - time.time())):
-            self.sample()
+            try:
+                self.sample()
+            except Exception as exc:  # a bug here must not print a traceback over the run
+                self.warnings.setdefault(
+                    f"sampling the backend's processes failed ({type(exc).__name__}) after "
+                    f"{len(self.slices)} samples; the samples stop there", None)
+                return
 
     def sample(self) -> None:
         """One sample of the interval since the last one."""
