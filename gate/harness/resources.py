@@ -9,8 +9,8 @@ uvicorn or gunicorn) are included, processes that exited are dropped without err
 sample: resident memory summed over the processes, CPU time used since the last sample
 per second of wall time (1.0 = one core), threads, open TCP connections (listening
 sockets left out, a connection shared by forked workers counted once) and processes.
-A sample is bounded in time (`BUDGET`): what is left when it runs out waits for the next
-one, and the report says so.
+A sample is bounded in time (`BUDGET`): one that runs out of it is left out (a partial
+look would undercount; the next sample covers its interval), and the report says so.
 
 Why here and not in the Locust plugin: `run` started the backend and knows its process
 tree; Locust may run as several processes (`--processes`), under gevent, where blocking
@@ -41,7 +41,7 @@ from gate.results import resultsfile
 from gate.results.series import Slices
 
 INTERVAL = 1.0  # seconds between samples
-BUDGET = 0.5  # seconds one sample may take; what is left waits for the next one
+BUDGET = 0.5  # seconds one sample may take; a slower one is left out
 _PIDFILE_BYTES = 64  # a pid file holds a number, not a document
 
 
@@ -66,6 +66,17 @@ class _Reading:
     cpu: float  # seconds of CPU since it started
     threads: int
     connections: frozenset[tuple[object, object]]  # (local, remote) of each, not listening
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Tree:
+    """One look at the whole tree: sums, CPU seconds since the previous look, counts."""
+
+    rss: int
+    cpu: float
+    threads: int
+    connections: int
+    processes: int
 
 
 class Sampler:
@@ -126,18 +137,23 @@ class Sampler:
                 return
 
     def sample(self) -> None:
-        """One sample of the interval since the last one."""
+        """One sample of the interval since the last one; none when the look ran out of
+        time (the next one then covers both intervals)."""
         began = time.time()
         seconds = max(began - self._last, 1e-6)
-        rss, cpu, threads, connections, count = self._look()
+        tree = self._look()
+        if tree is None:
+            return
         self.slices.add(ResourceSample(
-            t=self._last - self._started, seconds=seconds, rss=rss, cpu=cpu / seconds,
-            threads=threads, connections=connections, processes=count,
+            t=self._last - self._started, seconds=seconds, rss=tree.rss,
+            cpu=tree.cpu / seconds, threads=tree.threads, connections=tree.connections,
+            processes=tree.processes,
         ))
         self._last = began
 
-    def _look(self) -> tuple[int, float, int, int, int]:
-        """Memory, CPU seconds since the last look, threads, connections, processes."""
+    def _look(self) -> _Tree | None:
+        """The tree now, with its CPU seconds since the last look; None when the look ran
+        out of its time budget (a partial look would undercount: it is not kept)."""
         deadline = time.monotonic() + self.budget
         rss = threads = 0
         cpu = 0.0
@@ -147,9 +163,9 @@ class Sampler:
         for proc in self._processes():
             if time.monotonic() > deadline:
                 self.warnings.setdefault(
-                    f"a sample of the backend's processes took longer than {self.budget:g}s; "
-                    "the processes left were not counted in it", None)
-                break
+                    f"a sample of the backend's processes took longer than {self.budget:g}s "
+                    "and was left out (the next one covers its time)", None)
+                return None
             reading = _read(proc)
             if reading is None:
                 continue  # it exited meanwhile
@@ -163,7 +179,8 @@ class Sampler:
             threads += reading.threads
             connections |= reading.connections
         self._cpu = seen
-        return rss, cpu, threads, len(connections), len(seen)
+        return _Tree(rss=rss, cpu=cpu, threads=threads, connections=len(connections),
+                     processes=len(seen))
 
     def _processes(self) -> list[psutil.Process]:
         roots = [*self.pids, *self._pidfile_pids()]

@@ -159,10 +159,10 @@ def test_the_leak_rule_catches_a_leak_not_a_warm_up_or_a_flat_server() -> None:
     assert outcome["flat"][0] is Outcome.PASS, outcome
 
 
-def test_a_sample_that_runs_out_of_time_says_so() -> None:
+def test_a_sample_that_runs_out_of_time_is_left_out_and_said() -> None:
     with _python("import time\ntime.sleep(60)\n") as proc:
         sampler = Sampler([proc.pid], interval=0.2, budget=0.0)
         _sampled(sampler, 0.5)
     usage = sampler.usage()
-    assert usage.samples and {s.processes for s in usage.samples} == {0}
+    assert usage.samples == ()  # a partial look would undercount: none is kept
     assert len(usage.warnings) == 1 and "took longer than 0s" in usage.warnings[0]
