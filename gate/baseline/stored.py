@@ -14,7 +14,8 @@ Layout (schema `locust-gate/stored-run`, version 1)::
 
 RESULTS keeps per endpoint the exact histogram, counts, failures, min/max/sum, the
 run's metadata and fingerprint and its source (plugin, json-file, csv); the per-second
-series and the per-second request counts are dropped to keep stores small (a run of
+series, the per-second request counts and the backend's samples are dropped to keep
+stores small (a run of
 the demo is ~5 KB; docs/benchmarks.md has the figures). `git.time` is the commit time
 when known. `machine` is the kind of machine that saved it (`gate.baseline.machine`;
 absent in runs stored before it was recorded, read as unknown). Reading refuses another
@@ -92,12 +93,13 @@ def refusal(verdict: str | None, *, save_failing: bool = False) -> str | None:
 
 
 def slim(results: Results) -> Results:
-    """`results` without what a later comparison never needs (the per-second data)."""
+    """`results` without what a later comparison never needs (the per-second data, the
+    backend's samples)."""
     endpoints = tuple(
         replace(e, requests_per_second={}, failures_per_second={}) for e in results.endpoints
     )
     total = replace(results.total, requests_per_second={}, failures_per_second={})
-    return replace(results, endpoints=endpoints, total=total, series=())
+    return replace(results, endpoints=endpoints, total=total, series=(), backend=None)
 
 
 def to_dict(run: StoredRun) -> dict[str, Any]:

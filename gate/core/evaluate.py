@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gate.core import groups, stages, thin
+from gate.core import groups, resources, stages, thin
 from gate.core.inputs import Inputs
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject
@@ -242,6 +242,7 @@ KINDS: tuple[Kind, ...] = (
     _exception_checks,
     stages.checks,
     _baseline_checks,
+    resources.checks,
 )
 
 

@@ -27,7 +27,7 @@ from gate.core.model import EndpointStats, Results, merged
 from gate.core.verdict import Check, Scope
 
 if TYPE_CHECKING:
-    from gate.core.evaluate import Inputs
+    from gate.core.inputs import Inputs
     from gate.core.rules import Matcher, Rule, Thresholds
 
 __all__ = ["Group", "checks", "entries", "entry", "members", "unmatched"]

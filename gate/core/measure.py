@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from gate.core.model import AGGREGATED, EndpointStats
-from gate.core.rules import Metric
+from gate.core.rules import RESOURCE_METRICS, Metric
 from gate.core.verdict import Check, Scope
 
 
@@ -79,6 +79,12 @@ def _none(entry: EndpointStats) -> float | None:
     return None
 
 
+def _backend(entry: EndpointStats) -> None:
+    """A figure of the backend's process tree, not of an endpoint: measured by
+    `gate.core.resources.Usage`."""
+    return None
+
+
 # Every metric and where an endpoint's (or the aggregate's) value of it comes from.
 SOURCES: Mapping[Metric, Callable[[EndpointStats], float | None]] = {
     **{m: _percentile(f) for m in Metric if (f := m.fraction) is not None},
@@ -87,6 +93,7 @@ SOURCES: Mapping[Metric, Callable[[EndpointStats], float | None]] = {
     Metric.FAIL_RATIO: lambda entry: entry.fail_ratio,
     Metric.RPS: lambda entry: entry.rps,
     Metric.EXCEPTIONS: _none,
+    **dict.fromkeys(RESOURCE_METRICS, _backend),
 }
 
 

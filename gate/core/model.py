@@ -139,6 +139,30 @@ class SecondSample:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ResourceSample:
+    """The backend's process tree over one slice of the run (one second unless merged on
+    a long run, as `SecondSample`s are): what `run` sampled while the load ran."""
+
+    t: float  # seconds since RunMeta.start_time, where the slice starts
+    seconds: float  # the slice's length
+    rss: int  # bytes: resident memory of the tree, summed over its processes (the peak)
+    cpu: float  # cores: CPU time of the tree over the slice per second of it (the mean)
+    threads: int  # the most threads at once
+    connections: int  # the most open TCP connections at once (listening sockets excluded)
+    processes: int  # the most processes at once
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendUsage:
+    """The backend's resources while the load ran (`gate.harness.resources` samples them).
+
+    `warnings` say what could not be sampled (a pid file that named no process)."""
+
+    samples: tuple[ResourceSample, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunMeta:
     """Facts about the run that make two runs comparable (or not)."""
 
@@ -212,6 +236,9 @@ class Results:
     stages: tuple[Window, ...] = ()
     # The warm-up and cool-down removed from `endpoints`, `total` and `failures`.
     cut: Cut | None = None
+    # The backend's process tree as `run` sampled it; None when nothing was sampled (no
+    # `start` command or pid file, or a source other than `run`'s results.json).
+    backend: BackendUsage | None = None
 
     def stage(self, name: str) -> Window | None:
         return next((w for w in self.stages if w.name == name), None)

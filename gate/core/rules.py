@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from gate.core.groups import Group
     from gate.core.relative import BaselineRules
+    from gate.core.resources import ResourceRules
 
 from gate.core import userregex
 
@@ -35,6 +36,9 @@ class Unit(StrEnum):
     RATIO = "ratio"  # 0..1, written and shown as a percentage
     RPS = "req/s"
     COUNT = "count"  # a whole number of things (requests made, endpoints, exceptions)
+    BYTES = "bytes"  # memory (the backend's resident memory)
+    BYTES_PER_MIN = "bytes/min"  # memory growth (the leak rule)
+    CORES = "cores"  # CPU: 1.0 is one core fully used, written and shown as 100 %
 
 
 class Metric(StrEnum):
@@ -53,6 +57,12 @@ class Metric(StrEnum):
     RPS = "rps"
     # Unhandled exceptions raised in the locustfile, for the whole run (aggregate only).
     EXCEPTIONS = "exceptions"
+    # The backend's process tree, sampled while the load runs (`resources:` only;
+    # gate.core.resources judges them).
+    RSS = "rss"
+    CPU = "cpu"
+    RSS_GROWTH = "rss-growth"
+    CONNECTIONS = "connections"
 
     @property
     def fraction(self) -> float | None:
@@ -65,15 +75,23 @@ class Metric(StrEnum):
             return Unit.RATIO
         if self is Metric.RPS:
             return Unit.RPS
-        if self is Metric.EXCEPTIONS:
-            return Unit.COUNT
-        return Unit.MS
+        return _UNITS.get(self, Unit.MS)
 
     @property
     def is_floor(self) -> bool:
         """True when the limit is a minimum (throughput), False when it is a maximum."""
         return self is Metric.RPS
 
+
+_UNITS = {
+    Metric.EXCEPTIONS: Unit.COUNT,
+    Metric.RSS: Unit.BYTES,
+    Metric.CPU: Unit.CORES,
+    Metric.RSS_GROWTH: Unit.BYTES_PER_MIN,
+    Metric.CONNECTIONS: Unit.COUNT,
+}
+# Metrics of the backend's processes, not of requests: the `resources:` section only.
+RESOURCE_METRICS = frozenset({Metric.RSS, Metric.CPU, Metric.RSS_GROWTH, Metric.CONNECTIONS})
 
 _FRACTIONS = {
     Metric.P50: 0.50,
@@ -213,6 +231,7 @@ class Thresholds:
     baseline: BaselineRules | None = None  # the `baseline:` section, if the file has one
     groups: tuple[Group, ...] = ()  # the `groups:` section: endpoints judged together
     stages: tuple[StageRules, ...] = ()  # the `stages:` section: rules per stage of the run
+    resources: ResourceRules | None = None  # the `resources:` section, if the file has one
     source_text: str = field(default="", repr=False, compare=False)
 
     @property
@@ -222,7 +241,8 @@ class Thresholds:
         return bool(self.defaults or self.aggregate
                     or any(e.rules or e.required for e in self.endpoints)
                     or any(g.rules for g in self.groups)
-                    or any(s.rules.has_absolute_rules for s in self.stages))
+                    or any(s.rules.has_absolute_rules for s in self.stages)
+                    or (self.resources is not None and self.resources.rules))
 
     def override_for(
         self, method: str, name: str, members: Sequence[str] = ()

@@ -23,7 +23,7 @@ from gate.core.rules import StageRules
 from gate.core.verdict import Check, Outcome, Scope
 
 if TYPE_CHECKING:
-    from gate.core.evaluate import Inputs
+    from gate.core.inputs import Inputs
 
 
 def checks(inputs: Inputs) -> Sequence[Check]:

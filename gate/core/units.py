@@ -10,6 +10,11 @@ Parsing (canonical units are those of `gate.core.rules.Unit`):
   `0.5` a ratio or a percentage?
 - rates -> requests per second: `100`, `12.5`, `100/s`, `100rps`, `100 req/s`.
 - counts -> int: a plain whole number (`20`).
+- sizes -> bytes: `512MB`, `1.5GB`, `300kB`, `512MiB` (kB/MB/GB are powers of 1000,
+  KiB/MiB/GiB of 1024; the letters' case is not significant). A bare number is rejected.
+- size rates -> bytes per minute: `5MB/min`, `50MiB/h`, `100kB/s`.
+- CPU -> cores: `150%` is 1.5 cores (100 % = one core fully used; more than 100 % is
+  several cores). A bare number is rejected.
 
 A number is written in plain decimal notation (`12`, `0.5`, `.5`): never negative, NaN,
 infinite or in exponent notation; spaces may separate it from its unit (`500 ms`). Errors
@@ -23,6 +28,8 @@ Formatting (`format_value`), used by every report so that numbers look the same 
 - ratios as percentages with two decimals (`0.50 %`); a non-zero value that would show as
   `0.00 %` keeps two significant digits instead (`0.0012 %`);
 - rates with one decimal (`153.2 req/s`); counts whole, with thousands separators;
+- sizes in decimal units (`812.3 MB`, `1.25 GB`), size rates the same per minute
+  (`5.0 MB/min`, negative when memory shrank); CPU as a percentage of one core (`150.0 %`);
 - no value (None or NaN): `n/a`.
 
 `format_limit` writes a value back in the notation of the thresholds file (`500ms`, `1.5s`,
@@ -43,6 +50,10 @@ NUMBER = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
 DURATION_PATTERN = rf"^{NUMBER} *(ms|s|m)$"
 PERCENT_PATTERN = r"^0*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?|\.[0-9]+) *%$"
 RATE_PATTERN = rf"^{NUMBER}( *(/s|rps|req/s))?$"
+_SIZE_UNIT = r"([kKmMgG][iI]?)?[bB]"
+SIZE_PATTERN = rf"^{NUMBER} *{_SIZE_UNIT}$"
+SIZE_RATE_PATTERN = rf"^{NUMBER} *{_SIZE_UNIT} */ *(s|min|m|h)$"
+CPU_PATTERN = rf"^{NUMBER} *%$"
 
 # The one duration grammar: one or more NUMBER UNIT parts (`500ms`, `1m30s`, `1h`).
 _DURATION_UNITS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -50,6 +61,11 @@ _DURATION_PART = re.compile(rf"({NUMBER}) *(ms|s|m|h)")
 _PERCENT_RE = re.compile(rf"({NUMBER}) *%")
 _RATE_RE = re.compile(rf"({NUMBER})(?: *(?:/s|rps|req/s))?")
 _NUMBER_RE = re.compile(NUMBER)
+_SIZE_RE = re.compile(rf"({NUMBER}) *((?:[kmg]i?)?b)", re.IGNORECASE)
+_SIZE_RATE_RE = re.compile(rf"({NUMBER}) *((?:[kmg]i?)?b) */ *(s|min|m|h)", re.IGNORECASE)
+_SIZE_FACTORS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
+                 "kib": 2**10, "mib": 2**20, "gib": 2**30}
+_PER_MINUTE = {"s": 60.0, "min": 1.0, "m": 1.0, "h": 1 / 60}
 # Anything that starts like a number, to tell "bad unit" from "not a number at all".
 _LOOSE_RE = re.compile(r"([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?) *(.*)")
 _NOT_FINITE_RE = re.compile(r"[-+]?\.?(nan|inf(inity)?)\b", re.IGNORECASE)
@@ -61,6 +77,8 @@ _DURATION_ALIASES = {
     "min": "m", "mins": "m", "minute": "m", "minutes": "m",
 }  # fmt: skip
 _PERCENT_ALIASES = {"percent": "%", "pct": "%", "pc": "%"}
+_SIZE_ALIASES = {"k": "kB", "m": "MB", "g": "GB", "mega": "MB", "megabytes": "MB",
+                 "gigabytes": "GB", "kilobytes": "kB", "bytes": "B"}
 _RATE_ALIASES = {
     "/sec": "/s", "req/sec": "/s", "rq/s": "/s", "reqs/s": "/s", "r/s": "/s", "qps": "/s",
     "tps": "/s", "per second": "/s",
@@ -175,15 +193,57 @@ def parse_count(value: object, *, minimum: int = 0) -> int:
     return value
 
 
+def parse_size(value: object) -> float:
+    """`512MB`, `1.5GB`, `512MiB`, `300kB` -> bytes."""
+    kind, example = "size", "512MB or 1GiB"
+    text = _text(value, kind, example)
+    if isinstance(text, float) or _NUMBER_RE.fullmatch(text):
+        number = _plain(float(text))
+        raise UnitError(f"{number} has no unit (bytes or megabytes?)",
+                        f"write {number}MB for megabytes, or B, kB, GB, MiB, GiB")
+    match = _SIZE_RE.fullmatch(text)
+    if match is None:
+        raise _explain(text, kind, "B, kB, MB, GB, KiB, MiB or GiB", example, _SIZE_ALIASES)
+    return _finite(float(match.group(1)) * _SIZE_FACTORS[match.group(2).lower()], text, example)
+
+
+def parse_size_rate(value: object) -> float:
+    """`5MB/min`, `50MiB/h`, `100kB/s` -> bytes per minute."""
+    kind, example = "growth rate", "5MB/min or 50MiB/h"
+    text = _text(value, kind, example)
+    shown = _plain(text) if isinstance(text, float) else text
+    match = _SIZE_RATE_RE.fullmatch(shown)
+    if isinstance(text, float) or match is None:
+        raise UnitError(f"{shown} is not a {kind}",
+                        f"write a size per time, such as {example} (per s, min or h)")
+    number, size, per = match.groups()
+    bytes_per = float(number) * _SIZE_FACTORS[size.lower()]
+    return _finite(bytes_per * _PER_MINUTE[per.lower()], shown, example)
+
+
+def parse_cpu(value: object) -> float:
+    """`150%` -> 1.5 cores (100 % is one core fully used)."""
+    kind, example = "CPU share", "150% (1.5 cores)"
+    text = _text(value, kind, example)
+    if isinstance(text, float) or _NUMBER_RE.fullmatch(text):
+        number = _plain(float(text))
+        raise UnitError(f"{number} has no unit (cores or a percentage?)",
+                        f"write a percentage of one core: {number}% (100% = one core)")
+    match = _PERCENT_RE.fullmatch(text)
+    if match is None:
+        raise _explain(text, kind, "%", example, _PERCENT_ALIASES)
+    return _finite(float(match.group(1)), text, example) / 100
+
+
+_PARSERS = {Unit.MS: parse_duration, Unit.RATIO: parse_ratio, Unit.BYTES: parse_size,
+            Unit.BYTES_PER_MIN: parse_size_rate, Unit.CORES: parse_cpu}
+
+
 def parse_value(value: object, unit: Unit) -> float:
     """Parse a limit written in the notation of the given canonical unit."""
-    if unit is Unit.MS:
-        return parse_duration(value)
-    if unit is Unit.RATIO:
-        return parse_ratio(value)
     if unit is Unit.COUNT:
         return parse_count(value)
-    return parse_rate(value)
+    return _PARSERS.get(unit, parse_rate)(value)
 
 
 def format_value(value: float | None, unit: Unit) -> str:
@@ -198,9 +258,32 @@ def format_value(value: float | None, unit: Unit) -> str:
         if percent != 0 and abs(percent) < 0.005:
             return f"{percent:.2g} %"
         return f"{percent:.2f} %"
-    if unit is Unit.COUNT:
-        return f"{value:,.0f}"
+    if unit in _OTHER_FORMATS:
+        return _OTHER_FORMATS[unit](value)
     return f"{value:.1f} req/s"
+
+
+def _format_bytes(value: float) -> str:
+    for factor, name in ((10**9, "GB"), (10**6, "MB"), (10**3, "kB")):
+        if abs(value) >= factor:
+            return f"{value / factor:.{2 if factor == 10**9 else 1}f} {name}"
+    return f"{value:.0f} B"
+
+
+def _format_count(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _format_growth(value: float) -> str:
+    return f"{'-' if value < 0 else ''}{_format_bytes(abs(value))}/min"
+
+
+def _format_cores(value: float) -> str:
+    return f"{value * 100:.1f} %"
+
+
+_OTHER_FORMATS = {Unit.COUNT: _format_count, Unit.BYTES: _format_bytes,
+                  Unit.BYTES_PER_MIN: _format_growth, Unit.CORES: _format_cores}
 
 
 def _format_ms(value: float) -> str:
@@ -220,7 +303,14 @@ def format_limit(value: float, unit: Unit) -> str:
         return f"{_plain(value * 100)}%"
     if unit is Unit.COUNT:
         return _plain(value)
+    if unit in _RESOURCE_LIMITS:
+        scale, suffix = _RESOURCE_LIMITS[unit]
+        return f"{_plain(value * scale)}{suffix}"
     return f"{_plain(value)}/s"
+
+
+_RESOURCE_LIMITS = {Unit.BYTES: (1e-6, "MB"), Unit.BYTES_PER_MIN: (1e-6, "MB/min"),
+                    Unit.CORES: (100.0, "%")}
 
 
 def _plain(number: float) -> str:

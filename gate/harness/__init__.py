@@ -10,5 +10,7 @@ whole-tree cleanup), `health` (HTTP/TCP readiness), `shape` (LoadTestShape detec
 directory's claim, marked processes), `interrupts` (signals -> `Interrupted`), and the
 steps of a run: `orchestrate` (their order, progress lines and cleanup), `seed`, `backend`
 (busy ports, start, health wait, crash), `invocation` (the load plan and Locust's command
-line), `loadtest` (Locust while it runs, and what its end means).
+line), `loadtest` (Locust while it runs, and what its end means), `during` (what is
+sampled while the load runs, added to results.json after) with `resources` (the
+backend's process tree: CPU, memory, threads, connections).
 """

@@ -8,7 +8,7 @@ paths in the file resolve against the file's directory; relative paths given as 
 resolve against the working directory. With no file at all and no flags, the demo's
 `locust-gate.yml` next to the package source is used when it exists.
 
-Placeholders, expanded in `seed`, `start`, `workdir` and `env` values:
+Placeholders, expanded in `seed`, `start`, `workdir`, `env` and `resources-pidfile` values:
   `{python}`      the Python running the gate (sys.executable), so that the seed and the
                   backend use the same interpreter and virtualenv as the gate;
   `{output}`      the output directory (absolute);

@@ -20,7 +20,8 @@ started is stopped; each step's mechanics and error messages live in its own mod
    OUTPUT/locust.log and on stderr; with a LoadTestShape (`gate.harness.shape`) no
    -u/-r/-t, and the deadline comes from the shape's stages or `max-run-time`;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
-   failure, not a latency regression (`gate.harness.loadtest`);
+   failure, not a latency regression (`gate.harness.loadtest`); and sample what
+   `gate.harness.during` lists (the backend's resources), added to results.json after;
 7. Locust exiting non-zero, or without results.json -> stage "locust"; unless the
    plugin's results say the load test ended on its own: then one of Locust's own report
    writers failed, and the run is judged with a warning (`RunResult.warnings`);
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate.files import outputs
-from gate.harness import process, sweep
+from gate.harness import during, process, sweep
 from gate.harness.backend import (
     adopt_daemon,
     check_ports,
@@ -221,20 +222,24 @@ class _Run:
             self.config, plugin=self.plugin, results=self.results, shape=self.plan.shape
         )
         _say(self.progress, f"running Locust {self.plan.summary}: {' '.join(command)}")
-        with self.guard.shielded():
-            self.locust = start_locust(
-                self.config, command, log=self.locust_log, mark=self.mark, tee=self.progress
+        with during.sampling(self.config, self.backend) as samplers:
+            with self.guard.shielded():
+                self.locust = start_locust(
+                    self.config, command, log=self.locust_log, mark=self.mark, tee=self.progress
+                )
+            self.locust_code = watch(
+                self.config, self.locust, self.backend, deadline=self.plan.deadline,
+                grace=STOP_GRACE,
             )
-        self.locust_code = watch(
-            self.config, self.locust, self.backend, deadline=self.plan.deadline, grace=STOP_GRACE
-        )
-        self.locust = None
+            self.locust = None
         warning = require_results(
             self.locust_code, results=self.results, log=self.locust_log, plugin=self.plugin
         )
         if warning is not None:
             _say(self.progress, f"warning: {warning}")
             self.warnings += (warning,)
+        for sampler in samplers:
+            sampler.save(self.results)
 
     def stop(self) -> None:
         """Stop Locust (unless `watch` did) and the backend, whole trees, signals held."""

@@ -295,6 +295,12 @@ class RunConfig:
             "`env`). Values are never printed.",
         ),
     )  # fmt: skip
+    # A process sampled with the backend's tree while the load runs (gate.harness.resources).
+    resources_pidfile: Path | None = setting(
+        default=None, validate=v.pidfile, metavar="PATH",
+        help="A file holding the pid of a process to sample with the backend's process tree "
+        "(CPU, memory, connections) while the load runs, e.g. {output}/worker.pid.",
+    )  # fmt: skip
     health: str | None = setting(  # http(s) URL, or host:port for a TCP connect check
         default=None, validate=v.health_target,
         help="Health check: an http(s) URL (2xx) or host:port (TCP connect).",

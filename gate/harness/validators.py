@@ -389,6 +389,17 @@ def workdir(value: object, given: Given) -> Path:
     return found
 
 
+def pidfile(value: object, given: Given) -> Path:
+    """A file that will hold a process id (it may not exist yet). Placeholders expanded."""
+    if isinstance(value, str):
+        value = expand(value, given, quote=False)
+    found = path(value, given)
+    if found.is_dir():
+        raise given.fail(f"{given.key} {found} is a directory",
+                         "name the file that holds the process id, e.g. {output}/worker.pid")
+    return found
+
+
 # `{name}` as a placeholder; `${NAME}` (a shell variable) and `{a,b}` are not ones.
 _PLACEHOLDER = re.compile(r"(?<![$\\{])\{([A-Za-z_][A-Za-z0-9_-]*)\}(?!\})")
 

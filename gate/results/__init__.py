@@ -8,7 +8,8 @@ them), `boundaries` (when those copies are taken: stage starts, the warm-up's en
 cool-down's start), `loadshape` (the gate's LoadTestShape that runs `stages:`) and
 `fingerprint` (what identifies the load).
 
-The readers: `resultsfile` (the results.json format), `csvreader` (Locust `--csv`),
+The readers: `resultsfile` (the results.json format; `backend` its section of the
+backend's resources, which `run` adds), `csvreader` (Locust `--csv`),
 `jsonfile` (Locust `--json-file`), `jsondata` (the one validator of both JSON forms) and
 `loader` (picks the reader for a path). All produce `gate.core.model.Results`; `crashes`
 turns exceptions raised in the locustfile into `RaisedException`s, `sanity` refuses

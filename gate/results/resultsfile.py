@@ -20,7 +20,8 @@ Layout (schema `locust-gate/results`, version 3)::
       "warnings": ["...", ...],
       "stages": [{"name", "start", "end", "users", "spawn_rate",
                   "endpoints": [ENDPOINT, ...], "total": ENDPOINT}, ...],
-      "cut": {"warmup", "cooldown", "resolution"} or null
+      "cut": {"warmup", "cooldown", "resolution"} or null,
+      "backend": {"samples": [...], "warnings": [...]}   # optional: gate.results.backend
     }
 
     ENDPOINT = {"method", "name", "num_requests", "num_failures", "num_none_requests",
@@ -75,6 +76,7 @@ from gate.core.model import (
 )
 from gate.errors import UserError, location
 from gate.files import atomic, jsontext
+from gate.results import backend
 from gate.results.jsondata import JsonReader
 
 _T = TypeVar("_T")
@@ -178,6 +180,7 @@ def to_dict(results: Results) -> dict[str, Any]:
             "cooldown": results.cut.cooldown,
             "resolution": results.cut.resolution,
         },
+        **({} if results.backend is None else {backend.KEY: backend.to_dict(results.backend)}),
     }
 
 
@@ -196,6 +199,18 @@ def _window_out(window: Window) -> dict[str, Any]:
 def write(path: str | os.PathLike[str], results: Results) -> None:
     """Write `results` to `path` atomically (see `gate.files.atomic`)."""
     atomic.write_text(path, _json_text(to_dict(results)))
+
+
+def add_section(path: str | os.PathLike[str], key: str, value: Any) -> None:
+    """Add (or replace) the top-level `key` of an existing results.json, atomically, the
+    rest of the file kept as written: `run` adds what it measured besides Locust (the
+    backend's samples) after the plugin wrote the file."""
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise UserError(f"results file {path} is not a JSON object", where=str(path),
+                        fix=f"regenerate the file: {_PLUGIN_HINT}")
+    data[key] = value
+    atomic.write_text(path, _json_text(data))
 
 
 def _json_text(data: dict[str, Any]) -> str:
@@ -402,11 +417,18 @@ def from_dict(data: Any, *, file: str = "<results>") -> Results:
         exceptions=_exceptions_in(r, top.get("exceptions")),
         stages=_each(r, top.get("stages") or [], "stages", _window_in),
         cut=_cut_in(r, top.get("cut")),
+        backend=backend.from_dict(r, top.get(backend.KEY)),
     )
 
 
 def read(path: str | os.PathLike[str]) -> Results:
     """Read a results.json; every problem is a UserError naming the file and the key."""
+    return from_dict(read_json(path), file=str(path))
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """The decoded JSON of a results.json, not yet validated; a UserError when it cannot
+    be read or decoded."""
     file = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -445,4 +467,4 @@ def read(path: str | os.PathLike[str]) -> Results:
             where=location(file, exc.lineno, f"column {exc.colno}"),
             fix=f"regenerate the file: {_PLUGIN_HINT}",
         ) from None
-    return from_dict(data, file=file)
+    return data

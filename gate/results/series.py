@@ -14,17 +14,17 @@ the series in results.json stay the same size whether the run lasts an hour or a
 Chosen over streaming the series to disk or a binary/compressed section because it keeps
 results.json plain JSON that any tool reads, with nothing to reassemble, and every
 consumer (the load chart, sanity checks) works on the same `SecondSample`s, reading a
-slice's width from `seconds`.
+slice's width from `seconds`. `Slices` is generic over what a slice holds: `run` bounds
+its samples of the backend's processes the same way (`gate.harness.resources`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
-
-import gevent
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:  # gate.core is imported on first use: see gate.results.plugin
     from gate.core.model import SecondSample
@@ -49,52 +49,68 @@ def merged(first: SecondSample, second: SecondSample) -> SecondSample:
     )
 
 
-class Slices:
-    """A run's samples in time order, bounded as the module docstring says."""
+class Slice(Protocol):
+    """What `Slices` needs of a sample: where it starts and how long it is (seconds)."""
 
-    def __init__(self, *, exact_seconds: int = EXACT_SECONDS, max_merged: int = MAX_MERGED):
+    @property
+    def t(self) -> float: ...
+
+    @property
+    def seconds(self) -> float: ...
+
+
+S = TypeVar("S", bound=Slice)
+
+
+class Slices(Generic[S]):
+    """A run's samples in time order, bounded as the module docstring says; `merge` makes
+    one slice of two neighbours (default: `merged`, for `SecondSample`s)."""
+
+    def __init__(self, *, exact_seconds: int = EXACT_SECONDS, max_merged: int = MAX_MERGED,
+                 merge: Callable[[S, S], S] | None = None):
         self.exact_seconds = exact_seconds
         self.max_merged = max_merged
         self.width = 1  # of the slices after the exact ones (the last may be shorter)
-        self._exact: list[SecondSample] = []
-        self._merged: list[SecondSample] = []
+        self._merge = merge or cast("Callable[[S, S], S]", merged)
+        self._exact: list[S] = []
+        self._merged: list[S] = []
 
     def __len__(self) -> int:
         return len(self._exact) + len(self._merged)
 
     @property
-    def samples(self) -> tuple[SecondSample, ...]:
+    def samples(self) -> tuple[S, ...]:
         return (*self._exact, *self._merged)
 
     @property
-    def end(self) -> int | None:
+    def end(self) -> float | None:
         """Where the last sample ends (seconds since the start), None before the first."""
         last = self._merged[-1] if self._merged else self._exact[-1] if self._exact else None
         return None if last is None else last.t + last.seconds
 
-    def add(self, sample: SecondSample) -> None:
+    def add(self, sample: S) -> None:
         """Append `sample`, which starts where (or after) the last one ends."""
         if sample.t < self.exact_seconds and not self._merged:
             self._exact.append(sample)
             return
         tail = self._merged
         if tail and self._slot(tail[-1].t) == self._slot(sample.t):
-            tail[-1] = merged(tail[-1], sample)
+            tail[-1] = self._merge(tail[-1], sample)
         else:
             tail.append(sample)
         if len(tail) > self.max_merged:
             self.width *= 2
             self._merged = self._regrouped(tail)
 
-    def _slot(self, t: int) -> int:
+    def _slot(self, t: float) -> float:
         return (t - self.exact_seconds) // self.width
 
-    def _regrouped(self, tail: list[SecondSample]) -> list[SecondSample]:
+    def _regrouped(self, tail: list[S]) -> list[S]:
         """Neighbours that now share a slot of the doubled width, merged."""
-        out: list[SecondSample] = []
+        out: list[S] = []
         for sample in tail:
             if out and self._slot(out[-1].t) == self._slot(sample.t):
-                out[-1] = merged(out[-1], sample)
+                out[-1] = self._merge(out[-1], sample)
             else:
                 out.append(sample)
         return out
@@ -105,7 +121,7 @@ class Series:
 
     def __init__(self, environment: Any) -> None:
         self.env = environment
-        self.slices = Slices()
+        self.slices: Slices[SecondSample] = Slices()
         self.peak_users = 0
         self._prev_hist: dict[int, int] = {}
         self._prev_requests = 0
@@ -144,6 +160,8 @@ class Series:
 
     def every_second(self, started_at: float) -> None:
         """Greenlet body: one sample per second of the run until killed."""
+        import gevent  # noqa: PLC0415 (Locust's process has it; run's bounds its samples here too)
+
         t = 0
         while True:
             gevent.sleep(max(0.0, started_at + t + 1 - time.time()))
@@ -160,4 +178,4 @@ class Series:
         if end is not None and int(total.num_requests) == self._prev_requests:
             return
         t = int(time.time() - started_at)
-        self.sample(t if end is None else max(t, end))
+        self.sample(t if end is None else max(t, int(end)))

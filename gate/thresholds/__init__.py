@@ -5,7 +5,8 @@ error. Split along the file's sections: `parser` (reading the file, the top leve
 `defaults` and `aggregate`), `limits` (one metric's limits, `min-requests`), `endpoints`
 (the overrides and their matchers), `relative` (the `baseline:` section, loaded only for a
 file that has one), `groups` (the `groups:` section: endpoints judged together), `stages`
-(the `stages:` section: rules per stage) and `keys` (the allowed keys and the error
-context). `init` writes a first, commented file from one run or several (`locust-gate
-thresholds init`, and `thresholds suggest` from a store's runs).
+(the `stages:` section: rules per stage), `resources` (the `resources:` section: the
+backend's process tree) and `keys` (the allowed keys and the error context). `init` writes a
+first, commented file from one run or several (`locust-gate thresholds init`, and
+`thresholds suggest` from a store's runs).
 """

@@ -12,16 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from gate.core.rules import Metric
+from gate.core.rules import RESOURCE_METRICS, Metric
 from gate.errors import UserError, location
 from gate.files.yamlfile import Map, suggest
 
 SUPPORTED_VERSION = 1
 
-# Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only.
-METRIC_KEYS: tuple[str, ...] = tuple(m.value for m in Metric if m is not Metric.EXCEPTIONS)
+# Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only;
+# the backend's resources are judged in their own section (gate.thresholds.resources).
+METRIC_KEYS: tuple[str, ...] = tuple(
+    m.value for m in Metric if m is not Metric.EXCEPTIONS and m not in RESOURCE_METRICS
+)
+RESOURCE_KEYS = frozenset(m.value for m in RESOURCE_METRICS)
 TOP_KEYS = ("version", "on-inconclusive", "on-too-few-requests", "group-names", "defaults",
-            "endpoints", "aggregate", "baseline", "groups", "stages")
+            "endpoints", "aggregate", "baseline", "groups", "stages", "resources")
 # `on-too-few-requests`: what a check too thin to judge counts as; `report` (the default)
 # shows it with what it needs and does not lower the verdict (gate.core.thin).
 TOO_FEW_CHOICES = ("report", "warn", "fail")
@@ -115,6 +119,14 @@ class Context:
                     line,
                     where,
                     "move it to the aggregate section: aggregate:\n  exceptions: 0",
+                )
+            if key in RESOURCE_KEYS:
+                raise self.error(
+                    f"{key} cannot be set in {section}: it measures the backend's processes, "
+                    "not requests",
+                    line,
+                    where,
+                    f"move it to the resources section: resources:\n  {key}: ...",
                 )
             suggestion = suggest(key, allowed, ALIASES)
             hint = f"did you mean {suggestion!r}? " if suggestion else "remove it. "

@@ -118,7 +118,13 @@ def _check_order(
     raise ctx.error(problem, line, keypath, f"{fix}; swapped they read {swapped}")
 
 
+_EXAMPLES = {Metric.RSS: 512e6, Metric.RSS_GROWTH: 5e6, Metric.CPU: 1.5,
+             Metric.CONNECTIONS: 200}
+
+
 def _example_value(metric: Metric) -> float:
+    if metric in _EXAMPLES:
+        return _EXAMPLES[metric]
     if metric is Metric.FAIL_RATIO:
         return 0.01
     if metric is Metric.RPS:

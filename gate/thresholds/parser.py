@@ -21,6 +21,8 @@ The format, in short (`thresholds/example.yml` shows every feature, and
     stages:                        # rules on one stage's own figures (gate.thresholds.stages)
       spike:
         aggregate: {fail-ratio: 5%}
+    resources:                     # the backend's process tree (gate.thresholds.resources)
+      rss: 512MB
 
 Limits. A limit is a value (level fail) or a mapping `{warn: ..., fail: ...}` with either
 or both levels. Latencies (`p50` ... `p99.9`, `max`, `avg`) are upper limits in ms/s/m,
@@ -70,7 +72,7 @@ from gate.core.rules import (
 )
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind, parse_yaml
-from gate.thresholds import endpoints, groups, limits
+from gate.thresholds import endpoints, groups, limits, resources
 from gate.thresholds.keys import (
     AGGREGATE_KEYS,
     ENDPOINT_KEYS,
@@ -175,6 +177,7 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         baseline=_baseline(ctx, top),
         groups=groups.parse(ctx, top),  # the `groups:` section: gate.thresholds.groups
         stages=_stages(ctx, top),
+        resources=resources.parse(ctx, top),
     )
     return thresholds, exceptions
 

@@ -32,14 +32,14 @@ from gate.core.relative import (
     RelativeOverride,
     RelativeRule,
 )
-from gate.core.rules import Level, Metric
+from gate.core.rules import RESOURCE_METRICS, Level, Metric
 from gate.core.units import UnitError, parse_count, parse_ratio, parse_value
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, kind
 from gate.thresholds.endpoints import matcher
 from gate.thresholds.keys import Context
 
-METRIC_KEYS = tuple(m.value for m in Metric)
+METRIC_KEYS = tuple(m.value for m in Metric if m not in RESOURCE_METRICS)
 SECTION_KEYS = ("history", "min-requests", "max-age-days", "shared-shift", "endpoints",
                 *METRIC_KEYS)
 SELECTOR_KEYS = ("match", "regex", "name", "method")

@@ -3,7 +3,7 @@
     python tests/support/backend.py --port P [--never-healthy] [--die-after SECONDS]
         [--spawn-child [--child-new-session]] [--ignore-sigterm] [--pidfile PATH]
         [--delay SECONDS]
-        [--daemonize]
+        [--daemonize] [--leak-kb KB] [--allocate-mb MB]
 
 Normal: GET /health answers 200, any other path 200 at once.
 --never-healthy      /health answers 503 forever.
@@ -15,6 +15,9 @@ Normal: GET /health answers 200, any other path 200 at once.
 --delay S            every answer but /health waits S seconds first (a slower release).
 --daemonize          double-fork and setsid first, as `gunicorn --daemon` does: the
                      command exits 0 at once, the daemon listens half a second later.
+--leak-kb KB         every answer but /health keeps KB kilobytes forever (a memory leak).
+--allocate-mb MB     the first answer but /health allocates MB megabytes, kept, then no
+                     more (a warm-up, a cache filling once: not a leak).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 DIE_CODE = 3
 PATH = Path(__file__).resolve()
@@ -44,6 +48,10 @@ def free_port() -> int:
 class Handler(BaseHTTPRequestHandler):
     never_healthy = False
     delay = 0.0
+    leak_kb = 0
+    allocate_mb = 0
+    kept: ClassVar[list[bytes]] = []  # what the leak and the warm-up hold on to
+    lock = threading.Lock()
 
     def do_GET(self) -> None:
         if self.path.startswith("/health"):
@@ -52,6 +60,7 @@ class Handler(BaseHTTPRequestHandler):
                 print("health: answering 503 (never healthy)", flush=True)
         else:
             time.sleep(self.delay)
+            self.hold()
             status = 200
         body = b"ok\n" if status == 200 else b"unavailable\n"
         self.send_response(status)
@@ -59,6 +68,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def hold(self) -> None:
+        """Memory kept on purpose: written, so that it is resident (a page only mapped is not)."""
+        with self.lock:
+            if self.leak_kb:
+                self.kept.append(b"\x01" * (self.leak_kb * 1024))
+            if self.allocate_mb and not self.kept:
+                self.kept.append(b"\x01" * (self.allocate_mb * 1024 * 1024))
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep backend.log short: only our own lines
@@ -86,6 +103,8 @@ def main() -> None:
     parser.add_argument("--pidfile", type=Path)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--daemonize", action="store_true")
+    parser.add_argument("--leak-kb", type=int, default=0)
+    parser.add_argument("--allocate-mb", type=int, default=0)
     args = parser.parse_args()
     if args.daemonize:
         daemonize()
@@ -104,6 +123,8 @@ def main() -> None:
 
     Handler.never_healthy = args.never_healthy
     Handler.delay = args.delay
+    Handler.leak_kb = args.leak_kb
+    Handler.allocate_mb = args.allocate_mb
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     if args.die_after is not None:

@@ -203,6 +203,11 @@ EXAMPLE_CHECKS = {
     ("Aggregated", "fail-ratio"): (1 / 340, 0.01, None, PASS, "aggregate.fail-ratio"),
     ("Aggregated", "p95"): (400, 800, None, PASS, "aggregate.p95"),
     ("Aggregated", "exceptions"): (None, 0, W, Outcome.NO_DATA, "aggregate.exceptions"),
+    # no samples of the backend in these results: no-data, never a pass
+    ("backend", "rss"): (None, 256e6, W, Outcome.NO_DATA, "resources.rss"),
+    ("backend", "cpu"): (None, 1.5, W, Outcome.NO_DATA, "resources.cpu"),
+    ("backend", "rss-growth"): (None, 5e6, W, Outcome.NO_DATA, "resources.rss-growth"),
+    ("backend", "connections"): (None, 200, W, Outcome.NO_DATA, "resources.connections"),
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from gate.core.rules import (
+    RESOURCE_METRICS,
     Level,
     Limit,
     Matcher,
@@ -21,8 +22,16 @@ from gate.core.rules import (
     Thresholds,
     default_exceptions_rule,
 )
-from gate.core.units import DURATION_PATTERN, PERCENT_PATTERN, RATE_PATTERN
+from gate.core.units import (
+    CPU_PATTERN,
+    DURATION_PATTERN,
+    PERCENT_PATTERN,
+    RATE_PATTERN,
+    SIZE_PATTERN,
+    SIZE_RATE_PATTERN,
+)
 from gate.errors import EXIT_USER_ERROR, UserError
+from gate.thresholds import resources
 from gate.thresholds.parser import (
     AGGREGATE_KEYS,
     ENDPOINT_KEYS,
@@ -780,7 +789,10 @@ def test_schema_keys_match_the_parser() -> None:
     assert _properties(schema, "properties", "defaults") == set(SECTION_KEYS)
     assert _properties(schema, "properties", "aggregate") == set(AGGREGATE_KEYS)
     assert _properties(schema, "properties", "endpoints", "items") == set(ENDPOINT_KEYS)
-    assert set(AGGREGATE_KEYS) == {metric.value for metric in Metric} | {"min-requests"}
+    assert set(AGGREGATE_KEYS) == (
+        {metric.value for metric in Metric if metric not in RESOURCE_METRICS} | {"min-requests"}
+    )
+    assert _properties(schema, "properties", "resources") == set(resources.SECTION_KEYS)
     assert set(AGGREGATE_KEYS) - set(SECTION_KEYS) == {"exceptions"}
 
 
@@ -789,6 +801,9 @@ def test_schema_patterns_are_the_parser_patterns() -> None:
     assert defs["duration"]["pattern"] == DURATION_PATTERN
     assert defs["percentage"]["pattern"] == PERCENT_PATTERN
     assert defs["rate"]["anyOf"][1]["pattern"] == RATE_PATTERN
+    assert defs["size"]["pattern"] == SIZE_PATTERN
+    assert defs["size-rate"]["pattern"] == SIZE_RATE_PATTERN
+    assert defs["cpu-share"]["pattern"] == CPU_PATTERN
 
 
 def _descriptions_missing(node: object, path: str = "") -> list[str]:
