@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from gate.core import thin
+from gate.core import external, thin
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject, measure
 from gate.core.model import Results
@@ -237,6 +237,7 @@ KINDS: tuple[Kind, ...] = (
     _required_checks,
     _aggregate_checks,
     _exception_checks,
+    external.checks,
     _baseline_checks,
 )
 

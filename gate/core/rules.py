@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import re2
 
+    from gate.core.external import ExternalMetric
     from gate.core.relative import BaselineRules
 
 from gate.core import userregex
@@ -34,6 +35,7 @@ class Unit(StrEnum):
     RATIO = "ratio"  # 0..1, written and shown as a percentage
     RPS = "req/s"
     COUNT = "count"  # a whole number of things (requests made, endpoints, exceptions)
+    NUMBER = "number"  # a plain number in its source's own unit (a metric read from a URL)
 
 
 class Metric(StrEnum):
@@ -52,6 +54,10 @@ class Metric(StrEnum):
     RPS = "rps"
     # Unhandled exceptions raised in the locustfile, for the whole run (aggregate only).
     EXCEPTIONS = "exceptions"
+    # A number read from a URL (the `metrics:` section, gate.core.external): its `min:`
+    # is a floor, its `max:` a ceiling. Not keys of the endpoint sections.
+    READING_MIN = "reading-min"
+    READING_MAX = "reading-max"
 
     @property
     def fraction(self) -> float | None:
@@ -66,12 +72,20 @@ class Metric(StrEnum):
             return Unit.RPS
         if self is Metric.EXCEPTIONS:
             return Unit.COUNT
+        if self.is_reading:
+            return Unit.NUMBER
         return Unit.MS
 
     @property
     def is_floor(self) -> bool:
-        """True when the limit is a minimum (throughput), False when it is a maximum."""
-        return self is Metric.RPS
+        """True when the limit is a minimum (throughput, a reading's `min:`), False when it
+        is a maximum."""
+        return self in (Metric.RPS, Metric.READING_MIN)
+
+    @property
+    def is_reading(self) -> bool:
+        """A limit on a number read from a URL, not on requests (`gate.core.external`)."""
+        return self in (Metric.READING_MIN, Metric.READING_MAX)
 
 
 _FRACTIONS = {
@@ -198,13 +212,14 @@ class Thresholds:
     # the file switched it off (`exceptions: off`).
     exceptions: Rule | None = field(default_factory=default_exceptions_rule)
     baseline: BaselineRules | None = None  # the `baseline:` section, if the file has one
+    metrics: tuple[ExternalMetric, ...] = ()  # the `metrics:` section (gate.core.external)
     source_text: str = field(default="", repr=False, compare=False)
 
     @property
     def has_absolute_rules(self) -> bool:
         """Whether any limit applies without a baseline (the implicit exceptions limit
         does not count: it is no decision of the file's)."""
-        return bool(self.defaults or self.aggregate
+        return bool(self.defaults or self.aggregate or self.metrics
                     or any(e.rules or e.required for e in self.endpoints))
 
     def override_for(

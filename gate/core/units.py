@@ -10,6 +10,8 @@ Parsing (canonical units are those of `gate.core.rules.Unit`):
   `0.5` a ratio or a percentage?
 - rates -> requests per second: `100`, `12.5`, `100/s`, `100rps`, `100 req/s`.
 - counts -> int: a plain whole number (`20`).
+- numbers read from a URL (`metrics:`) -> float: a plain number in the URL's own unit
+  (`0.8`, `50`, `-3`); `80%` is refused, since only the URL knows its unit.
 
 A number is written in plain decimal notation (`12`, `0.5`, `.5`): never negative, NaN,
 infinite or in exponent notation; spaces may separate it from its unit (`500 ms`). Errors
@@ -23,6 +25,7 @@ Formatting (`format_value`), used by every report so that numbers look the same 
 - ratios as percentages with two decimals (`0.50 %`); a non-zero value that would show as
   `0.00 %` keeps two significant digits instead (`0.0012 %`);
 - rates with one decimal (`153.2 req/s`); counts whole, with thousands separators;
+- numbers read from a URL as they are, to 4 significant digits (`0.8312`, `1,024`);
 - no value (None or NaN): `n/a`.
 
 `format_limit` writes a value back in the notation of the thresholds file (`500ms`, `1.5s`,
@@ -183,7 +186,25 @@ def parse_value(value: object, unit: Unit) -> float:
         return parse_ratio(value)
     if unit is Unit.COUNT:
         return parse_count(value)
+    if unit is Unit.NUMBER:
+        return parse_number(value)
     return parse_rate(value)
+
+
+def parse_number(value: object) -> float:
+    """A plain number in its source's own unit (`0.8`, `50`, `-3`): a limit on a number
+    read from a URL, which has no unit the gate could know."""
+    if isinstance(value, str) and re.fullmatch(rf"-?{NUMBER}", value.strip()):
+        value = float(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        fix = "write a plain number such as 0.8 or 50, in the unit the URL reports it"
+        if isinstance(value, str) and value.strip().endswith("%"):
+            fix = ("write the number as the URL reports it: 0.8 if it reports a fraction, "
+                   "80 if a percentage")
+        raise UnitError(f"{_show(value)} is not a number", fix)
+    if (isinstance(value, int) and abs(value) > 10**300) or not math.isfinite(value):
+        raise UnitError(f"{_show(value)} is not a finite number", "write a number such as 50")
+    return float(value)
 
 
 def format_value(value: float | None, unit: Unit) -> str:
@@ -198,9 +219,19 @@ def format_value(value: float | None, unit: Unit) -> str:
         if percent != 0 and abs(percent) < 0.005:
             return f"{percent:.2g} %"
         return f"{percent:.2f} %"
-    if unit is Unit.COUNT:
+    if unit is Unit.NUMBER:
+        return _format_number(value)
+    return f"{value:,.0f}" if unit is Unit.COUNT else f"{value:.1f} req/s"
+
+
+def _format_number(value: float) -> str:
+    """A number read from a URL: whole numbers with separators, else 4 significant
+    digits (`0.8312`, `12.35`), never an exponent below a million."""
+    if math.isinf(value) or value.is_integer():
         return f"{value:,.0f}"
-    return f"{value:.1f} req/s"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return _plain(float(f"{value:.4g}"))
 
 
 def _format_ms(value: float) -> str:
@@ -218,7 +249,7 @@ def format_limit(value: float, unit: Unit) -> str:
         return f"{_plain(value / 1000)}s" if value >= 1000 else f"{_plain(value)}ms"
     if unit is Unit.RATIO:
         return f"{_plain(value * 100)}%"
-    if unit is Unit.COUNT:
+    if unit in (Unit.COUNT, Unit.NUMBER):
         return _plain(value)
     return f"{_plain(value)}/s"
 

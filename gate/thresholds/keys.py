@@ -17,10 +17,13 @@ from gate.files.yamlfile import Map, suggest
 
 SUPPORTED_VERSION = 1
 
-# Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only.
-METRIC_KEYS: tuple[str, ...] = tuple(m.value for m in Metric if m is not Metric.EXCEPTIONS)
+# Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only,
+# and a number read from a URL is judged in the `metrics:` section (gate.thresholds.metrics).
+METRIC_KEYS: tuple[str, ...] = tuple(
+    m.value for m in Metric if m is not Metric.EXCEPTIONS and not m.is_reading
+)
 TOP_KEYS = ("version", "on-inconclusive", "on-too-few-requests", "group-names", "defaults",
-            "endpoints", "aggregate", "baseline")
+            "endpoints", "aggregate", "baseline", "metrics")
 # `on-too-few-requests`: what a check too thin to judge counts as; `report` (the default)
 # shows it with what it needs and does not lower the verdict (gate.core.thin).
 TOO_FEW_CHOICES = ("report", "warn", "fail")
@@ -69,6 +72,8 @@ ALIASES = {
     "overrides": "endpoints",
     "total": "aggregate",
     "aggregated": "aggregate",
+    "external": "metrics",
+    "external-metrics": "metrics",
 }
 
 

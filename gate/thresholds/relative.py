@@ -37,7 +37,7 @@ from gate.files.yamlfile import Map, Seq, kind
 from gate.thresholds.endpoints import matcher
 from gate.thresholds.keys import Context
 
-METRIC_KEYS = tuple(m.value for m in Metric)
+METRIC_KEYS = tuple(m.value for m in Metric if not m.is_reading)
 SECTION_KEYS = ("history", "min-requests", "shared-shift", "endpoints", *METRIC_KEYS)
 SELECTOR_KEYS = ("match", "regex", "name", "method")
 _EXAMPLE = "p95: {max-increase: 15%, min-delta: 20ms}"
