@@ -82,6 +82,10 @@ def judge(
     measured = loader.load(results, group_names=rules.group_names)
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
+    if rules.metrics:  # what `run` read for them, beside the results: no URL is read here
+        from gate.results import metricsfile  # noqa: PLC0415 (only files with metrics:)
+
+        measured = replace(measured, metrics=metricsfile.read(metricsfile.beside(results)))
     verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
     # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
     if baseline is not None:

@@ -38,12 +38,14 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from gate.core.external import ExternalMetric
 from gate.files import outputs
-from gate.harness import process, sweep
+from gate.harness import metrics, process, sweep
 from gate.harness.backend import (
     adopt_daemon,
     check_ports,
@@ -56,7 +58,7 @@ from gate.harness.interrupts import SignalGuard
 from gate.harness.invocation import LoadPlan, locust_command, plan_load
 from gate.harness.loadtest import require_results, start_locust, watch
 from gate.harness.seed import run_seed
-from gate.results import plugin_path
+from gate.results import metricsfile, plugin_path
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for Locust and the backend
 
@@ -88,27 +90,31 @@ def orchestrate(
     plugin: Path | None = None,
     progress: TextIO | None = None,
     claim: sweep.Claim | None = None,
+    external: Sequence[ExternalMetric] = (),
 ) -> RunResult:
     """Seed, start, health-check, run Locust, stop. UserError before anything started,
     HarnessError (with `stage`) for harness failures, Interrupted on a signal; in every
     case nothing started here is left running. `claim` is the output directory's, when
     the caller holds it (`run` does, to write the reports under it); else it is taken
-    here for the run."""
+    here for the run. `external`: the thresholds' `metrics:`, read during and after the
+    load into OUTPUT/metrics.json (`gate.harness.metrics`)."""
     guard = SignalGuard()
     guard.install()
     try:
         plugin, progress = plugin or plugin_path(), progress or sys.stderr
+        read = metrics.targets(external, config.host)  # a URL it cannot resolve: nothing ran
         if claim is not None:
-            return _run(config, claim, guard, plugin, progress)
+            return _run(config, claim, guard, plugin, progress, read=read)
         outputs.ensure_directory(config.output_dir, what="directory", option="output-dir")
         with sweep.claimed(config.output_dir) as own:
-            return _run(config, own, guard, plugin, progress)
+            return _run(config, own, guard, plugin, progress, read=read)
     finally:
         guard.restore()
 
 
 def _run(
-    config: RunConfig, claim: sweep.Claim, guard: SignalGuard, plugin: Path, progress: TextIO
+    config: RunConfig, claim: sweep.Claim, guard: SignalGuard, plugin: Path, progress: TextIO,
+    *, read: tuple[metrics.Target, ...],
 ) -> RunResult:
     if claim.leftovers is not None:
         _say(progress, claim.leftovers.message())
@@ -117,7 +123,8 @@ def _run(
         check_ports(config)  # after the claim's sweep: a dead run's backend no longer holds it
     with sweep.guarded(claim.mark):
         try:
-            return _run_marked(config, guard, plugin, progress, mark=claim.mark, plan=plan)
+            return _run_marked(config, guard, plugin, progress, mark=claim.mark, plan=plan,
+                               read=read)
         finally:
             with guard.shielded():
                 _sweep(claim.mark, progress)
@@ -139,8 +146,10 @@ def _run_marked(
     *,
     mark: str,
     plan: LoadPlan,
+    read: tuple[metrics.Target, ...],
 ) -> RunResult:
-    run = _Run(config=config, guard=guard, plugin=plugin, progress=progress, mark=mark, plan=plan)
+    run = _Run(config=config, guard=guard, plugin=plugin, progress=progress, mark=mark, plan=plan,
+               read=read)
     outputs.ensure_directory(config.workdir, what="directory", option="workdir")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env, sweep.MARK_VARIABLE: mark}
     run.seed(env)
@@ -163,6 +172,7 @@ class _Run:
     progress: TextIO
     mark: str
     plan: LoadPlan
+    read: tuple[metrics.Target, ...] = ()  # the thresholds' metrics: (gate.harness.metrics)
     began: float = field(default_factory=time.monotonic)
     backend: process.Managed | None = None
     locust: process.Managed | None = None  # None again once `watch` has stopped it
@@ -225,9 +235,10 @@ class _Run:
             self.locust = start_locust(
                 self.config, command, log=self.locust_log, mark=self.mark, tee=self.progress
             )
-        self.locust_code = watch(
-            self.config, self.locust, self.backend, deadline=self.plan.deadline, grace=STOP_GRACE
-        )
+        # What is sampled while the load runs, stopped however it ends.
+        with metrics.sampling(self.read) as sampler:
+            self.locust_code = watch(self.config, self.locust, self.backend,
+                                     deadline=self.plan.deadline, grace=STOP_GRACE)
         self.locust = None
         warning = require_results(
             self.locust_code, results=self.results, log=self.locust_log, plugin=self.plugin
@@ -235,6 +246,18 @@ class _Run:
         if warning is not None:
             _say(self.progress, f"warning: {warning}")
             self.warnings += (warning,)
+        self._read_metrics(sampler)
+
+    def _read_metrics(self, sampler: metrics.Sampler) -> None:
+        """The metrics read after the load (the backend still runs), with those sampled
+        during it, into OUTPUT/metrics.json in the thresholds' order."""
+        if not self.read:
+            return
+        _say(self.progress, f"reading {len(self.read)} metric(s): "
+             + ", ".join(sorted({target.shown for target in self.read})))
+        read = {r.name: r for r in (*sampler.readings(), *metrics.read_after(self.read))}
+        metricsfile.write(self.config.output_dir / metricsfile.NAME,
+                          [read[target.metric.name] for target in self.read])
 
     def stop(self) -> None:
         """Stop Locust (unless `watch` did) and the backend, whole trees, signals held."""
