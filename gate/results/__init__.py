@@ -10,7 +10,8 @@ The readers: `resultsfile` (the results.json format), `csvreader` (Locust `--csv
 `jsonfile` (Locust `--json-file`), `jsondata` (the one validator of both JSON forms) and
 `loader` (picks the reader for a path). All produce `gate.core.model.Results`; `crashes`
 turns exceptions raised in the locustfile into `RaisedException`s and `sanity` refuses
-results that contradict themselves.
+results that contradict themselves. `metricsfile` is metrics.json: what `run` read for
+the thresholds' `metrics:` section, beside results.json, judged again by `check`.
 """
 
 from __future__ import annotations
