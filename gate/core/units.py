@@ -227,7 +227,7 @@ def format_value(value: float | None, unit: Unit) -> str:
 def _format_number(value: float) -> str:
     """A number read from a URL: whole numbers with separators, else 4 significant
     digits (`0.8312`, `12.35`), never an exponent below a million."""
-    if math.isinf(value) or value.is_integer():
+    if math.isinf(value) or float(value).is_integer():
         return f"{value:,.0f}"
     if abs(value) >= 1000:
         return f"{value:,.1f}"

@@ -40,7 +40,8 @@ def _row(reading: MetricReading, check: Check | None, icon: Icon) -> dict[str, s
     else:
         when = "after the load"
         number = fmt(reading.peak, Unit.NUMBER) if reading.samples else "-"
-    failed = f"{reading.failed:,}: {reading.error}" if reading.failed else "-"
+    failed = (escape.markdown(f"{reading.failed:,}: {reading.error}", limit=300)
+              if reading.failed else "-")
     return {
         "icon": icon(check) if check is not None else "",
         "name": escape.markdown(reading.name, limit=120),
@@ -48,5 +49,5 @@ def _row(reading: MetricReading, check: Check | None, icon: Icon) -> dict[str, s
         "url": escape.markdown(reading.url, limit=200),
         "when": when,
         "number": number,
-        "failed": escape.markdown(failed, limit=300),
+        "failed": failed,
     }
