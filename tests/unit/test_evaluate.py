@@ -197,6 +197,9 @@ EXAMPLE_CHECKS = {
     ("Aggregated", "fail-ratio"): (1 / 340, 0.01, None, PASS, "aggregate.fail-ratio"),
     ("Aggregated", "p95"): (400, 800, None, PASS, "aggregate.p95"),
     ("Aggregated", "exceptions"): (None, 0, W, Outcome.NO_DATA, "aggregate.exceptions"),
+    # Numbers read from URLs: none were read for this run (no metrics.json), never a pass.
+    ("cache hit rate", "value"): (None, 0.9, W, Outcome.NO_DATA, "metrics[0].min"),
+    ("DB connections in use", "peak"): (None, 50, W, Outcome.NO_DATA, "metrics[1].max"),
 }
 
 

@@ -174,3 +174,17 @@ def test_report_shows_what_was_read_where() -> None:
     ctx = ReportContext(verdict=verdict, results=run, results_path="out/results.json",
                         thresholds_path="thresholds/t.yml")
     _golden("report-metrics.md", markdown.render_markdown(ctx))
+
+
+def test_a_passing_reading_does_not_hide_a_run_that_judged_no_request() -> None:
+    """Every endpoint check too thin to judge: the run is inconclusive (thin's guard) even
+    though the metric read from a URL passed, and the thin summary counts no metric as an
+    endpoint."""
+    run = replace(factory.results(factory.endpoint("/a", [5.0] * 3)),
+                  metrics=(_reading("m", "json a", peak=0.5),))
+    text = ("version: 1\ndefaults: {p95: 1s, min-requests: 20}\n"
+            "metrics:\n  - {name: m, url: 'http://h/x', json: a, max: 1}\n")
+    verdict = evaluate(run, parse(text, "t.yml"))
+    judged = [c for c in verdict.checks if c.metric == "judged"]
+    assert len(judged) == 1 and judged[0].outcome is Outcome.INCONCLUSIVE
+    assert verdict.status is Status.WARN
