@@ -252,8 +252,8 @@ class _Tally:
 
 @dataclass(kw_only=True)
 class Sampler:
-    """Reads every `during: true` metric once a second on a thread of its own, until
-    `stop` (which waits at most one read's `TIMEOUT` for the thread)."""
+    """Reads every `during: true` metric once a second on a thread of its own (a daemon),
+    until `stop`, which waits at most for the read in flight (`TIMEOUT`)."""
 
     targets: tuple[Target, ...]
     _tallies: list[_Tally] = field(default_factory=list)
@@ -271,13 +271,15 @@ class Sampler:
         while not self._stop.is_set():
             began = time.monotonic()
             for tally in self._tallies:
+                if self._stop.is_set():
+                    return
                 tally.read()
             self._stop.wait(max(0.0, INTERVAL - (time.monotonic() - began)))
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(TIMEOUT * len(self._tallies) + INTERVAL)
+            self._thread.join(TIMEOUT + INTERVAL)  # at most the read in flight
 
     def readings(self) -> list[MetricReading]:
         return [tally.reading() for tally in self._tallies]
