@@ -30,6 +30,7 @@ NAME = "metrics.json"
 SCHEMA = "locust-gate/metrics"
 VERSION = 1
 _MAX_BYTES = 10_000_000
+_MAX_TEXT = 2_000  # `run` writes names and URLs as given and clips the endpoint's text
 _FIX = "delete it and run `locust-gate run` again: it writes metrics.json after the load"
 
 
@@ -90,6 +91,10 @@ def _reading(reader: JsonReader, item: Any, key: str) -> MetricReading:
         lowest=reader.opt_number(data, "lowest", key), failed=reader.count(data, "failed", key),
         error=reader.string(data, "error", key),
     )
+    for name in ("name", "what", "url", "error"):
+        if len(getattr(reading, name)) > _MAX_TEXT:
+            reader.fail(f"`{key}.{name}` is longer than {_MAX_TEXT:,} characters",
+                        f"{key}.{name}")
     if reading.samples and (reading.peak is None or reading.lowest is None
                             or reading.peak < reading.lowest):
         reader.fail(f"`{key}` has {reading.samples} samples but no peak and lowest with "

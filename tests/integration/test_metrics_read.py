@@ -4,6 +4,7 @@ way of giving no number is a failed check that says which; bounds and redirects.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -177,3 +178,17 @@ def test_metrics_json_round_trips_and_refuses_a_foreign_file(tmp_path: Path) -> 
     (tmp_path / "metrics.json").write_text('{"cpu": 3}')
     with pytest.raises(UserError, match="not a locust-gate/metrics file"):
         metricsfile.read(tmp_path / "metrics.json")
+
+
+def test_metrics_json_refuses_damaged_readings(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.json"
+    entry = {"name": "m", "what": "json a", "url": "u", "during": False, "samples": 2,
+             "peak": None, "lowest": None, "failed": 0, "error": ""}
+    for damage, says in ((entry, "2 samples but no peak and lowest"),
+                         ({**entry, "samples": 0, "error": "x" * 3000}, "longer than 2,000"),
+                         ({**entry, "samples": -1}, "must be a count")):
+        path.write_text(json.dumps({"schema": "locust-gate/metrics", "version": 1,
+                                    "metrics": [damage]}))
+        with pytest.raises(UserError, match=says) as caught:
+            metricsfile.read(path)
+        assert str(path) in (caught.value.where or "")
