@@ -188,3 +188,25 @@ def test_a_passing_reading_does_not_hide_a_run_that_judged_no_request() -> None:
     judged = [c for c in verdict.checks if c.metric == "judged"]
     assert len(judged) == 1 and judged[0].outcome is Outcome.INCONCLUSIVE
     assert verdict.status is Status.WARN
+
+
+def test_the_schema_knows_the_section_as_the_parser_does() -> None:
+    import jsonschema
+    import yaml
+
+    from gate.thresholds.metrics import ENTRY_KEYS
+    from gate.thresholds.parser import json_schema
+
+    schema = json_schema()
+    assert set(schema["properties"]["metrics"]["items"]["properties"]) == set(ENTRY_KEYS)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(yaml.safe_load(SECTION))) == []
+    for bad in ("{name: m, url: 'http://h/x', max: 1}",  # no json:
+                "{name: m, url: 'http://h/x', json: a}",  # no limit
+                "{name: m, url: 'ftp://h/x', json: a, max: 1}",
+                "{name: m, url: 'http://h/x', json: a, min: 80%}",
+                "{name: m, prometheus: 'http://h/m', metric: a, json: b, max: 1}"):
+        document = yaml.safe_load(f"version: 1\nmetrics:\n  - {bad}\n")
+        assert list(validator.iter_errors(document)), bad
+        with pytest.raises(UserError):
+            parse(f"version: 1\nmetrics:\n  - {bad}\n", "t.yml")
