@@ -20,10 +20,12 @@ started is stopped; each step's mechanics and error messages live in its own mod
    OUTPUT/locust.log and on stderr; with a LoadTestShape (`gate.harness.shape`) no
    -u/-r/-t, and the deadline comes from the shape's stages or `max-run-time`;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
-   failure, not a latency regression (`gate.harness.loadtest`);
+   failure, not a latency regression (`gate.harness.loadtest`); and read the thresholds'
+   `during: true` metrics once a second (`gate.harness.metrics`);
 7. Locust exiting non-zero, or without results.json -> stage "locust"; unless the
    plugin's results say the load test ended on its own: then one of Locust's own report
-   writers failed, and the run is judged with a warning (`RunResult.warnings`);
+   writers failed, and the run is judged with a warning (`RunResult.warnings`); then
+   read the other metrics (the backend still runs) and write OUTPUT/metrics.json;
 8. stop Locust and the backend (whole process trees) in `finally`, always; then stop
    whatever else carries the run's environment mark (daemons that left the trees).
 
