@@ -18,7 +18,7 @@ Endpoints (the key in brackets is the ``DEMO_SLOWDOWN`` name):
                                          ``demo_db_connections_in_use{pool="main"}`` (handlers
                                          holding the database now), ``demo_cache_hit_ratio``,
                                          ``demo_websocket_connections``
-* ``WS   /ws/echo``                      a WebSocket that sends every text message back
+* ``WS   /ws/echo``             [echo]    a WebSocket that sends every text message back
 
 The item cache. ``GET /api/items/{id}`` answers from an LRU cache of ``CACHE_CAPACITY``
 items, warmed at startup with the first ``CACHE_CAPACITY`` ids (a service that preloads
@@ -85,6 +85,7 @@ BASE_SERVICE_SECONDS: Final[dict[str, float]] = {
     "search": 0.020,
     "create": 0.005,
     "health": 0.0,
+    "echo": 0.002,  # one WebSocket message there and back
 }
 SLOWDOWN_KEYS: Final = tuple(BASE_SERVICE_SECONDS)
 
@@ -387,7 +388,10 @@ async def echo(websocket: WebSocket) -> None:
     state.sockets += 1
     try:
         while True:
-            await websocket.send_text(await websocket.receive_text())
+            text = await websocket.receive_text()
+            started = time.perf_counter()
+            await state._pad("echo", started)  # the echo's base service time, as for HTTP
+            await websocket.send_text(text)
     except WebSocketDisconnect:
         pass
     finally:

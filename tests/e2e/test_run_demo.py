@@ -54,7 +54,7 @@ def test_the_demo_passes_and_leaves_every_output(tmp_path: Path) -> None:
     assert {"GET /api/search", "GET /api/items", "POST /api/login"} <= endpoints
     # The WebSocket user's own request type is judged like HTTP (its p95 rule: 2 s) ...
     ws = {(c["endpoint"], c["metric"]): c for c in verdict["checks"] if c["method"] == "WS"}
-    assert ws[("WS connect", "p95")]["limit"] == 2000 and ws[("WS echo", "p95")]["measured"]
+    assert ws[("WS connect", "p95")]["limit"] == 2000 and ws[("WS echo", "p95")]["measured"] >= 2
     # ... and the numbers the demo exposes are read and judged: the cache's hit rate after
     # the load (JSON), its database connections in use each second during it (Prometheus).
     external = {c["endpoint"]: c for c in verdict["checks"] if c["scope"] == "external"}
