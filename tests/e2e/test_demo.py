@@ -177,7 +177,8 @@ def test_parse_slowdown_invalid(text: str, message: str) -> None:
 
 
 def test_every_slowdown_key_has_a_base_time() -> None:
-    assert set(BASE_SERVICE_SECONDS) == {"login", "list", "detail", "search", "create", "health"}
+    assert set(BASE_SERVICE_SECONDS) == {
+        "login", "list", "detail", "search", "create", "health", "echo"}
 
 
 # --------------------------------------------------------------------------- seeder
