@@ -11,6 +11,19 @@ Endpoints (the key in brackets is the ``DEMO_SLOWDOWN`` name):
 * ``GET  /api/items/{id}``     [detail]  one item; 404 when absent
 * ``GET  /api/search?q=``      [search]  LIKE over name/description, at most 50 results
 * ``POST /api/items``          [create]  needs ``Authorization: Bearer <token>``; 201/401/422
+* ``GET  /api/cache/stats``              the item cache: ``{"cache": {"hit_rate", "hits",
+                                         "misses", "size", "capacity"}}`` (hit_rate null
+                                         before the first lookup)
+* ``GET  /metrics``                      Prometheus' text format (prometheus_client):
+                                         ``demo_db_connections_in_use{pool="main"}`` (handlers
+                                         holding the database now), ``demo_cache_hit_ratio``,
+                                         ``demo_websocket_connections``
+* ``WS   /ws/echo``             [echo]    a WebSocket that sends every text message back
+
+The item cache. ``GET /api/items/{id}`` answers from an LRU cache of ``CACHE_CAPACITY``
+items, warmed at startup with the first ``CACHE_CAPACITY`` ids (a service that preloads
+its popular items); a miss reads the database and fills the cache. The service time is
+the same either way, so the cache changes the hit rate, not the latencies.
 
 Service time. Each endpoint has a small, realistic base service time (the real
 SQLite work takes about a millisecond, which Locust's response-time buckets
@@ -32,7 +45,7 @@ import sqlite3
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +53,22 @@ from typing import Annotated, Final
 
 import aiosqlite
 import uvicorn
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from pydantic import BaseModel, ConfigDict, Field
 
 from demo.seed import PBKDF2_ITERATIONS, hash_password, verify_password
@@ -59,12 +85,14 @@ BASE_SERVICE_SECONDS: Final[dict[str, float]] = {
     "search": 0.020,
     "create": 0.005,
     "health": 0.0,
+    "echo": 0.002,  # one WebSocket message there and back
 }
 SLOWDOWN_KEYS: Final = tuple(BASE_SERVICE_SECONDS)
 
 MAX_PER_PAGE: Final = 100
 MAX_SEARCH_RESULTS: Final = 50
 MAX_TOKENS: Final = 50_000
+CACHE_CAPACITY: Final = 1500
 
 # Compared against for unknown users, so a miss costs as much as a wrong password.
 _DUMMY_HASH: Final = hash_password("not-a-user", b"\x00" * 16, PBKDF2_ITERATIONS)
@@ -110,11 +138,44 @@ def parse_slowdown(text: str) -> dict[str, float]:
 
 
 @dataclass
+class ItemCache:
+    """An LRU cache of items by id that counts its hits and misses."""
+
+    capacity: int = CACHE_CAPACITY
+    items: "OrderedDict[int, Item]" = field(default_factory=OrderedDict)
+    hits: int = 0
+    misses: int = 0
+
+    def get(self, item_id: int) -> "Item | None":
+        item = self.items.get(item_id)
+        if item is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.items.move_to_end(item_id)
+        return item
+
+    def put(self, item: "Item") -> None:
+        self.items[item.id] = item
+        self.items.move_to_end(item.id)
+        while len(self.items) > self.capacity:
+            self.items.popitem(last=False)
+
+    @property
+    def hit_rate(self) -> float | None:
+        lookups = self.hits + self.misses
+        return self.hits / lookups if lookups else None
+
+
+@dataclass
 class DemoState:
     db_path: Path
     slowdown: dict[str, float]
     db: aiosqlite.Connection | None = None
     tokens: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    cache: ItemCache = field(default_factory=ItemCache)
+    in_flight: int = 0  # handlers inside `service` now: each holds the database
+    sockets: int = 0  # open WebSocket connections
 
     def conn(self) -> aiosqlite.Connection:
         if self.db is None:
@@ -137,6 +198,7 @@ class DemoState:
         is not.
         """
         started = time.perf_counter()
+        self.in_flight += 1
         try:
             yield
         except asyncio.CancelledError:
@@ -144,6 +206,8 @@ class DemoState:
         except Exception:
             await self._pad(key, started)
             raise
+        finally:
+            self.in_flight -= 1
         await self._pad(key, started)
 
     async def _pad(self, key: str, started: float) -> None:
@@ -290,13 +354,48 @@ async def list_items(
 @router.get("/api/items/{item_id}")
 async def get_item(state: State, item_id: Annotated[int, PathParam(ge=1)]) -> Item:
     async with state.service("detail"):
+        cached = state.cache.get(item_id)
+        if cached is not None:
+            return cached
         async with state.conn().execute(
             f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             raise HTTPException(status_code=404, detail=f"item {item_id} not found")
-        return _item(row)
+        item = _item(row)
+        state.cache.put(item)
+        return item
+
+
+@router.get("/api/cache/stats")
+async def cache_stats(state: State) -> dict[str, dict[str, float | int | None]]:
+    cache = state.cache
+    return {"cache": {"hit_rate": cache.hit_rate, "hits": cache.hits, "misses": cache.misses,
+                      "size": len(cache.items), "capacity": cache.capacity}}
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    registry: CollectorRegistry = request.app.state.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.websocket("/ws/echo")
+async def echo(websocket: WebSocket) -> None:
+    state: DemoState = websocket.app.state.demo
+    await websocket.accept()
+    state.sockets += 1
+    try:
+        while True:
+            text = await websocket.receive_text()
+            started = time.perf_counter()
+            await state._pad("echo", started)  # the echo's base service time, as for HTTP
+            await websocket.send_text(text)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        state.sockets -= 1
 
 
 @router.get("/api/search")
@@ -345,6 +444,34 @@ async def create_item(body: ItemCreate, state: State, user: CurrentUser) -> Item
 # --------------------------------------------------------------------------- app
 
 
+class DemoCollector(Collector):
+    """The demo's own numbers, read from its state at each scrape of /metrics."""
+
+    def __init__(self, state: DemoState) -> None:
+        self.state = state
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        state = self.state
+        pool = GaugeMetricFamily("demo_db_connections_in_use",
+                                 "Request handlers holding the database now.", labels=["pool"])
+        pool.add_metric(["main"], state.in_flight)
+        yield pool
+        hit_rate = state.cache.hit_rate
+        yield GaugeMetricFamily("demo_cache_hit_ratio", "Item cache hits per lookup.",
+                                value=hit_rate if hit_rate is not None else math.nan)
+        yield GaugeMetricFamily("demo_websocket_connections", "Open WebSocket connections.",
+                                value=state.sockets)
+
+
+async def _warm_cache(demo: DemoState, db: aiosqlite.Connection) -> None:
+    """Preload the first CACHE_CAPACITY items, as a service preloads its popular ones."""
+    async with db.execute(
+        f"SELECT {ITEM_COLUMNS} FROM items ORDER BY id LIMIT ?", (demo.cache.capacity,)
+    ) as cur:
+        for row in await cur.fetchall():
+            demo.cache.put(_item(row))
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     demo: DemoState = app.state.demo
@@ -353,6 +480,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     db.row_factory = sqlite3.Row
     await db.execute("PRAGMA journal_mode=WAL")
     await db.execute("PRAGMA synchronous=NORMAL")
+    await _warm_cache(demo, db)
     demo.db = db
     try:
         yield
@@ -367,6 +495,8 @@ def create_app(
     """Build the app; the database is opened (read-write, never created) at startup."""
     app = FastAPI(title="locust-gate demo API", version="1.0", lifespan=_lifespan)
     app.state.demo = DemoState(db_path=Path(db_path), slowdown=dict(slowdown or {}))
+    app.state.registry = CollectorRegistry()
+    app.state.registry.register(DemoCollector(app.state.demo))
     app.include_router(router)
     return app
 

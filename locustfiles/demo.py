@@ -1,11 +1,15 @@
 """A realistic Locust scenario against the embedded demo API (demo/app.py).
 
-Each simulated user logs in once, then browses (list, detail, search) and now
-and then creates an item. Request names are stable so that ids and query
-strings group into one endpoint each:
+Each simulated shopper logs in once, then browses (list, detail, search) and now
+and then creates an item; most item views are of the popular items the API keeps
+in its cache. One more user (`DemoSocketUser`) holds WebSocket sessions: it
+connects to ``/ws/echo``, exchanges a few messages and closes, and reports each
+step as a Locust request of its own type, ``WS``, so the gate judges them like
+HTTP endpoints. Request names are stable so that ids and query strings group
+into one endpoint each:
 
     POST /api/login        GET /api/items          GET /api/items/[id]
-    GET  /api/search       POST /api/items
+    GET  /api/search       POST /api/items         WS connect       WS echo
 
 Environment:
     DEMO_ITEMS  number of seeded items (default 3000, as in ``python -m demo.seed``)
@@ -17,12 +21,16 @@ Run by hand:
 
 import os
 import random
+import time
 
-from locust import HttpUser, between, tag, task
+import websocket
+from locust import HttpUser, User, between, tag, task
 
 SEEDED_ITEMS = int(os.environ.get("DEMO_ITEMS", "3000"))
 SEEDED_USERS = int(os.environ.get("DEMO_USERS", "50"))
 PER_PAGE = 20
+POPULAR_ITEMS = 200  # the catalogue's best sellers: 19 in 20 item views
+ECHOES_PER_SESSION = 3
 PASSWORD = "password"  # noqa: S105 - the seeded demo credential
 
 SEARCH_TERMS = (
@@ -67,7 +75,8 @@ class DemoShopper(HttpUser):
     @tag("read")
     @task(3)
     def item_detail(self) -> None:
-        item_id = random.randint(1, max(SEEDED_ITEMS, 1))
+        last = POPULAR_ITEMS if random.random() < 0.95 else SEEDED_ITEMS
+        item_id = random.randint(1, max(min(last, SEEDED_ITEMS), 1))
         self.client.get(f"/api/items/{item_id}", name="/api/items/[id]")
 
     @tag("read")
@@ -93,4 +102,49 @@ class DemoShopper(HttpUser):
             },
             headers=headers,
             name="/api/items",
+        )
+
+
+class DemoSocketUser(User):
+    """One user (whatever the user count) in WebSocket sessions: connect, a few echoes,
+    close. Each step fires a request event of type WS (`WS connect`, `WS echo`)."""
+
+    fixed_count = 1
+    wait_time = between(0.1, 0.5)
+
+    @task
+    def session(self) -> None:
+        url = "ws" + (self.host or "").removeprefix("http") + "/ws/echo"
+        started = time.perf_counter()
+        try:
+            socket = websocket.create_connection(url, timeout=5)
+        except (OSError, websocket.WebSocketException) as exc:
+            self._report("connect", started, exc)
+            return
+        self._report("connect", started, None)
+        try:
+            for _ in range(ECHOES_PER_SESSION):
+                if not self._echo(socket):
+                    break  # the connection broke: the next session reconnects
+        finally:
+            socket.close()
+
+    def _echo(self, socket: websocket.WebSocket) -> bool:
+        """One message there and back; False when the connection broke."""
+        message = f"ping {random.randrange(1_000_000)}"
+        started = time.perf_counter()
+        try:
+            socket.send(message)
+            reply = socket.recv()
+        except (OSError, websocket.WebSocketException) as exc:
+            self._report("echo", started, exc, len(message))
+            return False
+        wrong = None if reply == message else ValueError(f"echo answered {str(reply)[:40]!r}")
+        self._report("echo", started, wrong, len(message))
+        return True
+
+    def _report(self, name: str, started: float, exc: Exception | None, size: int = 0) -> None:
+        self.environment.events.request.fire(
+            request_type="WS", name=name, response_time=(time.perf_counter() - started) * 1000,
+            response_length=size, exception=exc, context={},
         )

@@ -95,6 +95,10 @@ def judge_and_report(
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
     require_stages(measured, rules)  # a stage rule on a run without that stage: exit 2
+    if rules.metrics:  # what `run` read for them, beside the results: no URL is read here
+        from gate.results import metricsfile  # noqa: PLC0415 (only files with metrics:)
+
+        measured = replace(measured, metrics=metricsfile.read(metricsfile.beside(results)))
     # One judging pass: the stored runs are loaded here and compared in the core.
     past = _load_baseline(rules, baseline, measured) if baseline is not None else None
     verdict = evaluate(measured, rules, past, allow_incomplete=allow_incomplete)

@@ -94,7 +94,7 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         # Parse the thresholds now: a typo must not cost a whole load test before it shows.
         rules = load_thresholds(config.thresholds, with_baseline=config.baseline is not None)
         require_checks(rules, with_baseline=config.baseline is not None)
-        result = orchestrate(config, claim=claim)
+        result = orchestrate(config, claim=claim, external=rules.metrics)
     except GateError as error:
         _record(config.output_dir, error, runner, config.profile)
         raise

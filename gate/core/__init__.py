@@ -10,11 +10,12 @@ kind of check, `KINDS`) over `inputs` (what the pass reads), `compare` (the run 
 stored runs: the relative kind of check), `shift` (the latency a busy machine adds to every
 endpoint of a run), `groups` (endpoints judged together, from their merged histograms),
 `stages` (the checks of a stage's own figures), `resources` (the backend's process tree
-judged: peak memory, mean CPU, connections, the leak rule), `verdict` (checks ->
-pass/warn/fail), `thin` (checks too thin to judge: reported, and a run that judged nothing
-never passes), `reading` (one value against its history: bucket resolution, the requests a
-metric needs, the noise band), `comparability` (how far a stored baseline is comparable:
-which runs, their age, coverage, machine) and `userregex` (users' patterns on a linear-time
-engine). Everything that reads or writes files lives at the edges: `gate.results`,
-`gate.thresholds`, `gate.reports`, `gate.baseline`.
+judged: peak memory, mean CPU, connections, the leak rule), `external` (numbers read from a
+URL: the `metrics:` section's checks), `verdict` (checks -> pass/warn/fail), `thin` (checks
+too thin to judge: reported, and a run that judged nothing never passes), `reading` (one
+value against its history: bucket resolution, the requests a metric needs, the noise band),
+`comparability` (how far a stored baseline is comparable: which runs, their age, coverage,
+machine) and `userregex` (users' patterns on a linear-time engine). Everything that reads or
+writes files lives at the edges: `gate.results`, `gate.thresholds`, `gate.reports`,
+`gate.baseline`.
 """

@@ -85,6 +85,12 @@ def _backend(entry: EndpointStats) -> None:
     return None
 
 
+def _url(entry: EndpointStats) -> None:
+    """A number read from a URL (the `metrics:` section), not a figure of an endpoint:
+    measured by `gate.core.external`."""
+    return None
+
+
 # Every metric and where an endpoint's (or the aggregate's) value of it comes from.
 SOURCES: Mapping[Metric, Callable[[EndpointStats], float | None]] = {
     **{m: _percentile(f) for m in Metric if (f := m.fraction) is not None},
@@ -94,6 +100,8 @@ SOURCES: Mapping[Metric, Callable[[EndpointStats], float | None]] = {
     Metric.RPS: lambda entry: entry.rps,
     Metric.EXCEPTIONS: _none,
     **dict.fromkeys(RESOURCE_METRICS, _backend),
+    Metric.READING_MIN: _url,
+    Metric.READING_MAX: _url,
 }
 
 

@@ -220,6 +220,24 @@ class Cut:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MetricReading:
+    """What was read for one entry of the thresholds' `metrics:` section (a number the
+    backend exposes at a URL): after the load one read, with `during: true` one read a
+    second while the load ran. `gate.core.external` judges it; `run` stores it in
+    metrics.json, so `check` judges it again without reading the URL."""
+
+    name: str  # the entry's `name`, as written (hostile text: escaped by every sink)
+    what: str  # what was read there: `json cache.hit_rate`, `prometheus m{pool="main"}`
+    url: str  # where it was read, placeholders resolved and credentials removed
+    during: bool
+    samples: int  # reads that gave a number
+    peak: float | None  # the highest number read (after the load: the number)
+    lowest: float | None  # the lowest number read
+    failed: int = 0  # reads that gave no number
+    error: str = ""  # why the last failed read gave none (unreachable, missing path, ...)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Results:
     """One Locust run: every endpoint, the aggregate, failures and the time series."""
 
@@ -239,6 +257,9 @@ class Results:
     # The backend's process tree as `run` sampled it; None when nothing was sampled (no
     # `start` command or pid file, or a source other than `run`'s results.json).
     backend: BackendUsage | None = None
+    # The `metrics:` section's readings (metrics.json beside results.json); None when
+    # none were read for this run.
+    metrics: tuple[MetricReading, ...] | None = None
 
     def stage(self, name: str) -> Window | None:
         return next((w for w in self.stages if w.name == name), None)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import re2
 
+    from gate.core.external import ExternalMetric
     from gate.core.groups import Group
     from gate.core.relative import BaselineRules
     from gate.core.resources import ResourceRules
@@ -39,6 +40,7 @@ class Unit(StrEnum):
     BYTES = "bytes"  # memory (the backend's resident memory)
     BYTES_PER_MIN = "bytes/min"  # memory growth (the leak rule)
     CORES = "cores"  # CPU: 1.0 is one core fully used, written and shown as 100 %
+    NUMBER = "number"  # a plain number in its source's own unit (a metric read from a URL)
 
 
 class Metric(StrEnum):
@@ -63,6 +65,10 @@ class Metric(StrEnum):
     CPU = "cpu"
     RSS_GROWTH = "rss-growth"
     CONNECTIONS = "connections"
+    # A number read from a URL (the `metrics:` section, gate.core.external): its `min:`
+    # is a floor, its `max:` a ceiling. Not keys of the endpoint sections.
+    READING_MIN = "reading-min"
+    READING_MAX = "reading-max"
 
     @property
     def fraction(self) -> float | None:
@@ -79,8 +85,14 @@ class Metric(StrEnum):
 
     @property
     def is_floor(self) -> bool:
-        """True when the limit is a minimum (throughput), False when it is a maximum."""
-        return self is Metric.RPS
+        """True when the limit is a minimum (throughput, a reading's `min:`), False when it
+        is a maximum."""
+        return self in (Metric.RPS, Metric.READING_MIN)
+
+    @property
+    def is_reading(self) -> bool:
+        """A limit on a number read from a URL, not on requests (`gate.core.external`)."""
+        return self in (Metric.READING_MIN, Metric.READING_MAX)
 
 
 _UNITS = {
@@ -89,6 +101,8 @@ _UNITS = {
     Metric.CPU: Unit.CORES,
     Metric.RSS_GROWTH: Unit.BYTES_PER_MIN,
     Metric.CONNECTIONS: Unit.COUNT,
+    Metric.READING_MIN: Unit.NUMBER,
+    Metric.READING_MAX: Unit.NUMBER,
 }
 # Metrics of the backend's processes, not of requests: the `resources:` section only.
 RESOURCE_METRICS = frozenset({Metric.RSS, Metric.CPU, Metric.RSS_GROWTH, Metric.CONNECTIONS})
@@ -232,13 +246,14 @@ class Thresholds:
     groups: tuple[Group, ...] = ()  # the `groups:` section: endpoints judged together
     stages: tuple[StageRules, ...] = ()  # the `stages:` section: rules per stage of the run
     resources: ResourceRules | None = None  # the `resources:` section, if the file has one
+    metrics: tuple[ExternalMetric, ...] = ()  # the `metrics:` section (gate.core.external)
     source_text: str = field(default="", repr=False, compare=False)
 
     @property
     def has_absolute_rules(self) -> bool:
         """Whether any limit applies without a baseline (the implicit exceptions limit
         does not count: it is no decision of the file's)."""
-        return bool(self.defaults or self.aggregate
+        return bool(self.defaults or self.aggregate or self.metrics
                     or any(e.rules or e.required for e in self.endpoints)
                     or any(g.rules for g in self.groups)
                     or any(s.rules.has_absolute_rules for s in self.stages)

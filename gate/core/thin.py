@@ -32,7 +32,8 @@ _COUNTS = frozenset({"exceptions", "required", "baseline", "requests", "complete
 def _on_requests(check: Check) -> bool:
     """Whether the check judges a value measured over requests (a latency, a ratio, a
     throughput of an endpoint or the aggregate)."""
-    return check.scope is not Scope.RUN and check.metric not in _COUNTS
+    # A number read from a URL (gate.core.external) rests on no request.
+    return check.scope not in (Scope.RUN, Scope.EXTERNAL) and check.metric not in _COUNTS
 
 
 def settle(checks: Iterable[Check], *, on_inconclusive: Level) -> tuple[Check, ...]:

@@ -15,6 +15,8 @@ Parsing (canonical units are those of `gate.core.rules.Unit`):
 - size rates -> bytes per minute: `5MB/min`, `50MiB/h`, `100kB/s`.
 - CPU -> cores: `150%` is 1.5 cores (100 % = one core fully used; more than 100 % is
   several cores). A bare number is rejected.
+- numbers read from a URL (`metrics:`) -> float: a plain number in the URL's own unit
+  (`0.8`, `50`, `-3`); `80%` is refused, since only the URL knows its unit.
 
 A number is written in plain decimal notation (`12`, `0.5`, `.5`): never negative, NaN,
 infinite or in exponent notation; spaces may separate it from its unit (`500 ms`). Errors
@@ -30,6 +32,7 @@ Formatting (`format_value`), used by every report so that numbers look the same 
 - rates with one decimal (`153.2 req/s`); counts whole, with thousands separators;
 - sizes in decimal units (`812.3 MB`, `1.25 GB`), size rates the same per minute
   (`5.0 MB/min`, negative when memory shrank); CPU as a percentage of one core (`150.0 %`);
+- numbers read from a URL as they are, to 4 significant digits (`0.8312`, `1,024`);
 - no value (None or NaN): `n/a`.
 
 `format_limit` writes a value back in the notation of the thresholds file (`500ms`, `1.5s`,
@@ -243,7 +246,25 @@ def parse_value(value: object, unit: Unit) -> float:
     """Parse a limit written in the notation of the given canonical unit."""
     if unit is Unit.COUNT:
         return parse_count(value)
+    if unit is Unit.NUMBER:
+        return parse_number(value)
     return _PARSERS.get(unit, parse_rate)(value)
+
+
+def parse_number(value: object) -> float:
+    """A plain number in its source's own unit (`0.8`, `50`, `-3`): a limit on a number
+    read from a URL, which has no unit the gate could know."""
+    if isinstance(value, str) and re.fullmatch(rf"-?{NUMBER}", value.strip()):
+        value = float(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        fix = "write a plain number such as 0.8 or 50, in the unit the URL reports it"
+        if isinstance(value, str) and value.strip().endswith("%"):
+            fix = ("write the number as the URL reports it: 0.8 if it reports a fraction, "
+                   "80 if a percentage")
+        raise UnitError(f"{_show(value)} is not a number", fix)
+    if (isinstance(value, int) and abs(value) > 10**300) or not math.isfinite(value):
+        raise UnitError(f"{_show(value)} is not a finite number", "write a number such as 50")
+    return float(value)
 
 
 def format_value(value: float | None, unit: Unit) -> str:
@@ -261,6 +282,16 @@ def format_value(value: float | None, unit: Unit) -> str:
     if unit in _OTHER_FORMATS:
         return _OTHER_FORMATS[unit](value)
     return f"{value:.1f} req/s"
+
+
+def _format_number(value: float) -> str:
+    """A number read from a URL: whole numbers with separators, else 4 significant
+    digits (`0.8312`, `12.35`), never an exponent below a million."""
+    if math.isinf(value) or float(value).is_integer():
+        return f"{value:,.0f}"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return _plain(float(f"{value:.4g}"))
 
 
 def _format_bytes(value: float) -> str:
@@ -283,7 +314,8 @@ def _format_cores(value: float) -> str:
 
 
 _OTHER_FORMATS = {Unit.COUNT: _format_count, Unit.BYTES: _format_bytes,
-                  Unit.BYTES_PER_MIN: _format_growth, Unit.CORES: _format_cores}
+                  Unit.BYTES_PER_MIN: _format_growth, Unit.CORES: _format_cores,
+                  Unit.NUMBER: _format_number}
 
 
 def _format_ms(value: float) -> str:
@@ -301,7 +333,7 @@ def format_limit(value: float, unit: Unit) -> str:
         return f"{_plain(value / 1000)}s" if value >= 1000 else f"{_plain(value)}ms"
     if unit is Unit.RATIO:
         return f"{_plain(value * 100)}%"
-    if unit is Unit.COUNT:
+    if unit in (Unit.COUNT, Unit.NUMBER):
         return _plain(value)
     if unit in _RESOURCE_LIMITS:
         scale, suffix = _RESOURCE_LIMITS[unit]

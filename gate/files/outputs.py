@@ -33,6 +33,7 @@ REPORT_FILES = ("verdict.json", "report.md", "junit.xml", "comment.md", "pull-re
 # What `run` writes (and older versions wrote: report.html), besides the reports.
 RUN_FILES = (
     "results.json",
+    "metrics.json",  # the thresholds' metrics: section, read by `run` (gate.harness.metrics)
     "locust.log",
     "backend.log",
     "seed.log",

@@ -12,5 +12,6 @@ steps of a run: `orchestrate` (their order, progress lines and cleanup), `seed`,
 (busy ports, start, health wait, crash), `invocation` (the load plan and Locust's command
 line), `loadtest` (Locust while it runs, and what its end means), `during` (what is
 sampled while the load runs, added to results.json after) with `resources` (the
-backend's process tree: CPU, memory, threads, connections).
+backend's process tree: CPU, memory, threads, connections), and `metrics` (the
+thresholds' `metrics:` read over HTTP during and after the load).
 """

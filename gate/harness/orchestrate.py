@@ -20,11 +20,13 @@ started is stopped; each step's mechanics and error messages live in its own mod
    OUTPUT/locust.log and on stderr; with a LoadTestShape (`gate.harness.shape`) no
    -u/-r/-t, and the deadline comes from the shape's stages or `max-run-time`;
 6. while Locust runs, watch the backend -> stage "backend" if it dies: a harness
-   failure, not a latency regression (`gate.harness.loadtest`); and sample what
+   failure, not a latency regression (`gate.harness.loadtest`); sample what
    `gate.harness.during` lists (the backend's resources), added to results.json after;
+   and read the thresholds' `during: true` metrics once a second (`gate.harness.metrics`);
 7. Locust exiting non-zero, or without results.json -> stage "locust"; unless the
    plugin's results say the load test ended on its own: then one of Locust's own report
-   writers failed, and the run is judged with a warning (`RunResult.warnings`);
+   writers failed, and the run is judged with a warning (`RunResult.warnings`); then
+   read the other metrics (the backend still runs) and write OUTPUT/metrics.json;
 8. stop Locust and the backend (whole process trees) in `finally`, always; then stop
    whatever else carries the run's environment mark (daemons that left the trees).
 
@@ -39,12 +41,14 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from gate.core.external import ExternalMetric
 from gate.files import outputs
-from gate.harness import during, process, sweep
+from gate.harness import during, metrics, process, sweep
 from gate.harness.backend import (
     adopt_daemon,
     check_ports,
@@ -57,7 +61,7 @@ from gate.harness.interrupts import SignalGuard
 from gate.harness.invocation import LoadPlan, locust_command, plan_load
 from gate.harness.loadtest import require_results, start_locust, watch
 from gate.harness.seed import run_seed
-from gate.results import plugin_path
+from gate.results import metricsfile, plugin_path
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for Locust and the backend
 
@@ -89,27 +93,31 @@ def orchestrate(
     plugin: Path | None = None,
     progress: TextIO | None = None,
     claim: sweep.Claim | None = None,
+    external: Sequence[ExternalMetric] = (),
 ) -> RunResult:
     """Seed, start, health-check, run Locust, stop. UserError before anything started,
     HarnessError (with `stage`) for harness failures, Interrupted on a signal; in every
     case nothing started here is left running. `claim` is the output directory's, when
     the caller holds it (`run` does, to write the reports under it); else it is taken
-    here for the run."""
+    here for the run. `external`: the thresholds' `metrics:`, read during and after the
+    load into OUTPUT/metrics.json (`gate.harness.metrics`)."""
     guard = SignalGuard()
     guard.install()
     try:
         plugin, progress = plugin or plugin_path(), progress or sys.stderr
+        read = metrics.targets(external, config.host)  # a URL it cannot resolve: nothing ran
         if claim is not None:
-            return _run(config, claim, guard, plugin, progress)
+            return _run(config, claim, guard, plugin, progress, read=read)
         outputs.ensure_directory(config.output_dir, what="directory", option="output-dir")
         with sweep.claimed(config.output_dir) as own:
-            return _run(config, own, guard, plugin, progress)
+            return _run(config, own, guard, plugin, progress, read=read)
     finally:
         guard.restore()
 
 
 def _run(
-    config: RunConfig, claim: sweep.Claim, guard: SignalGuard, plugin: Path, progress: TextIO
+    config: RunConfig, claim: sweep.Claim, guard: SignalGuard, plugin: Path, progress: TextIO,
+    *, read: tuple[metrics.Target, ...],
 ) -> RunResult:
     if claim.leftovers is not None:
         _say(progress, claim.leftovers.message())
@@ -118,7 +126,8 @@ def _run(
         check_ports(config)  # after the claim's sweep: a dead run's backend no longer holds it
     with sweep.guarded(claim.mark):
         try:
-            return _run_marked(config, guard, plugin, progress, mark=claim.mark, plan=plan)
+            return _run_marked(config, guard, plugin, progress, mark=claim.mark, plan=plan,
+                               read=read)
         finally:
             with guard.shielded():
                 _sweep(claim.mark, progress)
@@ -140,8 +149,10 @@ def _run_marked(
     *,
     mark: str,
     plan: LoadPlan,
+    read: tuple[metrics.Target, ...],
 ) -> RunResult:
-    run = _Run(config=config, guard=guard, plugin=plugin, progress=progress, mark=mark, plan=plan)
+    run = _Run(config=config, guard=guard, plugin=plugin, progress=progress, mark=mark, plan=plan,
+               read=read)
     outputs.ensure_directory(config.workdir, what="directory", option="workdir")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env, sweep.MARK_VARIABLE: mark}
     run.seed(env)
@@ -164,6 +175,7 @@ class _Run:
     progress: TextIO
     mark: str
     plan: LoadPlan
+    read: tuple[metrics.Target, ...] = ()  # the thresholds' metrics: (gate.harness.metrics)
     began: float = field(default_factory=time.monotonic)
     backend: process.Managed | None = None
     locust: process.Managed | None = None  # None again once `watch` has stopped it
@@ -222,7 +234,10 @@ class _Run:
             self.config, plugin=self.plugin, results=self.results, shape=self.plan.shape
         )
         _say(self.progress, f"running Locust {self.plan.summary}: {' '.join(command)}")
-        with during.sampling(self.config, self.backend) as samplers:
+        # What is sampled while the load runs (the backend's resources, the thresholds'
+        # `during: true` metrics), stopped however it ends.
+        with (during.sampling(self.config, self.backend) as samplers,
+              metrics.sampling(self.read) as sampler):
             with self.guard.shielded():
                 self.locust = start_locust(
                     self.config, command, log=self.locust_log, mark=self.mark, tee=self.progress
@@ -238,8 +253,20 @@ class _Run:
         if warning is not None:
             _say(self.progress, f"warning: {warning}")
             self.warnings += (warning,)
-        for sampler in samplers:
-            sampler.save(self.results)
+        for each in samplers:
+            each.save(self.results)
+        self._read_metrics(sampler)
+
+    def _read_metrics(self, sampler: metrics.Sampler) -> None:
+        """The metrics read after the load (the backend still runs), with those sampled
+        during it, into OUTPUT/metrics.json in the thresholds' order."""
+        if not self.read:
+            return
+        _say(self.progress, f"reading {len(self.read)} metric(s): "
+             + ", ".join(sorted({target.shown for target in self.read})))
+        read = {r.name: r for r in (*sampler.readings(), *metrics.read_after(self.read))}
+        metricsfile.write(self.config.output_dir / metricsfile.NAME,
+                          [read[target.metric.name] for target in self.read])
 
     def stop(self) -> None:
         """Stop Locust (unless `watch` did) and the backend, whole trees, signals held."""

@@ -14,7 +14,9 @@ backend's resources, which `run` adds), `csvreader` (Locust `--csv`),
 `loader` (picks the reader for a path). All produce `gate.core.model.Results`; `crashes`
 turns exceptions raised in the locustfile into `RaisedException`s, `sanity` refuses
 results that contradict themselves, and `trim` cuts a warm-up and cool-down after the
-fact (`check --warmup`, from the per-second series).
+fact (`check --warmup`, from the per-second series). `metricsfile` is metrics.json: what
+`run` read for the thresholds' `metrics:` section, beside results.json, judged again by
+`check`.
 """
 
 from __future__ import annotations

@@ -19,13 +19,15 @@ from gate.files.yamlfile import Map, suggest
 SUPPORTED_VERSION = 1
 
 # Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only;
-# the backend's resources are judged in their own section (gate.thresholds.resources).
+# the backend's resources are judged in their own section (gate.thresholds.resources), and
+# a number read from a URL in the `metrics:` section (gate.thresholds.metrics).
 METRIC_KEYS: tuple[str, ...] = tuple(
-    m.value for m in Metric if m is not Metric.EXCEPTIONS and m not in RESOURCE_METRICS
+    m.value for m in Metric
+    if m is not Metric.EXCEPTIONS and m not in RESOURCE_METRICS and not m.is_reading
 )
 RESOURCE_KEYS = frozenset(m.value for m in RESOURCE_METRICS)
 TOP_KEYS = ("version", "on-inconclusive", "on-too-few-requests", "group-names", "defaults",
-            "endpoints", "aggregate", "baseline", "groups", "stages", "resources")
+            "endpoints", "aggregate", "baseline", "groups", "stages", "resources", "metrics")
 # `on-too-few-requests`: what a check too thin to judge counts as; `report` (the default)
 # shows it with what it needs and does not lower the verdict (gate.core.thin).
 TOO_FEW_CHOICES = ("report", "warn", "fail")
@@ -78,6 +80,8 @@ ALIASES = {
     "overrides": "endpoints",
     "total": "aggregate",
     "aggregated": "aggregate",
+    "external": "metrics",
+    "external-metrics": "metrics",
 }
 
 

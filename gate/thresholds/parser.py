@@ -86,6 +86,7 @@ from gate.thresholds.keys import (
 )
 
 if TYPE_CHECKING:
+    from gate.core.external import ExternalMetric
     from gate.core.relative import BaselineRules
 
 __all__ = [
@@ -178,6 +179,7 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         groups=groups.parse(ctx, top),  # the `groups:` section: gate.thresholds.groups
         stages=_stages(ctx, top),
         resources=resources.parse(ctx, top),
+        metrics=_metrics(ctx, top),
     )
     return thresholds, exceptions
 
@@ -199,6 +201,15 @@ def _baseline(ctx: Context, top: Map) -> BaselineRules | None:
     from gate.thresholds import relative  # noqa: PLC0415
 
     return relative.parse(ctx, top)
+
+
+def _metrics(ctx: Context, top: Map) -> tuple[ExternalMetric, ...]:
+    """Hook: the `metrics:` section lives in gate.thresholds.metrics."""
+    if top.get("metrics") is None:
+        return ()
+    from gate.thresholds import metrics  # noqa: PLC0415 (only files with the section)
+
+    return metrics.parse(ctx, top)
 
 
 def _require_a_rule(

@@ -39,7 +39,7 @@ from gate.files.yamlfile import Map, Seq, kind
 from gate.thresholds.endpoints import matcher
 from gate.thresholds.keys import Context
 
-METRIC_KEYS = tuple(m.value for m in Metric if m not in RESOURCE_METRICS)
+METRIC_KEYS = tuple(m.value for m in Metric if m not in RESOURCE_METRICS and not m.is_reading)
 SECTION_KEYS = ("history", "min-requests", "max-age-days", "shared-shift", "endpoints",
                 *METRIC_KEYS)
 SELECTOR_KEYS = ("match", "regex", "name", "method")

@@ -14,8 +14,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from demo.app import BASE_SERVICE_SECONDS, MAX_PER_PAGE, MAX_SEARCH_RESULTS, parse_slowdown
+from demo.app import (
+    BASE_SERVICE_SECONDS,
+    CACHE_CAPACITY,
+    MAX_PER_PAGE,
+    MAX_SEARCH_RESULTS,
+    parse_slowdown,
+)
+from gate.results.loader import load as load_results
 from tests.support.backend import free_port
+from tests.support.locustrun import run_locust
 
 REPO = Path(__file__).resolve().parents[2]
 LOCUSTFILE = REPO / "locustfiles" / "demo.py"
@@ -169,7 +177,8 @@ def test_parse_slowdown_invalid(text: str, message: str) -> None:
 
 
 def test_every_slowdown_key_has_a_base_time() -> None:
-    assert set(BASE_SERVICE_SECONDS) == {"login", "list", "detail", "search", "create", "health"}
+    assert set(BASE_SERVICE_SECONDS) == {
+        "login", "list", "detail", "search", "create", "health", "echo"}
 
 
 # --------------------------------------------------------------------------- seeder
@@ -258,6 +267,53 @@ def test_item_detail(client: httpx.Client) -> None:
     assert missing.status_code == 404
     assert "not found" in missing.json()["detail"]
     assert client.get("/api/items/abc").status_code == 422
+
+
+@e2e
+def test_cache_stats_count_hits_and_misses(client: httpx.Client) -> None:
+    def stats() -> dict[str, float]:
+        body: dict[str, dict[str, float]] = client.get("/api/cache/stats").json()
+        return body["cache"]
+
+    before = stats()
+    assert before["capacity"] == CACHE_CAPACITY and before["size"] >= CACHE_CAPACITY - 1
+    assert client.get("/api/items/5").status_code == 200  # warmed at startup: a hit
+    cold = CACHE_CAPACITY + 17
+    assert client.get(f"/api/items/{cold}").status_code == 200
+    assert client.get(f"/api/items/{cold}").status_code == 200  # cached now: a hit
+    after = stats()
+    assert after["hits"] + after["misses"] == before["hits"] + before["misses"] + 3
+    assert after["hits"] >= before["hits"] + 2
+    assert after["hit_rate"] == after["hits"] / (after["hits"] + after["misses"])
+
+
+def _samples(client: httpx.Client) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    found: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            found.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
+    return found
+
+
+@e2e
+def test_websocket_echo_and_prometheus_metrics(server: Server, client: httpx.Client) -> None:
+    import websocket
+
+    samples = _samples(client)
+    assert (("pool", "main"),) in samples["demo_db_connections_in_use"]
+    assert 0 <= samples["demo_cache_hit_ratio"][()] <= 1
+    socket = websocket.create_connection(server.url.replace("http", "ws", 1) + "/ws/echo",
+                                         timeout=5)
+    try:
+        socket.send("hello ::error::x")
+        assert socket.recv() == "hello ::error::x"
+        assert _samples(client)["demo_websocket_connections"][()] >= 1
+    finally:
+        socket.close()
 
 
 @e2e
@@ -386,38 +442,11 @@ def test_missing_db_refuses_to_start(tmp_path: Path) -> None:
 
 @e2e
 def test_locustfile_runs_headless_without_failures(server: Server, tmp_path: Path) -> None:
-    prefix = tmp_path / "run"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "locust",
-            "-f",
-            str(LOCUSTFILE),
-            "--headless",
-            "-u",
-            "6",
-            "-r",
-            "6",
-            "-t",
-            "5s",
-            "--host",
-            server.url,
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--exit-code-on-error",
-            "0",
-        ],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    with (tmp_path / "run_stats.csv").open(newline="") as handle:
+    """The demo's locustfile, WebSocket user included, through every route the gate
+    reads: the WS request events (a request type of their own) arrive as endpoints in
+    the plugin's results.json, Locust's --csv and its --json-file alike."""
+    run = run_locust(LOCUSTFILE, server.url, tmp_path, users=6, run_time=5, html=False).check()
+    with Path(f"{run.csv_prefix}_stats.csv").open(newline="") as handle:
         rows = {(r["Type"], r["Name"]): r for r in csv.DictReader(handle)}
     expected = {
         ("POST", "/api/login"),
@@ -425,10 +454,17 @@ def test_locustfile_runs_headless_without_failures(server: Server, tmp_path: Pat
         ("GET", "/api/items/[id]"),
         ("GET", "/api/search"),
         ("POST", "/api/items"),
+        ("WS", "connect"),
+        ("WS", "echo"),
     }
     assert expected <= rows.keys(), sorted(rows)
     assert set(rows) - expected == {("", "Aggregated")}, sorted(rows)
     for key in expected:
         assert int(rows[key]["Request Count"]) > 0, key
-        assert int(rows[key]["Failure Count"]) == 0, (key, result.stderr[-3000:])
+        assert int(rows[key]["Failure Count"]) == 0, (key, run.stderr[-3000:])
     assert int(rows[("", "Aggregated")]["Failure Count"]) == 0
+    for path in (run.results, run.csv_prefix, run.json_file):
+        found = {(e.method, e.name): e for e in load_results(path).endpoints}
+        assert expected <= found.keys(), (path, sorted(found))
+        echo = found[("WS", "echo")]
+        assert echo.num_requests > 0 and echo.num_failures == 0, path

@@ -44,14 +44,26 @@ def test_the_demo_passes_and_leaves_every_output(tmp_path: Path) -> None:
     gate_run, code = demo_run(tmp_path)
     assert code == 0, gate_run.stdout + gate_run.stderr
     out = tmp_path / "out"
-    for name in ("results.json", "locust_stats.csv", "locust.json", "backend.log",
-                 "locust.log", "verdict.json", "report.md", "junit.xml"):
+    for name in ("results.json", "metrics.json", "locust_stats.csv", "locust.json",
+                 "backend.log", "locust.log", "verdict.json", "report.md", "junit.xml"):
         assert (out / name).is_file(), name
     verdict = json.loads((out / "verdict.json").read_text())
     assert verdict["verdict"] in ("pass", "warn")  # warn: a rare endpoint may be inconclusive
     assert verdict["totals"]["requests"] > 50 and verdict["totals"]["failures"] == 0
     endpoints = {c["endpoint"] for c in verdict["checks"]}
     assert {"GET /api/search", "GET /api/items", "POST /api/login"} <= endpoints
+    # The WebSocket user's own request type is judged like HTTP (its p95 rule: 2 s) ...
+    ws = {(c["endpoint"], c["metric"]): c for c in verdict["checks"] if c["method"] == "WS"}
+    assert ws[("WS connect", "p95")]["limit"] == 2000 and ws[("WS echo", "p95")]["measured"] >= 2
+    # ... and the numbers the demo exposes are read and judged: the cache's hit rate after
+    # the load (JSON), its database connections in use each second during it (Prometheus).
+    external = {c["endpoint"]: c for c in verdict["checks"] if c["scope"] == "external"}
+    hit_rate, in_use = external["cache hit rate"], external["DB connections in use"]
+    assert hit_rate["outcome"] == "pass" and 0.8 <= hit_rate["measured"] <= 1
+    assert (in_use["metric"], in_use["outcome"]) == ("peak", "pass")
+    assert 0 <= in_use["measured"] <= 3  # one request at a time per shopper (3 of the 4 users)
+    read = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert read[1]["during"] and read[1]["samples"] >= 3 and read[1]["failed"] == 0
     assert "[locust-gate]" in gate_run.stderr  # progress lines reached the log
     assert (out / "demo.sqlite3").is_file()  # the database went to the output dir
 

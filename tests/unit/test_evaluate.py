@@ -208,6 +208,9 @@ EXAMPLE_CHECKS = {
     ("backend", "cpu"): (None, 1.5, W, Outcome.NO_DATA, "resources.cpu"),
     ("backend", "rss-growth"): (None, 5e6, W, Outcome.NO_DATA, "resources.rss-growth"),
     ("backend", "connections"): (None, 200, W, Outcome.NO_DATA, "resources.connections"),
+    # Numbers read from URLs: none were read for this run (no metrics.json), never a pass.
+    ("cache hit rate", "value"): (None, 0.9, W, Outcome.NO_DATA, "metrics[0].min"),
+    ("DB connections in use", "peak"): (None, 50, W, Outcome.NO_DATA, "metrics[1].max"),
 }
 
 

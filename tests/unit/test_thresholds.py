@@ -790,7 +790,8 @@ def test_schema_keys_match_the_parser() -> None:
     assert _properties(schema, "properties", "aggregate") == set(AGGREGATE_KEYS)
     assert _properties(schema, "properties", "endpoints", "items") == set(ENDPOINT_KEYS)
     assert set(AGGREGATE_KEYS) == (
-        {metric.value for metric in Metric if metric not in RESOURCE_METRICS} | {"min-requests"}
+        {m.value for m in Metric if m not in RESOURCE_METRICS and not m.is_reading}
+        | {"min-requests"}
     )
     assert _properties(schema, "properties", "resources") == set(resources.SECTION_KEYS)
     assert set(AGGREGATE_KEYS) - set(SECTION_KEYS) == {"exceptions"}
