@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate.core.evaluate import evaluate
-from gate.core.model import Results
+from gate.core.model import Results, Rounds
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
@@ -75,13 +75,17 @@ def judge(
     baseline: BaselineRequest | None = None,
     allow_incomplete: bool = False,
     notes: tuple[str, ...] = (),
+    rounds: Rounds | None = None,
 ) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
-    and an existing `report_dir`; `notes` are the run's own warnings for the reports."""
-    require_checks(rules, with_baseline=baseline is not None)
+    and an existing `report_dir`; `notes` are the run's own warnings for the reports;
+    `rounds`: the paired rounds of `run --against-ref` (`results` is the head's, pooled)."""
+    require_checks(rules, with_baseline=baseline is not None or rounds is not None)
     measured = loader.load(results, group_names=rules.group_names)
     if notes:
         measured = replace(measured, warnings=(*measured.warnings, *notes))
+    if rounds is not None:
+        measured = replace(measured, rounds=rounds)
     verdict = evaluate(measured, rules, allow_incomplete=allow_incomplete)
     # --- baseline comparison (issue 8): relative checks join the absolute ones here. ---
     if baseline is not None:

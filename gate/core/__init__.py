@@ -5,9 +5,11 @@
 (parsing and formatting values), `rules` (parsed thresholds), `relative` (the
 `baseline:` section's rules and their defaults), `measure` (where a measured value comes
 from: `Subject` and the `Measurement` protocol), `judging` (one rule against one
-measured value), `evaluate` (one pass over every kind of check, `KINDS`), `verdict` (checks -> pass/warn/fail), `thin` (checks too thin to
-judge: reported, and a run that judged nothing never passes), `reading` (one value
-against its history: bucket resolution, the requests a metric needs, the noise band) and
-`userregex` (users' patterns on a linear-time engine). Everything that reads or writes
+measured value), `evaluate` (one pass over every kind of check, `KINDS`), `verdict`
+(checks -> pass/warn/fail), `thin` (checks too thin to judge: reported, and a run that
+judged nothing never passes), `reading` (one value against its history: bucket
+resolution, the requests a metric needs, the noise band), `paired` (head against base
+from paired same-runner rounds: a Hodges-Lehmann change with its signed-rank interval)
+and `userregex` (users' patterns on a linear-time engine). Everything that reads or writes
 files lives at the edges: `gate.results`, `gate.thresholds`, `gate.reports`.
 """

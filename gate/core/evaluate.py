@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from gate.core import thin
+from gate.core import paired, thin
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject, measure
 from gate.core.model import Results
@@ -238,6 +238,7 @@ KINDS: tuple[Kind, ...] = (
     _aggregate_checks,
     _exception_checks,
     _baseline_checks,
+    paired.checks,
 )
 
 

@@ -177,6 +177,9 @@ class Results:
     warnings: tuple[str, ...] = ()
     # Unhandled exceptions in the locustfile; None when the source does not record them.
     exceptions: tuple[RaisedException, ...] | None = None
+    # Same-runner rounds (`run --against-ref`): every counted round of both sides, paired;
+    # this run's own numbers are then the head's rounds pooled.
+    rounds: Rounds | None = None
 
     @property
     def exception_count(self) -> int | None:
@@ -196,6 +199,32 @@ class Results:
 
 
 AGGREGATED = "Aggregated"
+
+
+class Side(StrEnum):
+    """Which code a round of `run --against-ref` measured."""
+
+    BASE = "base"  # the ref, checked out into a temporary worktree
+    HEAD = "head"  # the working tree
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pair:
+    """Two neighbouring rounds, one of each side, in the order they ran."""
+
+    base: Results
+    head: Results
+    head_first: bool  # the schedule alternates which side goes first (ABBA BAAB ...)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rounds:
+    """What `run --against-ref` measured: the counted rounds, paired (warm-ups left out)."""
+
+    ref: str  # the ref as the user gave it
+    commit: str  # the commit it named
+    round_time: float  # seconds of load per round
+    pairs: tuple[Pair, ...]
 
 
 def with_requests(entries: Iterable[EndpointStats]) -> tuple[EndpointStats, ...]:

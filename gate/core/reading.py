@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from gate.core.evaluate import measure
+from gate.core.measure import measure
 from gate.core.model import EndpointStats
 from gate.core.relative import RelativeRule
 from gate.core.rules import Level, Metric, Unit
