@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from gate.core import paired
 from gate.core.evaluate import evaluate
 from gate.core.model import Results, Rounds
 from gate.core.rules import Thresholds
@@ -95,6 +96,7 @@ def judge(
         results=measured,
         results_path=str(results),
         thresholds_path=rules.path,
+        pairs=paired.judged(measured, rules),
     )
     out.write(console.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:

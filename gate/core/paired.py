@@ -48,7 +48,8 @@ from gate.core.verdict import Bound, Check, Comparison, Outcome, Scope
 if TYPE_CHECKING:  # evaluate imports this module for its KINDS
     from gate.core.evaluate import Inputs
 
-__all__ = ["CONFIDENCE", "MIN_PAIRS", "Estimate", "checks", "estimates", "interval"]
+__all__ = ["CONFIDENCE", "MIN_PAIRS", "Estimate", "checks", "describe", "interval", "judged",
+           "summary"]
 
 CONFIDENCE = 0.90
 # The fewest pairs with a signed-rank interval at 90 %: with 4, even the widest interval
@@ -88,27 +89,26 @@ def checks(inputs: Inputs) -> Sequence[Check]:
     rounds = inputs.results.rounds
     if rounds is None:
         return ()
-    thresholds = inputs.thresholds
-    rules = thresholds.baseline or default_rules()
-    out = [_judge(estimate, rule, thresholds, len(rounds.pairs))
-           for estimate, rule in _estimates_with_rules(inputs.results, rounds, rules)]
+    out = [check for _, check in judged(inputs.results, inputs.thresholds)]
     if not any(c.comparison is not None for c in out):  # the mode's point: never a silent pass
         out.append(Check(
             scope=Scope.RUN, endpoint="", method="", name="", metric="rounds", unit=Unit.COUNT,
             measured=float(len(rounds.pairs)), limit=float(MIN_PAIRS), outcome=Outcome.INCONCLUSIVE,
-            level=thresholds.on_inconclusive, bound=Bound.MIN,
+            level=inputs.thresholds.on_inconclusive, bound=Bound.MIN,
             message=f"the comparison with {rounds.ref} judged nothing: no endpoint made the "
             f"requests its metrics need in {MIN_PAIRS} pairs of rounds (run longer rounds, "
             "more users, or more rounds)"))
     return out
 
 
-def estimates(results: Results, thresholds: Thresholds) -> tuple[Estimate, ...]:
-    """Every estimate the checks are judged from, for the reports (empty without rounds)."""
-    if results.rounds is None:
+def judged(results: Results, thresholds: Thresholds) -> tuple[tuple[Estimate, Check], ...]:
+    """Every estimate with its check, for the reports (empty without rounds)."""
+    rounds = results.rounds
+    if rounds is None:
         return ()
     rules = thresholds.baseline or default_rules()
-    return tuple(e for e, _ in _estimates_with_rules(results, results.rounds, rules))
+    return tuple((estimate, _judge(estimate, rule, thresholds, len(rounds.pairs)))
+                 for estimate, rule in _estimates_with_rules(results, rounds, rules))
 
 
 def _estimates_with_rules(
@@ -186,6 +186,21 @@ def _depth(n: int, tail: float) -> int:
             break
         depth = value + 1
     return max(depth, 1)
+
+
+def summary(results: Results) -> str | None:
+    """The mode in one line, for the reports' notes (None for a single run)."""
+    rounds = results.rounds
+    if rounds is None:
+        return None
+    order = " ".join("BA" if p.head_first else "AB" for p in rounds.pairs[:8])
+    more = " …" if len(rounds.pairs) > 8 else ""
+    return (f"Same-runner rounds (run --against-ref {rounds.ref}): this tree (B) against "
+            f"{rounds.ref} at {rounds.commit[:12]} (A), both running on this machine at once, "
+            f"{len(rounds.pairs)} pairs of {rounds.round_time:g} s rounds ({order}{more}) after "
+            "a warm-up round each; a change is judged from the ratios B/A of neighbouring "
+            f"rounds ({CONFIDENCE * 100:g} % interval); the absolute limits from B's rounds "
+            "pooled.")
 
 
 # --- one rule -----------------------------------------------------------------------------

@@ -7,5 +7,7 @@ and flags -> `RunConfig`), `process` (process groups and whole-tree cleanup), `h
 directory's claim, marked processes), `interrupts` (signals -> `Interrupted`), and the
 steps of a run: `orchestrate` (their order, progress lines and cleanup), `seed`, `backend`
 (busy ports, start, health wait, crash), `invocation` (the load plan and Locust's command
-line), `loadtest` (Locust while it runs, and what its end means).
+line), `loadtest` (Locust while it runs, and what its end means). `run --against-ref`:
+`worktree` (the ref checked out into a temporary git worktree) and `rounds` (two sides,
+each a run's steps, in alternating Locust rounds).
 """

@@ -3,7 +3,8 @@
 `context` holds `ReportContext`, the input of every renderer, and the value formatting
 they share. One renderer per sink: `console` (the table in the CI log), `verdictfile`
 (verdict.json), `markdown` (report.md, and the Jinja2 environment), `junit` (junit.xml)
-and `review` (the PR comment and job summary). Rendering is pure (text in, text out);
+and `review` (the PR comment and job summary); `pairs` prepares the data of
+`run --against-ref`'s comparison for them. Rendering is pure (text in, text out);
 `gate.commands.checking` writes the files.
 
 `escape` makes text from the run (endpoint names, failure messages) inert in each sink;

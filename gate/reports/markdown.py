@@ -16,7 +16,7 @@ from gate.core.model import EndpointStats, Results, SecondSample
 from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import Check, Status, Verdict, by_severity, problems
 from gate.errors import HarnessError
-from gate.reports import escape
+from gate.reports import escape, pairs
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few, verdict_word
 
 if TYPE_CHECKING:
@@ -133,6 +133,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         ],
         "failure_groups_cut": max(0, len(failures) - MAX_PROBLEM_ROWS),
         **_baseline_view(verdict),
+        "pairs": pairs.view(ctx),
         "chart": chart(results),
         "exceptions": [
             {
