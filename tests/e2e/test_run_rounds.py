@@ -167,8 +167,10 @@ def test_a_slower_endpoint_in_head_regresses_against_head_1_and_only_it(tmp_path
     assert search["change"] > 1.0 and search["interval"][0] > 0.25  # ~+200 %
     assert search["base"] == pytest.approx(20, abs=8) and search["head"] > 45
     report = (repo / "out" / "report.md").read_text()
-    assert "GET /search" in report and "regressed" in report and "HEAD~1" in report
-    assert "against-ref HEAD~1" in (repo / "out" / "comment.md").read_text()
+    table = report.split("### Compared with HEAD\\~1", 1)[1]  # Markdown escapes the ~
+    assert "| GET /search | p50 | " in table and "| regressed |" in table
+    assert "Same-runner rounds (run --against-ref HEAD\\~1)" in (
+        repo / "out" / "comment.md").read_text()
     # both sides ran at once, each from its own tree on its own port
     starts = [line for line in run.cmdlines if "app.py" in line]
     assert len({line.split()[-1] for line in starts}) == 2, starts
@@ -203,7 +205,7 @@ def test_a_side_that_cannot_start_is_named_and_nothing_is_left(
     error = run.verdict()["error"]
     assert isinstance(error, dict)
     assert error["stage"] == stage
-    assert f"the {side} (" in error["what"], error
+    assert f"the {side} (" in error["message"], error
     assert "Traceback" not in run.stderr
 
 
@@ -215,7 +217,7 @@ def test_the_base_backend_dying_mid_rounds_is_a_harness_failure(tmp_path: Path) 
     assert code == 2, run.stderr
     error = run.verdict()["error"]
     assert isinstance(error, dict)
-    assert error["stage"] == "backend" and "the base (" in error["what"], error
+    assert error["stage"] == "backend" and "the base (" in error["message"], error
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGKILL, -9)])
