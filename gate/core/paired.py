@@ -39,14 +39,13 @@ from typing import TYPE_CHECKING
 from gate.core import thin
 from gate.core.measure import measure
 from gate.core.model import AGGREGATED, EndpointStats, Results, Rounds
-from gate.core.reading import count, fine, needed_requests, resolution
-from gate.core.relative import BaselineRules, RelativeRule, default_rules
 from gate.core.rules import Level, Metric, Thresholds, Unit
 from gate.core.units import format_value
 from gate.core.verdict import Bound, Check, Comparison, Outcome, Scope
 
 if TYPE_CHECKING:  # evaluate imports this module for its KINDS
     from gate.core.evaluate import Inputs
+    from gate.core.relative import BaselineRules, RelativeRule
 
 __all__ = ["CONFIDENCE", "MIN_PAIRS", "Estimate", "checks", "describe", "interval", "judged",
            "summary"]
@@ -106,6 +105,9 @@ def judged(results: Results, thresholds: Thresholds) -> tuple[tuple[Estimate, Ch
     rounds = results.rounds
     if rounds is None:
         return ()
+    # Imported here: a single run's `check` loads neither the baseline rules nor this.
+    from gate.core.relative import default_rules  # noqa: PLC0415
+
     rules = thresholds.baseline or default_rules()
     return tuple((estimate, _judge(estimate, rule, thresholds, len(rounds.pairs)))
                  for estimate, rule in _estimates_with_rules(results, rounds, rules))
@@ -128,6 +130,8 @@ def _estimates_with_rules(
 def _estimate(
     entry: EndpointStats, rounds: Rounds, metric: Metric, min_requests: int, *, total: bool
 ) -> Estimate:
+    from gate.core.reading import count, needed_requests  # noqa: PLC0415 (see `judged`)
+
     need = needed_requests(metric, min_requests)
     base, head, fewest = [], [], None
     for pair in rounds.pairs:
@@ -157,6 +161,8 @@ def _estimate(
 def _value(entry: EndpointStats, metric: Metric) -> float | None:
     """A round's value: percentiles within their bucket (`gate.core.reading.fine`), so
     that a round-to-round change smaller than a bucket still shows in the ratios."""
+    from gate.core.reading import fine  # noqa: PLC0415 (see `judged`)
+
     return fine(entry, metric) if metric.fraction is not None else measure(entry, metric)
 
 
@@ -207,6 +213,8 @@ def summary(results: Results) -> str | None:
 
 
 def _judge(estimate: Estimate, rule: RelativeRule, thresholds: Thresholds, rounds: int) -> Check:
+    from gate.core.reading import resolution  # noqa: PLC0415 (see `judged`)
+
     metric = rule.metric
     check = _check(estimate, rule)
     if estimate.change is None or estimate.base_median is None or estimate.head_median is None:
