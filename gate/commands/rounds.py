@@ -17,10 +17,11 @@ import click
 from gate.commands.checking import exit_code_for, judge, require_checks
 from gate.commands.run import record, save_run
 from gate.core.model import Side
-from gate.errors import GateError, UserError
+from gate.errors import GateError, Interrupted, UserError
 from gate.github.runner import Runner
 from gate.harness import sweep, worktree
 from gate.harness.config import Placement, RunConfig, free_port
+from gate.harness.interrupts import SignalGuard
 from gate.harness.rounds import RoundsPlan, load_rounds, run_rounds
 from gate.thresholds.parser import load as load_thresholds
 
@@ -32,6 +33,10 @@ def rounds_run(
     """The run in rounds, holding the output directory's claim; `load` reads the config
     for one side's placement."""
     assert config.thresholds is not None and config.against_ref is not None
+    # Signals raise `Interrupted` from here on (the rounds install their own guard too),
+    # so a cancel while git checks the base out still removes the worktree.
+    guard = SignalGuard()
+    guard.install()
     try:
         if config.baseline is not None:
             raise UserError(
@@ -43,7 +48,7 @@ def rounds_run(
         rules = load_thresholds(config.thresholds, with_baseline=True)
         require_checks(rules, with_baseline=True)
         start = config.source.parent if config.source is not None else Path.cwd()
-        with worktree.checked_out(start, config.against_ref) as base:
+        with worktree.checked_out(start, config.against_ref, shielded=guard.shielded) as base:
             click.echo(f"locust-gate: the base: {base.ref} at {base.commit} in {base.path}",
                        err=True)
             sides = {
@@ -56,7 +61,10 @@ def rounds_run(
             rounds = load_rounds(result, group_names=rules.group_names)
     except GateError as error:
         record(config.output_dir, error, runner)
+        if not isinstance(error, Interrupted):  # interrupted: repeats stay ignored until exit
+            guard.restore()
         raise
+    guard.restore()
     verdict = judge(
         results=result.results, rules=rules, report_dir=config.output_dir, out=sys.stdout,
         runner=runner, rounds=rounds, notes=result.warnings,

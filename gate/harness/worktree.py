@@ -14,7 +14,7 @@ import contextlib
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +88,9 @@ def add(root: Path, ref: str) -> Checkout:
         remove(root, path)
         raise UserError(f"git worktree add {ref} failed: {exc}", where=str(root),
                         fix="check that the repository is readable and the disk not full") from None
+    except BaseException:  # a signal (`Interrupted`) while git checks the tree out
+        remove(root, path)
+        raise
     if done.returncode != 0:
         remove(root, path)
         raise UserError(
@@ -107,11 +110,15 @@ def remove(root: Path, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def checked_out(start: Path, ref: str) -> Iterator[Checkout]:
-    """`ref` of the repository holding `start`, checked out for the block."""
+def checked_out(
+    start: Path, ref: str, *, shielded: Callable[[], contextlib.AbstractContextManager[None]]
+) -> Iterator[Checkout]:
+    """`ref` of the repository holding `start`, checked out for the block; the removal
+    runs inside `shielded()` (`SignalGuard.shielded`: a signal then cannot cut it short)."""
     root = repository(start)
     checkout = add(root, ref)
     try:
         yield checkout
     finally:
-        remove(root, checkout.path)
+        with shielded():
+            remove(root, checkout.path)
