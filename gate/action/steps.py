@@ -27,7 +27,7 @@ import click
 from gate.action import inputs
 from gate.action.inputs import FailOn, SaveWhen
 from gate.core.verdict import Status
-from gate.errors import EXIT_INTERNAL_ERROR, GateError
+from gate.errors import EXIT_INTERNAL_ERROR, GateError, UserError
 from gate.files import jsontext
 from gate.github import runner
 from gate.github.event import PR_EVENTS
@@ -179,8 +179,7 @@ def step_run(environ: dict[str, str]) -> int:
         for name, allowed in inputs.OTHER_INPUTS.items():
             if allowed is not None:
                 inputs.choice(name, allowed, environ)
-        args = inputs.run_arguments(environ)
-        _warn_about_compare(environ)
+        args = inputs.run_arguments(environ) + _compare_arguments(environ)
     except GateError as exc:
         click.echo(exc.render(), err=True)
         code, message = exc.exit_code, exc.what
@@ -206,13 +205,34 @@ def step_run(environ: dict[str, str]) -> int:
     return 0
 
 
-def _warn_about_compare(environ: Mapping[str, str]) -> None:
-    # One mode today: the history's noise band with 3 or more stored runs, the rule's
-    # tolerance with fewer (same-runner rounds are a later mode).
+BASE_REF = "base-ref"
+
+
+def _compare_arguments(environ: Mapping[str, str]) -> list[str]:
+    """`compare: base-ref`: same-runner rounds against the pull request's base commit
+    (`run --against-ref SHA`, from the event payload). `auto` (or nothing): the stored
+    history's mode, which needs no argument."""
     compare = inputs.get("compare", environ)
-    if compare and compare != "auto":
-        annotate(Annotation.WARNING, f"input 'compare: {compare}' is ignored: this version of "
-                 "locust-gate compares in one mode, `auto`")
+    if compare != BASE_REF:
+        if compare and compare != "auto":
+            annotate(Annotation.WARNING, f"input 'compare: {compare}' is ignored: the modes "
+                     f"are `auto` and `{BASE_REF}`")
+        return []
+    # Imported here: only this mode reads the payload (and PyGithub stays unloaded).
+    from gate.github.event import pull_request  # noqa: PLC0415
+    from gate.github.posting import payload  # noqa: PLC0415
+
+    found = runner.Runner.from_env(environ)
+    pr = pull_request(found.event_name, payload(found))
+    if pr is None or pr.base_sha is None:
+        raise UserError(
+            f"compare: {BASE_REF} measures the pull request's base commit, and this "
+            f"{found.event_name or 'unknown'} event has none",
+            where="the Action's input compare",
+            fix="use it in workflows that run on pull_request, or name the ref in "
+            "locust-gate.yml (`against-ref: origin/main`) and leave compare empty",
+        )
+    return [f"--against-ref={pr.base_sha}"]
 
 
 # --- step: comment ----------------------------------------------------------------------

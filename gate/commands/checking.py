@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gate.baseline.storespec import StoreSpec
-from gate.core import groups
+from gate.core import groups, paired
 from gate.core.evaluate import evaluate
-from gate.core.model import Cut, Results
+from gate.core.model import Cut, Results, Rounds
 from gate.core.rules import Thresholds
 from gate.core.verdict import Verdict
 from gate.errors import HarnessError, UserError, exit_code
@@ -85,10 +85,12 @@ def judge_and_report(
     allow_incomplete: bool = False,
     notes: tuple[str, ...] = (),
     cut: Cut | None = None,
+    rounds: Rounds | None = None,
 ) -> Verdict:
     """`run_check` for thresholds already parsed (`run` parses them before the load test)
-    and an existing `report_dir`; `notes` are the run's own warnings for the reports."""
-    require_checks(rules, with_baseline=baseline is not None)
+    and an existing `report_dir`; `notes` are the run's own warnings for the reports;
+    `rounds`: the paired rounds of `run --against-ref` (`results` is the head's, pooled)."""
+    require_checks(rules, with_baseline=baseline is not None or rounds is not None)
     measured = loader.load_results(results, group_names=rules.group_names)
     if cut is not None:  # check --warmup/--cooldown: after the fact, at the series' resolution
         measured = trim(measured, warmup=cut.warmup, cooldown=cut.cooldown, file=str(results))
@@ -99,6 +101,8 @@ def judge_and_report(
         from gate.results import metricsfile  # noqa: PLC0415 (only files with metrics:)
 
         measured = replace(measured, metrics=metricsfile.read(metricsfile.beside(results)))
+    if rounds is not None:
+        measured = replace(measured, rounds=rounds)
     # One judging pass: the stored runs are loaded here and compared in the core.
     past = _load_baseline(rules, baseline, measured) if baseline is not None else None
     verdict = evaluate(measured, rules, past, allow_incomplete=allow_incomplete)
@@ -108,6 +112,7 @@ def judge_and_report(
         results_path=str(results),
         thresholds_path=rules.path,
         groups=groups.entries(measured, rules),
+        pairs=paired.judged(measured, rules),
     )
     out.write(console.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:

@@ -71,7 +71,8 @@ def run(config_path: Path | None, **flags: object) -> int:
     leading dashes (--locust-arg is the list `locust-args`); options win over the file.
     Exit: 0 pass or warn, 1 gate failed, 2 config or harness error, 130/143 interrupted.
     """
-    config = load_config(config_path, {s.key: flags[s.field] for s in SETTINGS})
+    overrides = {s.key: flags[s.field] for s in SETTINGS}
+    config = load_config(config_path, overrides)
     profile = f", profile {config.profile}" if config.profile else ""
     click.echo(f"locust-gate: config: {config.source or 'command-line flags only'}{profile}",
                err=True)
@@ -83,6 +84,12 @@ def run(config_path: Path | None, **flags: object) -> int:
         )
     outputs.ensure_directory(config.output_dir, what="directory", option="output-dir")
     with sweep.claimed(config.output_dir) as claim:
+        if config.against_ref is not None:
+            from gate.commands.rounds import rounds_run  # noqa: PLC0415 (one mode's code)
+
+            return rounds_run(config, claim, Runner.from_env(os.environ),
+                               load=lambda placement: load_config(config_path, overrides,
+                                                                  placement=placement))
         return _claimed_run(config, claim, Runner.from_env(os.environ))
 
 
@@ -96,7 +103,7 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         require_checks(rules, with_baseline=config.baseline is not None)
         result = orchestrate(config, claim=claim, external=rules.metrics)
     except GateError as error:
-        _record(config.output_dir, error, runner, config.profile)
+        record(config.output_dir, error, runner, config.profile)
         raise
     verdict = judge_and_report(
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
@@ -105,12 +112,12 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         notes=result.warnings,
     )
     if config.save_baseline is not None:
-        _save(config.save_baseline, result.results, verdict, config.keep, config.save_failing)
+        save_run(config.save_baseline, result.results, verdict, config.keep, config.save_failing)
     click.echo(f"locust-gate: logs and results in {result.output_dir}", err=True)
     return exit_code_for(verdict)
 
 
-def _save(
+def save_run(
     spec: StoreSpec, results: Path, verdict: Verdict, keep: int, save_failing: bool
 ) -> None:
     """Save the run as a baseline when `stored.refusal` (the Action's rule too) allows."""
@@ -131,7 +138,7 @@ def _baseline_request(config: RunConfig) -> BaselineRequest | None:
                            branch=config.baseline_branch)
 
 
-def _record(output_dir: Path, error: GateError, runner: Runner, profile: str | None) -> None:
+def record(output_dir: Path, error: GateError, runner: Runner, profile: str | None) -> None:
     """Write the `error` reports (and in Actions the summary, an annotation and the
     outputs); never let that hide the error itself. A UserError here (bad thresholds, a
     busy port) is recorded at the stage `input`."""

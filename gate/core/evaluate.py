@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gate.core import external, groups, resources, stages, thin
+from gate.core import external, groups, paired, resources, stages, thin
 from gate.core.inputs import Inputs
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject
@@ -244,6 +244,7 @@ KINDS: tuple[Kind, ...] = (
     external.checks,
     _baseline_checks,
     resources.checks,
+    paired.checks,
 )
 
 

@@ -260,6 +260,9 @@ class Results:
     # The `metrics:` section's readings (metrics.json beside results.json); None when
     # none were read for this run.
     metrics: tuple[MetricReading, ...] | None = None
+    # Same-runner rounds (`run --against-ref`): every counted round of both sides, paired;
+    # this run's own numbers are then the head's rounds pooled.
+    rounds: Rounds | None = None
 
     def stage(self, name: str) -> Window | None:
         return next((w for w in self.stages if w.name == name), None)
@@ -282,6 +285,32 @@ class Results:
 
 
 AGGREGATED = "Aggregated"
+
+
+class Side(StrEnum):
+    """Which code a round of `run --against-ref` measured."""
+
+    BASE = "base"  # the ref, checked out into a temporary worktree
+    HEAD = "head"  # the working tree
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pair:
+    """Two neighbouring rounds, one of each side, in the order they ran."""
+
+    base: Results
+    head: Results
+    head_first: bool  # the schedule alternates which side goes first (ABBA BAAB ...)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rounds:
+    """What `run --against-ref` measured: the counted rounds, paired (warm-ups left out)."""
+
+    ref: str  # the ref as the user gave it
+    commit: str  # the commit it named
+    round_time: float  # seconds of load per round
+    pairs: tuple[Pair, ...]
 
 
 def with_requests(entries: Iterable[EndpointStats]) -> tuple[EndpointStats, ...]:

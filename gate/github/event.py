@@ -5,6 +5,7 @@ Pure: the payload is passed in as a mapping.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,9 @@ class PullRequest:
     number: int
     head_sha: str
     fork: bool  # the head is another repository (a fork), or the fork was deleted
+    # The base branch's commit the pull request was opened against (`compare: base-ref`);
+    # None when the payload has no full commit SHA there.
+    base_sha: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,8 +51,11 @@ def pull_request(event_name: str, payload: Mapping[str, Any]) -> PullRequest | N
         return None
     head_repo = _full_name(head.get("repo"))
     base_repo = _full_name(base.get("repo"))
+    base_sha = base.get("sha")
     return PullRequest(number=number, head_sha=sha,
-                       fork=head_repo is None or head_repo != base_repo)
+                       fork=head_repo is None or head_repo != base_repo,
+                       base_sha=base_sha if isinstance(base_sha, str)
+                       and re.fullmatch(r"[0-9a-f]{40}", base_sha) else None)
 
 
 def workflow_run(event_name: str, payload: Mapping[str, Any]) -> WorkflowRun | None:

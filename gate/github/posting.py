@@ -159,7 +159,7 @@ def _read_artifact(report_dir: Path, runner: Runner, run: event.WorkflowRun) -> 
 
 
 def _workflow_run(runner: Runner) -> event.WorkflowRun:
-    run = event.workflow_run(runner.event_name, _payload(runner))
+    run = event.workflow_run(runner.event_name, payload(runner))
     if run is None:
         raise UserError(
             f"--from-artifact runs in a workflow_run workflow; this event is "
@@ -173,7 +173,7 @@ def _target(request: Request, runner: Runner, run: event.WorkflowRun | None,
     """The pull request number, and for --from-artifact the head SHA it must have.
     Raises `_Refused` when the artifact does not belong to the workflow run."""
     if run is None:
-        pr = event.pull_request(runner.event_name, _payload(runner))
+        pr = event.pull_request(runner.event_name, payload(runner))
         return (pr.number, None) if pr else (None, None)
     claim = artifact.read_pull(request.report_dir)
     if claim is None:
@@ -199,7 +199,8 @@ class _Refused(Exception):
     """The artifact does not belong to the workflow run or pull request: no comment."""
 
 
-def _payload(runner: Runner) -> Mapping[str, Any]:
+def payload(runner: Runner) -> Mapping[str, Any]:
+    """The event payload the runner wrote ({} without one); UserError when unreadable."""
     if runner.event_path is None:
         return {}
     try:

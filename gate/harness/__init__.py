@@ -13,5 +13,7 @@ steps of a run: `orchestrate` (their order, progress lines and cleanup), `seed`,
 line), `loadtest` (Locust while it runs, and what its end means), `during` (what is
 sampled while the load runs, added to results.json after) with `resources` (the
 backend's process tree: CPU, memory, threads, connections), and `metrics` (the
-thresholds' `metrics:` read over HTTP during and after the load).
+thresholds' `metrics:` read over HTTP during and after the load). `run --against-ref`:
+`worktree` (the ref checked out into a temporary git worktree) and `rounds` (two sides,
+each a run's steps, in alternating Locust rounds).
 """

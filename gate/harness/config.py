@@ -12,15 +12,20 @@ Placeholders, expanded in `seed`, `start`, `workdir`, `env` and `resources-pidfi
   `{python}`      the Python running the gate (sys.executable), so that the seed and the
                   backend use the same interpreter and virtualenv as the gate;
   `{output}`      the output directory (absolute);
-  `{config_dir}`  the directory of the config file (the working directory without one).
-In `seed` and `start`, which run through the shell, the expansions are shell-quoted.
+  `{config_dir}`  the directory of the config file (the working directory without one);
+  `{port}`        a port on 127.0.0.1 that was free when the config was read: with
+                  `run --against-ref`, each side's own (`Placement`), so that the base's
+                  backend and the head's run at once.
+In `seed` and `start`, which run through the shell, the expansions are shell-quoted; in
+`host` and `health` they are expanded as they are.
 """
 
 from __future__ import annotations
 
+import socket
 import sys
-from collections.abc import Mapping
-from dataclasses import MISSING
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +36,8 @@ from gate.harness import profiles
 from gate.harness.settings import BY_KEY, KEYS, SETTINGS, RunConfig, Setting, owned_options
 from gate.harness.validators import CONFIG_NAME, Given
 
-__all__ = ["CONFIG_NAME", "KEYS", "RunConfig", "demo_config_path", "load_config"]
+__all__ = ["CONFIG_NAME", "KEYS", "Placement", "RunConfig", "demo_config_path", "free_port",
+           "load_config"]
 
 # Shown in the fix for a file that is not a mapping of keys.
 _EXAMPLE = "locustfile: locustfiles/api.py"
@@ -42,12 +48,33 @@ def demo_config_path() -> Path:
     return Path(gate.__file__).resolve().parent.parent / CONFIG_NAME
 
 
+@dataclass(frozen=True, kw_only=True)
+class Placement:
+    """Where one side of `run --against-ref` runs (`gate.harness.rounds`): its own port and
+    output directory, and for the base, its checkout: `workdir` and `{config_dir}` move
+    from the repository's tree into the base's worktree (`relocate`); the locustfile and
+    the thresholds stay the head's."""
+
+    port: int
+    output_dir: Path
+    relocate: Callable[[Path], Path] | None = None
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def load_config(
-    path: Path | None, overrides: Mapping[str, object], *, cwd: Path | None = None
+    path: Path | None, overrides: Mapping[str, object], *, cwd: Path | None = None,
+    placement: Placement | None = None,
 ) -> RunConfig:
     """Read the config file (or find one), apply `overrides` (raw values keyed by YAML key,
     as the flags give them; None or empty means "not given") and validate. UserError on
-    any problem, naming the file, line, key and the fix."""
+    any problem, naming the file, line, key and the fix. `placement`: one side of a
+    same-runner comparison."""
     cwd = (cwd or Path.cwd()).resolve()
     flags = {k: v for k, v in overrides.items() if v is not None and v not in ((), [])}
     for key in flags:
@@ -58,7 +85,7 @@ def load_config(
     section = values.pop(profiles.SECTION, None)
     profile = _profile(source, values, lines, flags, section)
     return _Sources(source=source, lines=lines, file_values=values, flags=flags, cwd=cwd,
-                    profile=profile).build()
+                    profile=profile, placement=placement).build()
 
 
 def _profile(
@@ -153,7 +180,9 @@ class _Sources:
         flags: Mapping[str, object],
         cwd: Path,
         profile: profiles.Profile | None,
+        placement: Placement | None = None,
     ) -> None:
+        self.placement = placement
         self.source = source
         self.profile = profile
         self.lines = lines
@@ -165,17 +194,24 @@ class _Sources:
 
     def build(self) -> RunConfig:
         # The output directory first: the placeholders of the other settings name it.
-        output_dir = self.value(BY_KEY["output-dir"], {}, Path())
+        placement = self.placement
+        output_dir = (placement.output_dir if placement is not None
+                      else self.value(BY_KEY["output-dir"], {}, Path()))
         assert isinstance(output_dir, Path)
+        relocate = placement.relocate if placement is not None else None
         placeholders = {
             "{python}": sys.executable,
             "{output}": str(output_dir),
-            "{config_dir}": str(self.config_base),
+            "{config_dir}": str(relocate(self.config_base) if relocate else self.config_base),
+            "{port}": str(placement.port if placement is not None else free_port()),
         }
         # Typed by the validators (each returns its field's type; tests build every one).
         values: dict[str, Any] = {
             s.field: self.value(s, placeholders, output_dir) for s in SETTINGS
         }
+        values["output_dir"] = output_dir
+        if relocate is not None:
+            values["workdir"] = relocate(values["workdir"])
         return RunConfig(source=self.source, **values)
 
     def value(self, s: Setting, placeholders: Mapping[str, str], output_dir: Path) -> object:

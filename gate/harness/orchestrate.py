@@ -120,7 +120,7 @@ def _run(
     *, read: tuple[metrics.Target, ...],
 ) -> RunResult:
     if claim.leftovers is not None:
-        _say(progress, claim.leftovers.message())
+        say(progress, claim.leftovers.message())
     plan = plan_load(config)
     if config.start:
         check_ports(config)  # after the claim's sweep: a dead run's backend no longer holds it
@@ -130,14 +130,14 @@ def _run(
                                read=read)
         finally:
             with guard.shielded():
-                _sweep(claim.mark, progress)
+                sweep_marked(claim.mark, progress)
 
 
-def _sweep(mark: str, progress: TextIO) -> None:
+def sweep_marked(mark: str, progress: TextIO) -> None:
     """Stop what escaped the process trees (double-forked or setsid'ed daemons)."""
     stopped = sweep.stop_marked(mark, grace=STOP_GRACE)
     if stopped:
-        _say(progress, f"stopped {len(stopped)} process(es) left in the background by the "
+        say(progress, f"stopped {len(stopped)} process(es) left in the background by the "
              "seed or start command: " + "; ".join(stopped))
 
 
@@ -151,10 +151,10 @@ def _run_marked(
     plan: LoadPlan,
     read: tuple[metrics.Target, ...],
 ) -> RunResult:
-    run = _Run(config=config, guard=guard, plugin=plugin, progress=progress, mark=mark, plan=plan,
-               read=read)
+    run = Steps(config=config, guard=guard, plugin=plugin, progress=progress, mark=mark, plan=plan,
+                read=read)
     outputs.ensure_directory(config.workdir, what="directory", option="workdir")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **config.env, sweep.MARK_VARIABLE: mark}
+    env = backend_env(config, mark)
     run.seed(env)
     try:
         run.prepare_backend(env)
@@ -164,10 +164,16 @@ def _run_marked(
     return run.result()
 
 
+def backend_env(config: RunConfig, mark: str) -> dict[str, str]:
+    """The environment of the seed and start commands: the config's `env` and the mark."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **config.env, sweep.MARK_VARIABLE: mark}
+
+
 @dataclass(kw_only=True)
-class _Run:
+class Steps:
     """One run's steps after the claim, and the processes they started: kept here so
-    that `stop` finds whatever is running, whichever step failed."""
+    that `stop` finds whatever is running, whichever step failed. `gate.harness.rounds`
+    drives one per side."""
 
     config: RunConfig
     guard: SignalGuard
@@ -201,14 +207,14 @@ class _Run:
 
     def seed(self, env: dict[str, str]) -> None:
         if self.config.seed and self.seed_log is not None:
-            _say(self.progress, f"seeding: {self.config.seed}")
+            say(self.progress, f"seeding: {self.config.seed}")
             run_seed(self.config, log=self.seed_log, env=env, guard=self.guard)
 
     def prepare_backend(self, env: dict[str, str]) -> None:
         """Start the backend when the gate starts it; wait for health when there is a target."""
         config = self.config
         if config.start and self.backend_log is not None:
-            _say(self.progress, f"starting the backend: {config.start}")
+            say(self.progress, f"starting the backend: {config.start}")
             with self.guard.shielded():
                 self.backend = start_backend(
                     config.start, log=self.backend_log, cwd=config.workdir, env=env
@@ -216,7 +222,7 @@ class _Run:
             self._wait_healthy()
             self.backend.remember_tree()
             if (daemon := adopt_daemon(self.backend, self.mark)) is not None:
-                _say(self.progress, daemon)
+                say(self.progress, daemon)
         elif config.health:
             self._wait_healthy()
 
@@ -224,23 +230,24 @@ class _Run:
         target = health_target(self.config)
         if target is None:
             return
-        _say(self.progress, f"waiting up to {self.config.health_timeout:g}s for {target}")
+        say(self.progress, f"waiting up to {self.config.health_timeout:g}s for {target}")
         wait_until_healthy(self.config, self.backend, target)
-        _say(self.progress, f"healthy: {target}")
+        say(self.progress, f"healthy: {target}")
 
-    def load_test(self) -> None:
-        """Locust from its start to its results, the backend watched meanwhile."""
-        command = locust_command(
-            self.config, plugin=self.plugin, results=self.results, shape=self.plan.shape
-        )
-        _say(self.progress, f"running Locust {self.plan.summary}: {' '.join(command)}")
+    def load_test(self, *, results: Path | None = None, log: Path | None = None) -> None:
+        """Locust from its start to its results, the backend watched meanwhile; `results`
+        and `log` elsewhere than the run's own (a round of `gate.harness.rounds`)."""
+        results, log = results or self.results, log or self.locust_log
+        command = locust_command(self.config, plugin=self.plugin, results=results,
+                                 shape=self.plan.shape)
+        say(self.progress, f"running Locust {self.plan.summary}: {' '.join(command)}")
         # What is sampled while the load runs (the backend's resources, the thresholds'
         # `during: true` metrics), stopped however it ends.
         with (during.sampling(self.config, self.backend) as samplers,
               metrics.sampling(self.read) as sampler):
             with self.guard.shielded():
                 self.locust = start_locust(
-                    self.config, command, log=self.locust_log, mark=self.mark, tee=self.progress
+                    self.config, command, log=log, mark=self.mark, tee=self.progress
                 )
             self.locust_code = watch(
                 self.config, self.locust, self.backend, deadline=self.plan.deadline,
@@ -248,13 +255,13 @@ class _Run:
             )
             self.locust = None
         warning = require_results(
-            self.locust_code, results=self.results, log=self.locust_log, plugin=self.plugin
+            self.locust_code, results=results, log=log, plugin=self.plugin
         )
         if warning is not None:
-            _say(self.progress, f"warning: {warning}")
+            say(self.progress, f"warning: {warning}")
             self.warnings += (warning,)
         for each in samplers:
-            each.save(self.results)
+            each.save(results)
         self._read_metrics(sampler)
 
     def _read_metrics(self, sampler: metrics.Sampler) -> None:
@@ -262,8 +269,8 @@ class _Run:
         during it, into OUTPUT/metrics.json in the thresholds' order."""
         if not self.read:
             return
-        _say(self.progress, f"reading {len(self.read)} metric(s): "
-             + ", ".join(sorted({target.shown for target in self.read})))
+        say(self.progress, f"reading {len(self.read)} metric(s): "
+            + ", ".join(sorted({target.shown for target in self.read})))
         read = {r.name: r for r in (*sampler.readings(), *metrics.read_after(self.read))}
         metricsfile.write(self.config.output_dir / metricsfile.NAME,
                           [read[target.metric.name] for target in self.read])
@@ -293,7 +300,7 @@ class _Run:
         )
 
 
-def _say(progress: TextIO, text: str) -> None:
+def say(progress: TextIO, text: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         progress.write(f"locust-gate: {text}\n")
         progress.flush()

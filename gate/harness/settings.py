@@ -366,6 +366,21 @@ class RunConfig:
         default=DEFAULT_KEEP, validate=v.positive_int, flag_type=int,
         help="With save-baseline: runs kept per source branch.",
     )  # fmt: skip
+    # Same-runner rounds (`gate.harness.rounds`): the base is this ref, checked out into a
+    # temporary git worktree and measured in alternating rounds with the working tree.
+    against_ref: str | None = setting(
+        default=None, validate=v.string, metavar="REF",
+        help="Compare with REF on this machine: its backend and this tree's run at once, in "
+        "alternating rounds (e.g. origin/main, or the pull request's base SHA).",
+    )  # fmt: skip
+    rounds: int = setting(
+        default=6, validate=v.positive_int, flag_type=int,
+        help="With against-ref: counted rounds per side (after one warm-up round each).",
+    )  # fmt: skip
+    round_time: int = setting(  # whole seconds, as run-time
+        default=10, validate=v.whole_seconds, metavar="TIME",
+        help="With against-ref: how long each round's load runs: 10s.",
+    )  # fmt: skip
     output_dir: Path = setting(
         validate=v.path, raw_default=DEFAULT_OUTPUT_DIR, default_text=DEFAULT_OUTPUT_DIR,
         help="Where logs, results and reports go.",

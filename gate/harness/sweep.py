@@ -88,11 +88,13 @@ def stop_marked(mark: str, *, grace: float = 5.0) -> list[str]:
 
 
 @contextlib.contextmanager
-def guarded(mark: str) -> Iterator[None]:
+def guarded(mark: str, *, worktree: tuple[Path, Path] | None = None) -> Iterator[None]:
     """Start the guardian for `mark` for the block; it sweeps when the block ends or when
-    this process dies, whichever comes first."""
+    this process dies, whichever comes first; then removes `worktree` (the repository's
+    root and the worktree's path) if given."""
+    extra = [str(p) for p in worktree] if worktree is not None else []
     guardian = subprocess.Popen(
-        [sys.executable, "-m", "gate.harness.guardian", mark],
+        [sys.executable, "-m", "gate.harness.guardian", mark, *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -151,14 +151,14 @@ def command(value: object, given: Given) -> str:
 
 
 def host_url(value: object, given: Given) -> str:
-    host = string(value, given)
+    host = expand(string(value, given), given, quote=False)
     if not is_url(host) or endpoint_of(host) is None:
         raise given.fail(f"host must be an http(s) URL, got {host!r}", "e.g. http://127.0.0.1:8089")
     return host
 
 
 def health_target(value: object, given: Given) -> str:
-    health = string(value, given)
+    health = expand(string(value, given), given, quote=False)
     if endpoint_of(health) is None:
         raise given.fail(
             f"health must be an http(s) URL or host:port, got {health!r}",

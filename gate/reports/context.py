@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gate.core import names, thin
+from gate.core import names, paired, thin
 from gate.core.model import EndpointStats, Results
 from gate.core.rules import Unit
 from gate.core.units import format_value
@@ -29,6 +29,9 @@ class ReportContext:
     # Each `groups:` entry as one merged entry (`gate.core.groups.entries`), its members'
     # `METHOD NAME`s in `members`: the reports' groups table.
     groups: tuple[EndpointStats, ...] = ()
+    # `run --against-ref`: each endpoint's metric over the paired rounds, with its check
+    # (`gate.core.paired.judged`); empty otherwise.
+    pairs: tuple[tuple[paired.Estimate, Check], ...] = ()
 
     @property
     def warnings(self) -> list[str]:
@@ -38,10 +41,11 @@ class ReportContext:
 
     @property
     def notes(self) -> list[str]:
-        """How the run was judged, when it is not the obvious way: request names grouped
-        into endpoints (`gate.core.names`), most checks too thin to judge (`gate.core.thin`)."""
-        return [note for note in (names.describe(self.results), thin.summary(self.verdict.checks))
-                if note is not None]
+        """How the run was judged, when it is not the obvious way: against a ref in
+        same-runner rounds (`gate.core.paired`), request names grouped into endpoints
+        (`gate.core.names`), most checks too thin to judge (`gate.core.thin`)."""
+        return [note for note in (paired.summary(self.results), names.describe(self.results),
+                                  thin.summary(self.verdict.checks)) if note is not None]
 
 
 def verdict_word(status: Status) -> str:

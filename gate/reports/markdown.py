@@ -17,7 +17,7 @@ from gate.core.model import EndpointStats, Results, SecondSample
 from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import Check, Status, Verdict, by_severity, problems
 from gate.errors import HarnessError
-from gate.reports import baselinefit, escape, grouptable, readings, resources
+from gate.reports import baselinefit, escape, grouptable, pairs, readings, resources
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few, verdict_word
 from gate.reports.stagetable import stages_view
 
@@ -141,6 +141,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         **_baseline_view(verdict),
         **grouptable.view(ctx, icon=row_icon, limit=MAX_ENDPOINT_ROWS),
         **readings.view(results, verdict.checks, check_icon),
+        "pairs": pairs.view(ctx),
         "chart": chart(results),
         **stages_view(results),
         "resources": resources.view(results),

@@ -21,6 +21,7 @@ from gate.core.verdict import (
     Status,
 )
 from gate.errors import HarnessError, exit_code
+from gate.reports import pairs
 from gate.reports.context import ReportContext
 
 MAX_MEMBERS = 20  # raw names listed per grouped endpoint (results.json has them all)
@@ -71,6 +72,7 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             for e in results.exceptions
         ],
         "baseline": _baseline_dict(verdict.baseline),
+        "paired": pairs.as_dict(ctx),
         "groups": [
             {"endpoint": e.key, "method": e.method, "name": e.name, "names": len(e.members),
              "members": list(e.members[:MAX_MEMBERS])}

@@ -104,8 +104,9 @@ def test_the_readme_commands_work_as_written(http_server: TestServer, tmp_path: 
 
 
 def test_the_readme_yaml_examples_are_valid() -> None:
-    # The copyable config, the every-key reference (tests/unit/test_settings.py), thresholds.
-    config, _every_key, _profiles, thresholds = [
+    # The copyable config, the every-key reference (tests/unit/test_settings.py), the
+    # profiles example, thresholds, and the config both sides of `run --against-ref` can run.
+    config, _every_key, _profiles, thresholds, rounds = [
         b for b in blocks("yaml") if "locustfile:" in b or "version: 1" in b
     ]
     data = yaml.safe_load(config)
@@ -113,6 +114,10 @@ def test_the_readme_yaml_examples_are_valid() -> None:
     assert set(data) == {"locustfile", "thresholds", "host", "users", "spawn-rate", "run-time"}
     assert "tags" not in data  # a tags filter would drop every task of an untagged locustfile
     parse(thresholds, "README.md")
+    sides = yaml.safe_load(rounds)
+    assert set(sides) <= set(KEYS)
+    assert all("{port}" in sides[key] for key in ("host", "start", "health"))
+    assert all("{output}" in sides[key] for key in ("seed",))
 
 
 def test_the_readme_profiles_example_loads_every_profile(tmp_path: Path) -> None:

@@ -292,3 +292,22 @@ def test_a_bad_closed_set_input_costs_no_load_test(tmp_path: Path) -> None:
     text = out.read_text()
     assert "exit-code<<" in text and "\n2\n" in text
     assert "input 'comment' must be one of always, on-change, on-failure, never" in text
+
+
+def test_compare_base_ref_runs_against_the_pull_requests_base_sha(tmp_path: Path) -> None:
+    base = "a" * 40
+    event = tmp_path / "event.json"
+    event.write_text('{"number": 7, "pull_request": {"number": 7, "head": {"sha": "' + "b" * 40
+                     + '"}, "base": {"sha": "' + base + '"}}}')
+    pr = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
+    assert steps._compare_arguments({**env(compare="base-ref"), **pr}) == [
+        f"--against-ref={base}"]
+    assert steps._compare_arguments({**env(compare="auto"), **pr}) == []
+    # a payload whose base is not a full commit SHA (an option, a ref) is refused
+    event.write_text('{"number": 7, "pull_request": {"number": 7, "head": {"sha": "x"}, '
+                     '"base": {"sha": "--upload-pack=evil"}}}')
+    with pytest.raises(UserError, match="has none"):
+        steps._compare_arguments({**env(compare="base-ref"), **pr})
+    push = {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(event)}
+    with pytest.raises(UserError, match="this push event has none"):
+        steps._compare_arguments({**env(compare="base-ref"), **push})

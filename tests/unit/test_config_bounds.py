@@ -59,7 +59,7 @@ def test_seed_timeout_from_file_and_flag(project: Path) -> None:
 def test_unknown_placeholder_names_the_key_and_the_known_ones(project: Path, key: str) -> None:
     rendered = _error(project, f'{key}: "cat {{outptu}}/x"\n')
     assert "unknown placeholder {outptu} in " + key in rendered
-    assert "{python}, {output}, {config_dir}" in rendered
+    assert "{python}, {output}, {config_dir}, {port}" in rendered
 
 
 def test_unknown_placeholder_in_env_and_env_flag(project: Path) -> None:
