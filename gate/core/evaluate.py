@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from gate.core import thin
+from gate.core.abort import abort_checks
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject, measure
 from gate.core.model import Results
@@ -220,6 +221,10 @@ def _exception_checks(inputs: Inputs) -> list[Check]:
     return [check]
 
 
+def _abort_checks(inputs: Inputs) -> Sequence[Check]:
+    return abort_checks(inputs.results.meta.aborted)
+
+
 def _baseline_checks(inputs: Inputs) -> Sequence[Check]:
     if inputs.baseline is None:
         return ()
@@ -237,6 +242,7 @@ KINDS: tuple[Kind, ...] = (
     _required_checks,
     _aggregate_checks,
     _exception_checks,
+    _abort_checks,
     _baseline_checks,
 )
 

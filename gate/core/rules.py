@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import re2
 
+    from gate.core.abort import AbortRule
     from gate.core.relative import BaselineRules
 
 from gate.core import userregex
@@ -198,6 +199,9 @@ class Thresholds:
     # the file switched it off (`exceptions: off`).
     exceptions: Rule | None = field(default_factory=default_exceptions_rule)
     baseline: BaselineRules | None = None  # the `baseline:` section, if the file has one
+    # The `abort:` section: watched live by the plugin, never a rule a finished run is
+    # judged by (a run they stopped fails through its recorded trip).
+    abort: tuple[AbortRule, ...] = ()
     source_text: str = field(default="", repr=False, compare=False)
 
     @property

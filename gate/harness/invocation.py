@@ -99,6 +99,8 @@ def locust_command(
         "--exit-code-on-error",
         "0",
     ]
+    if config.thresholds is not None:  # the plugin watches its `abort:` rules, if any
+        command += ["--gate-thresholds", str(config.thresholds.resolve())]
     if config.host:
         command += ["--host", config.host]
     if config.processes:

@@ -3,8 +3,9 @@
 The Locust plugin's implementation (`gate.plugin` is its public entry): `plugin` (the
 listeners), `flags` (its options), `collector` (one environment's state and the writes),
 `series` (the samples over time, bounded on long runs), `progress` (its lines on
-stderr), `snapshot` (Locust's stats as `Results`) and `fingerprint` (what identifies the
-load).
+stderr), `snapshot` (Locust's stats as `Results`), `fingerprint` (what identifies the
+load), `abortwatch` (the live watch of the `abort:` rules) and `aborted` (the rule that
+stopped a run, in results.json).
 
 The readers: `resultsfile` (the results.json format), `csvreader` (Locust `--csv`),
 `jsonfile` (Locust `--json-file`), `jsondata` (the one validator of both JSON forms) and

@@ -1,5 +1,6 @@
-"""The plugin's own Locust options (`--gate-results`, `--gate-progress-interval`): their
-defaults, their definition on Locust's parser, and reading them from an environment."""
+"""The plugin's own Locust options (`--gate-results`, `--gate-progress-interval`,
+`--gate-thresholds`): their defaults, their definition on Locust's parser, and reading them
+from an environment."""
 
 from __future__ import annotations
 
@@ -26,6 +27,18 @@ def add_arguments(parser: Any, **_kwargs: Any) -> None:
         default=DEFAULT_PROGRESS_INTERVAL,
         include_in_web_ui=False,
         help="locust-gate: print a progress line to stderr every SECONDS (0 = off, default 5)",
+    )
+    add_abort_argument(parser)
+
+
+def add_abort_argument(parser: Any) -> None:
+    parser.add_argument(
+        "--gate-thresholds",
+        metavar="PATH",
+        default=None,
+        include_in_web_ui=False,
+        help="locust-gate: a thresholds file whose `abort:` rules are watched while the "
+        "load runs; the run stops early when one holds (locust-gate run passes it)",
     )
 
 

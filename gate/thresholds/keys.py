@@ -20,7 +20,7 @@ SUPPORTED_VERSION = 1
 # Per-endpoint metrics; `exceptions` counts the whole run, so it is an aggregate key only.
 METRIC_KEYS: tuple[str, ...] = tuple(m.value for m in Metric if m is not Metric.EXCEPTIONS)
 TOP_KEYS = ("version", "on-inconclusive", "on-too-few-requests", "group-names", "defaults",
-            "endpoints", "aggregate", "baseline")
+            "endpoints", "aggregate", "baseline", "abort")
 # `on-too-few-requests`: what a check too thin to judge counts as; `report` (the default)
 # shows it with what it needs and does not lower the verdict (gate.core.thin).
 TOO_FEW_CHOICES = ("report", "warn", "fail")

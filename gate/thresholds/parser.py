@@ -75,6 +75,7 @@ from gate.thresholds.keys import (
 )
 
 if TYPE_CHECKING:
+    from gate.core.abort import AbortRule
     from gate.core.relative import BaselineRules
 
 __all__ = [
@@ -163,6 +164,7 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
         source_text=text,
         baseline=_baseline(ctx, top),
+        abort=_abort(ctx, top),
     )
     return thresholds, exceptions
 
@@ -175,6 +177,15 @@ def _baseline(ctx: Context, top: Map) -> BaselineRules | None:
     from gate.thresholds import relative  # noqa: PLC0415
 
     return relative.parse(ctx, top)
+
+
+def _abort(ctx: Context, top: Map) -> tuple[AbortRule, ...]:
+    """Hook: the `abort:` section lives in gate.thresholds.abort."""
+    if top.get("abort") is None:
+        return ()
+    from gate.thresholds import abort  # noqa: PLC0415 (only files with abort rules pay)
+
+    return abort.parse(ctx, top)
 
 
 def _require_a_rule(

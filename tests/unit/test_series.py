@@ -93,7 +93,7 @@ def test_version_2_is_written_without_per_endpoint_seconds(tmp_path: Path) -> No
     path = tmp_path / "results.json"
     resultsfile.write(path, results)
     data = json.loads(path.read_text())
-    assert data["version"] == resultsfile.VERSION == 2
+    assert data["version"] == resultsfile.VERSION == 3
     assert "num_reqs_per_sec" not in data["total"]
     assert all("num_reqs_per_sec" not in e for e in data["endpoints"])
     assert [s["seconds"] for s in data["series"]] == [1, 1, 1]
