@@ -16,6 +16,7 @@ from gate.results import resultsfile
 from gate.thresholds.parser import parse
 from tests.factory import endpoint, results
 
+
 def results_with(trip: Trip | None) -> Results:
     made = results(endpoint("/a", [10.0] * 5))
     return replace(made, meta=replace(made.meta, aborted=trip))
