@@ -13,6 +13,8 @@ are the data.
 
 from __future__ import annotations
 
+import math
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,14 @@ class LoadPlan:
 def plan_load(config: RunConfig) -> LoadPlan:
     """Decide from the config and the locustfile's source; UserError, before anything
     starts, when a shape runs and nothing bounds how long it may take."""
+    if config.workers and config.processes:
+        raise UserError(
+            "processes and workers are both set: Locust runs either its own worker "
+            "processes on this machine or a master for workers started elsewhere",
+            where="locust-gate.yml (processes, workers)",
+            fix="keep `processes: N` for one large runner, or `workers: N` with workers "
+            "started elsewhere",
+        )
     found = detect(config.locustfile) if config.shape is not False else None
     if config.shape and found is None:  # defined elsewhere and imported: Locust still uses it
         found = Shape(name="LoadTestShape", duration=None, common_options=False)
@@ -66,7 +76,35 @@ def plan_load(config: RunConfig) -> LoadPlan:
             f"with the load shape {shape.name} for {length} (users, spawn-rate and run-time "
             f"do not apply; {bound})"
         )
+    if config.workers:
+        deadline += config.workers_wait
+        summary += (f", as a master waiting up to {config.workers_wait:g}s for "
+                    f"{config.workers} workers on {config.master_bind}")
     return LoadPlan(shape=shape, deadline=deadline, summary=summary)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _master(config: RunConfig) -> list[str]:
+    """A master that waits `workers-wait` for `workers` workers; Locust gives up (exit 1,
+    "Gave up waiting for workers") when they do not all come (`workers_missing`)."""
+    if config.processes:
+        # Locust's own workers on this machine: its master would listen on every interface
+        # at 5557, where a stranger could feed it stats and two runs side by side collide.
+        port = str(_free_port())
+        return ["--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+                "--master-port", port]
+    if not config.workers:
+        return []
+    host, _, port = config.master_bind.rpartition(":")
+    return ["--master", "--expect-workers", str(config.workers),
+            "--expect-workers-max-wait", str(math.ceil(config.workers_wait)),
+            "--master-bind-host", host, "--master-bind-port", port]
 
 
 def locust_command(
@@ -105,6 +143,7 @@ def locust_command(
         command += ["--host", config.host]
     if config.processes:
         command += ["--processes", str(config.processes)]
+    command += _master(config)
     command += config.locust_args
     if config.tags:
         command += ["--tags", *config.tags]
