@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gate.core.abort import AbortRule
 
 
 def _bootstrap() -> None:
@@ -24,6 +29,14 @@ def _bootstrap() -> None:
         importlib.import_module("gate.plugin")
 
 
+def _abort_rules(path: str) -> Sequence[AbortRule]:
+    """The `abort:` rules of a thresholds file, for the plugin's live watch (the parser
+    sits above gate.results, so it is handed down from here)."""
+    from gate.thresholds import parser  # noqa: PLC0415 (only a run with the flag pays)
+
+    return parser.load_thresholds(Path(path), with_baseline=True).abort
+
+
 if __name__ == "__main__":
     sys.stdout.write(str(Path(__file__).resolve()) + "\n")
 elif __name__ == "gate.plugin":
@@ -31,6 +44,6 @@ elif __name__ == "gate.plugin":
 
     from gate.results.plugin import register
 
-    register(_events)
+    register(_events, abort_rules=_abort_rules)
 else:
     _bootstrap()

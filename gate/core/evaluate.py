@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gate.core import external, groups, paired, resources, stages, thin
+from gate.core.abort import abort_checks
 from gate.core.inputs import Inputs
 from gate.core.judging import count_failure, judge_rule
 from gate.core.measure import EndpointMeasurement, ExceptionCount, Subject
@@ -199,11 +200,13 @@ def _exception_checks(inputs: Inputs) -> list[Check]:
     return [check]
 
 
+def _abort_checks(inputs: Inputs) -> Sequence[Check]:
+    return abort_checks(inputs.results.meta.aborted)
+
+
 # The comparison with stored runs (`gate.core.compare`) is imported only with a baseline:
 # its modules (the reading, the shift, the relative rules) cost a `check` without one
 # about 11 ms of start-up (its import after evaluate's, median of 7 on the dev VM).
-
-
 def _baseline_checks(inputs: Inputs) -> Sequence[Check]:
     if inputs.baseline is None:
         return ()
@@ -242,6 +245,7 @@ KINDS: tuple[Kind, ...] = (
     _exception_checks,
     stages.checks,
     external.checks,
+    _abort_checks,
     _baseline_checks,
     resources.checks,
     paired.checks,

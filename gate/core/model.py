@@ -10,8 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from gate.core import histogram
+
+if TYPE_CHECKING:
+    from gate.core.abort import Trip
 
 
 class Source(StrEnum):
@@ -187,6 +191,8 @@ class RunMeta:
     # cannot tell (Locust's --csv and --json-file).
     completed: bool | None = None
     end_reason: str | None = None
+    # The abort rule that stopped the run early (`gate.core.abort`), if one did.
+    aborted: Trip | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

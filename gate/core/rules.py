@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import re2
 
+    from gate.core.abort import AbortRule
     from gate.core.external import ExternalMetric
     from gate.core.groups import Group
     from gate.core.relative import BaselineRules
@@ -247,6 +248,9 @@ class Thresholds:
     stages: tuple[StageRules, ...] = ()  # the `stages:` section: rules per stage of the run
     resources: ResourceRules | None = None  # the `resources:` section, if the file has one
     metrics: tuple[ExternalMetric, ...] = ()  # the `metrics:` section (gate.core.external)
+    # The `abort:` section: watched live by the plugin, never a rule a finished run is
+    # judged by (a run they stopped fails through its recorded trip).
+    abort: tuple[AbortRule, ...] = ()
     source_text: str = field(default="", repr=False, compare=False)
 
     @property

@@ -25,7 +25,7 @@ from pathlib import Path
 from gate.errors import UserError
 from gate.harness import stages as staging
 from gate.harness import userclasses
-from gate.harness.config import RunConfig
+from gate.harness.config import RunConfig, free_port
 from gate.harness.shape import Shape, detect
 
 LOCUST_OVERRUN = 120.0  # seconds Locust may take beyond its run time before it is killed
@@ -44,6 +44,14 @@ def plan_load(config: RunConfig) -> LoadPlan:
     """Decide from the config and the locustfile's source; UserError, before anything
     starts, when a shape runs and nothing bounds how long it may take, or when a user
     class named by `user-classes` is not one of the locustfile's."""
+    if config.workers and config.processes:
+        raise UserError(
+            "processes and workers are both set: Locust runs either its own worker "
+            "processes on this machine or a master for workers started elsewhere",
+            where="locust-gate.yml (processes, workers)",
+            fix="keep `processes: N` for one large runner, or `workers: N` with workers "
+            "started elsewhere",
+        )
     userclasses.require_known(
         config.user_classes, config.locustfile,
         cwd=config.source.parent if config.source else None,
@@ -89,6 +97,10 @@ def plan_load(config: RunConfig) -> LoadPlan:
             f"with the load shape {shape.name} for {length} (users, spawn-rate and run-time "
             f"do not apply; {bound})"
         )
+    if config.workers:
+        deadline += config.workers_wait
+        summary += (f", as a master waiting up to {config.workers_wait:g}s for "
+                    f"{config.workers} workers on {config.master_bind}")
     return LoadPlan(shape=shape, deadline=deadline, summary=summary)
 
 
@@ -136,6 +148,23 @@ def _cut_words(config: RunConfig) -> str:
     return " measured " + " and ".join(parts) if parts else ""
 
 
+def _master(config: RunConfig) -> list[str]:
+    """A master that waits `workers-wait` for `workers` workers; Locust gives up (exit 1,
+    "Gave up waiting for workers") when they do not all come (`workers_missing`)."""
+    if config.processes:
+        # Locust's own workers on this machine: its master would listen on every interface
+        # at 5557, where a stranger could feed it stats and two runs side by side collide.
+        port = str(free_port())
+        return ["--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+                "--master-port", port]
+    if not config.workers:
+        return []
+    host, _, port = config.master_bind.rpartition(":")
+    return ["--master", "--expect-workers", str(config.workers),
+            "--expect-workers-max-wait", str(math.ceil(config.workers_wait)),
+            "--master-bind-host", host, "--master-bind-port", port]
+
+
 def locust_command(
     config: RunConfig, *, plugin: Path, results: Path, shape: Shape | None = None
 ) -> list[str]:
@@ -174,6 +203,8 @@ def locust_command(
         command += ["--gate-warmup", f"{config.warmup:g}"]
     if config.cooldown:
         command += ["--gate-cooldown", f"{config.cooldown:g}"]
+    if config.thresholds is not None:  # the plugin watches its `abort:` rules, if any
+        command += ["--gate-thresholds", str(config.thresholds.resolve())]
     if config.host:
         command += ["--host", config.host]
     if config.profile:
@@ -181,6 +212,7 @@ def locust_command(
     command += userclasses.locust_arguments(config.user_classes)
     if config.processes:
         command += ["--processes", str(config.processes)]
+    command += _master(config)
     command += config.locust_args
     if config.tags:
         command += ["--tags", *config.tags]

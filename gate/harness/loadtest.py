@@ -89,6 +89,17 @@ def require_results(code: int, *, results: Path, log: Path, plugin: Path) -> str
     to report then."""
     if code > 0 and _complete(results):
         return locust_warning(code, log)
+    if code != 0 and _GAVE_UP in process.tail(log, lines=50):
+        raise HarnessError(
+            "Locust's master gave up waiting for its workers: not all of them connected "
+            "within workers-wait",
+            stage="locust",
+            where=str(log),
+            fix="start the workers so they reach the master (`locust -f locustfile.py "
+            "--worker --master-host HOST --master-port PORT`, see the README's distributed "
+            "recipes), check master-bind, or raise workers-wait",
+            log_tail=process.tail(log),
+        )
     if code != 0:
         raise HarnessError(
             f"Locust exited with {process.describe_exit(code)}",
@@ -121,6 +132,7 @@ def _complete(results: Path) -> bool:
         return False
 
 
+_GAVE_UP = "Gave up waiting for workers to connect"  # Locust's own message
 _ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b.*$", re.MULTILINE)
 _ERROR_CHARS = 300  # one line of Locust's traceback in a warning: bounded
 

@@ -226,6 +226,28 @@ class RunConfig:
             description="Locust worker processes, -1 for one per core (key `processes`).",
         ),
     )  # fmt: skip
+    # Locust's distributed mode with workers started elsewhere (another machine, a
+    # Kubernetes Deployment): `run` starts the master and waits for them.
+    workers: int | None = setting(
+        default=None, validate=v.positive_int, flag_type=int,
+        owns=("--master", "--worker", "--expect-workers"),
+        help="Run Locust as a master that waits for this many workers started elsewhere.",
+        action=ActionInput(
+            name="workers",
+            description="Run Locust as a master that waits for this many workers started "
+            "elsewhere, e.g. a Kubernetes Deployment (key `workers`).",
+        ),
+    )  # fmt: skip
+    workers_wait: float = setting(
+        default=60.0, validate=v.duration, owns=("--expect-workers-max-wait",),
+        help="How long the master waits for its workers to connect: 60s.",
+    )  # fmt: skip
+    master_bind: str = setting(
+        default="127.0.0.1:5557", validate=v.bind_address,
+        owns=("--master-bind-host", "--master-bind-port"),
+        help="Where the master listens for workers, host:port (0.0.0.0:5557 for workers "
+        "on other machines).",
+    )  # fmt: skip
     tags: tuple[str, ...] = setting(
         default=(), validate=v.tags, repeatable=True, owns=("-T", "--tags"),
         help="Only run tasks with this tag (repeatable).",

@@ -157,6 +157,18 @@ def host_url(value: object, given: Given) -> str:
     return host
 
 
+def bind_address(value: object, given: Given) -> str:
+    """`host:port` for a listening socket (the master's), port 1-65535."""
+    text = string(value, given)
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536 or " " in host:
+        raise given.fail(
+            f"{given.key} must be host:port, got {text!r}",
+            f"e.g. `{given.key}: 127.0.0.1:5557`, or 0.0.0.0:5557 for workers on other machines",
+        )
+    return text
+
+
 def health_target(value: object, given: Given) -> str:
     health = expand(string(value, given), given, quote=False)
     if endpoint_of(health) is None:

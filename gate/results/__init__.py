@@ -5,8 +5,9 @@ listeners), `flags` (its options), `collector` (one environment's state and the 
 `series` (the samples over time, bounded on long runs), `progress` (its lines on
 stderr), `snapshot` (Locust's stats as `Results`, and the exact figures between two copies of
 them), `boundaries` (when those copies are taken: stage starts, the warm-up's end, the
-cool-down's start), `loadshape` (the gate's LoadTestShape that runs `stages:`) and
-`fingerprint` (what identifies the load).
+cool-down's start), `loadshape` (the gate's LoadTestShape that runs `stages:`),
+`fingerprint` (what identifies the load), `abortwatch` (the live watch of the `abort:` rules)
+and `aborted` (the rule that stopped a run, in results.json).
 
 The readers: `resultsfile` (the results.json format; `backend` its section of the
 backend's resources, which `run` adds), `csvreader` (Locust `--csv`),

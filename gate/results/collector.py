@@ -5,15 +5,18 @@ sampling and progress greenlets, tells how the load test ended, and writes resul
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import gevent
 
 from gate.results import flags, progress
+from gate.results.abortwatch import AbortRules, AbortWatch, abortwatch_for
 from gate.results.fingerprint import shape_name
 from gate.results.series import Series
 
 if TYPE_CHECKING:
+    from gate.core.abort import Trip
     from gate.results.boundaries import Boundaries
     from gate.results.loadshape import Stage
 
@@ -21,8 +24,9 @@ if TYPE_CHECKING:
 class Collector:
     """Per-environment state on the local or master runner."""
 
-    def __init__(self, environment: Any) -> None:
+    def __init__(self, environment: Any, *, abort_rules: AbortRules | None = None) -> None:
         self.env = environment
+        self.abort_rules = abort_rules
         self.started_at: float | None = None
         self.series = Series(environment)
         self._greenlets: list[Any] = []
@@ -32,6 +36,7 @@ class Collector:
         self.end_reason: str | None = None
         self.stages: tuple[Stage, ...] = ()  # the gate's stages, when its shape runs
         self.boundaries: Boundaries | None = None
+        self.abort: AbortWatch | None = None
 
     def start(self) -> None:
         self.stop()
@@ -42,6 +47,10 @@ class Collector:
         self.end_reason = None
         self._greenlets.append(gevent.spawn(self.series.every_second, self.started_at))
         self._start_boundaries()
+        self.abort = abortwatch_for(self.env, self.started_at, self._stop_early,
+                                    self.abort_rules)
+        if self.abort is not None:
+            self._greenlets.append(gevent.spawn(self.abort.every_second))
         interval = float(
             flags.option(self.env, "gate_progress_interval", flags.DEFAULT_PROGRESS_INTERVAL)
         )
@@ -106,7 +115,15 @@ class Collector:
             )
         self._write_final()
 
+    def _stop_early(self, trip: Trip) -> None:
+        """An abort rule held: stop Locust as its run time would (test_stop, then quit),
+        from a greenlet of its own (this one is the watch, which stopping kills)."""
+        progress.say(f"[locust-gate] stopping the run early: {trip.message()}")
+        gevent.spawn(self.env.runner.quit)
+
     def _why_stopped(self) -> str:
+        if self.abort is not None and self.abort.trip is not None:
+            return f"stopped early by {self.abort.trip.rule}"
         runner = self.env.runner
         if shape_name(self.env) is not None and gevent.getcurrent() is getattr(
             runner, "shape_greenlet", None
@@ -138,6 +155,8 @@ class Collector:
         )
         if self.boundaries is not None:
             results = self.boundaries.applied(results)
+        if self.abort is not None and self.abort.trip is not None:
+            results = replace(results, meta=replace(results.meta, aborted=self.abort.trip))
         resultsfile.write(target, results)
         counts = (results.total.num_requests, results.total.num_failures)
         if counts == self.reported:

@@ -1,6 +1,6 @@
 """The plugin's own Locust options (`--gate-results`, `--gate-progress-interval`,
-`--gate-stages`, `--gate-warmup`, `--gate-cooldown`, `--gate-profile`): their defaults,
-their definition on Locust's parser, and reading them from an environment."""
+`--gate-stages`, `--gate-warmup`, `--gate-cooldown`, `--gate-profile`, `--gate-thresholds`):
+their defaults, their definition on Locust's parser, and reading them from an environment."""
 
 from __future__ import annotations
 
@@ -60,6 +60,18 @@ def add_arguments(parser: Any, **_kwargs: Any) -> None:
         default=0.0,
         include_in_web_ui=False,
         help="locust-gate: leave the last SECONDS of --run-time out of every figure",
+    )
+    add_abort_argument(parser)
+
+
+def add_abort_argument(parser: Any) -> None:
+    parser.add_argument(
+        "--gate-thresholds",
+        metavar="PATH",
+        default=None,
+        include_in_web_ui=False,
+        help="locust-gate: a thresholds file whose `abort:` rules are watched while the "
+        "load runs; the run stops early when one holds (locust-gate run passes it)",
     )
 
 

@@ -53,6 +53,7 @@ from typing import Any
 from locust.runners import WorkerRunner
 
 from gate.results import flags
+from gate.results.abortwatch import AbortRules
 from gate.results.collector import Collector
 
 logger = logging.getLogger("locust-gate")
@@ -74,12 +75,17 @@ def _is_worker(environment: Any) -> bool:
 
 
 _COLLECTORS: dict[int, Collector] = {}
+_ABORT_RULES: list[AbortRules] = []  # set by `register`: reads a file's `abort:` rules
+
+
+def _new_collector(environment: Any) -> Collector:
+    return Collector(environment, abort_rules=_ABORT_RULES[0] if _ABORT_RULES else None)
 
 
 def _on_init(environment: Any, **_kwargs: Any) -> None:
     if _is_worker(environment):
         return
-    collector = _COLLECTORS[id(environment)] = Collector(environment)
+    collector = _COLLECTORS[id(environment)] = _new_collector(environment)
     stages_text = flags.option(environment, "gate_stages", None)
     if stages_text:
         _install_stages(environment, collector, str(stages_text))
@@ -122,7 +128,7 @@ def _collector(environment: Any) -> Collector | None:
         return None
     collector = _COLLECTORS.get(id(environment))
     if collector is None or collector.env is not environment:
-        collector = _COLLECTORS[id(environment)] = Collector(environment)
+        collector = _COLLECTORS[id(environment)] = _new_collector(environment)
     return collector
 
 
@@ -167,8 +173,11 @@ def _on_quitting(environment: Any, **_kwargs: Any) -> None:
         collector.on_quitting()
 
 
-def register(events: Any) -> None:
-    """Attach the plugin's listeners to a Locust `Events` object (done once on import)."""
+def register(events: Any, *, abort_rules: AbortRules | None = None) -> None:
+    """Attach the plugin's listeners to a Locust `Events` object (done once on import).
+    `abort_rules` reads the `abort:` rules of the file `--gate-thresholds` names."""
+    if abort_rules is not None:
+        _ABORT_RULES[:] = [abort_rules]
     events.init_command_line_parser.add_listener(_guarded("adding options", flags.add_arguments))
     events.init.add_listener(_guarded("init", _on_init))
     events.test_start.add_listener(_guarded("test start", _on_test_start))

@@ -11,7 +11,7 @@ Layout (schema `locust-gate/results`, version 3)::
       "meta": {"start_time", "end_time", "users", "spawn_rate", "host", "locust_version",
                "locustfile", "fingerprint", "run_time", "processes", "tags",
                "exclude_tags", "options", "shape", "profile", "peak_users", "completed",
-               "end_reason"},
+               "end_reason", "aborted"},
       "endpoints": [ENDPOINT, ...],       # one per (method, name)
       "total": ENDPOINT,                  # Locust's Aggregated row (method "")
       "failures": [{"method", "name", "error", "occurrences"}, ...],
@@ -49,6 +49,10 @@ ENDPOINT carried Locust's `num_reqs_per_sec` and `num_fail_per_sec`: a count per
 per second of the run, which nothing judged and which made an 8-hour run of 2,000
 endpoints 174 MB. They are still read from such files.
 
+Version 2 (read) had no `meta.aborted` (`gate.results.aborted`): the abort rule that
+stopped the run early; version 3 is written so that an older gate, which would not know
+the key and could pass an aborted run, refuses the file instead.
+
 `meta.completed` is false when the load test was cut short (a signal, a crash): `check`
 refuses to pass such a run. `exceptions` is null when the source did not record them;
 files written before these keys existed read as "unknown" (null).
@@ -76,7 +80,7 @@ from gate.core.model import (
 )
 from gate.errors import UserError, location
 from gate.files import atomic, jsontext
-from gate.results import backend
+from gate.results import aborted, backend
 from gate.results.jsondata import JsonReader
 
 _T = TypeVar("_T")
@@ -149,6 +153,7 @@ def to_dict(results: Results) -> dict[str, Any]:
             "peak_users": meta.peak_users,
             "completed": meta.completed,
             "end_reason": meta.end_reason,
+            aborted.KEY: aborted.trip_out(meta.aborted),
         },
         "endpoints": [_endpoint_out(e) for e in results.endpoints],
         "total": _endpoint_out(results.total),
@@ -360,6 +365,7 @@ def _meta_in(r: JsonReader, value: Any) -> RunMeta:
         peak_users=r.opt_integer(data, "peak_users", "meta"),
         completed=r.opt_bool(data, "completed", "meta"),
         end_reason=r.opt_string(data, "end_reason", "meta"),
+        aborted=aborted.trip_in(r, data),
     )
 
 

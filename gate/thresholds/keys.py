@@ -27,7 +27,8 @@ METRIC_KEYS: tuple[str, ...] = tuple(
 )
 RESOURCE_KEYS = frozenset(m.value for m in RESOURCE_METRICS)
 TOP_KEYS = ("version", "on-inconclusive", "on-too-few-requests", "group-names", "defaults",
-            "endpoints", "aggregate", "baseline", "groups", "stages", "resources", "metrics")
+            "endpoints", "aggregate", "baseline", "groups", "stages", "resources", "metrics",
+            "abort")
 # `on-too-few-requests`: what a check too thin to judge counts as; `report` (the default)
 # shows it with what it needs and does not lower the verdict (gate.core.thin).
 TOO_FEW_CHOICES = ("report", "warn", "fail")

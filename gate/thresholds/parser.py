@@ -86,6 +86,7 @@ from gate.thresholds.keys import (
 )
 
 if TYPE_CHECKING:
+    from gate.core.abort import AbortRule
     from gate.core.external import ExternalMetric
     from gate.core.relative import BaselineRules
 
@@ -180,6 +181,7 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         stages=_stages(ctx, top),
         resources=resources.parse(ctx, top),
         metrics=_metrics(ctx, top),
+        abort=_abort(ctx, top),
     )
     return thresholds, exceptions
 
@@ -210,6 +212,15 @@ def _metrics(ctx: Context, top: Map) -> tuple[ExternalMetric, ...]:
     from gate.thresholds import metrics  # noqa: PLC0415 (only files with the section)
 
     return metrics.parse(ctx, top)
+
+
+def _abort(ctx: Context, top: Map) -> tuple[AbortRule, ...]:
+    """Hook: the `abort:` section lives in gate.thresholds.abort."""
+    if top.get("abort") is None:
+        return ()
+    from gate.thresholds import abort  # noqa: PLC0415 (only files with abort rules pay)
+
+    return abort.parse(ctx, top)
 
 
 def _require_a_rule(

@@ -49,7 +49,9 @@ class GateRun:
     def __init__(
         self, config: Path, *args: str, env_extra: dict[str, str] | None = None
     ) -> None:
-        env = dict(os.environ)
+        # Not the tests' own LOCUST_SKIP_MONKEY_PATCH (tests/conftest.py): a Locust without
+        # gevent's patches cannot run its --processes workers.
+        env = {k: v for k, v in os.environ.items() if k != "LOCUST_SKIP_MONKEY_PATCH"}
         env.update(env_extra or {})
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         self.config = config
