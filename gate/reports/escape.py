@@ -24,8 +24,10 @@ _MD_SYNTAX = re.compile(
 )
 # Where the text starts a line (a quoted warning, a log line), what would begin a block:
 # a heading, a quote, a list item, a rule (`---`), an alert (`[!NOTE]`), an ordered item.
-_MD_BLOCK = re.compile(r"^(?=#{1,6}(?:[ \t]|$)|>|[-+](?:[ \t]|$)|-{3}|\[!)")
-_MD_ORDERED = re.compile(r"^(\d{1,9})(?=[.)](?:[ \t]|$))")
+# `\s`, not only space and tab: renderers other than CommonMark take e.g. a no-break space
+# after `#` as a heading (escaping one marker too many costs nothing).
+_MD_BLOCK = re.compile(r"^(?=#{1,6}(?:\s|$)|>|[-+](?:\s|$)|-{3}|\[!)")
+_MD_ORDERED = re.compile(r"^(\d{1,9})(?=[.)](?:\s|$))")
 # HTML and entity references: `&lt;` is the one way to keep `<` from opening a tag or a
 # comment; `&` is escaped only where it would start an entity (`a=1&b=2` stays as it is).
 _MD_HTML = re.compile(r"<|&(?=#?[0-9A-Za-z]+;)")

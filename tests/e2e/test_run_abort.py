@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.test_orchestrate import run_gate, write_config
 from tests.support import backend
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90), pytest.mark.serial]  # wall time
 
 
 def test_an_abort_rule_that_holds_is_a_gate_failure(tmp_path: Path) -> None:

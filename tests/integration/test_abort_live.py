@@ -19,7 +19,7 @@ from gate.thresholds.parser import load as load_thresholds
 from tests.support.locustrun import LOCUSTFILES, run_locust
 from tests.support.server import Route, serve
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # reaction times: measured alone
 
 HOLD = 2.0
 WINDOW = 3.0

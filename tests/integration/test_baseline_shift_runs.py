@@ -12,7 +12,7 @@ from tests.integration.test_baseline_store import gate
 from tests.support.locustrun import LOCUSTFILES, run_locust
 from tests.support.server import Route, serve
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.serial]  # latencies compared: alone
 
 SERVICE = {"/search": 30.0, "/items": 12.0, "/detail": 6.0, "/create": 10.0}
 THRESHOLDS = "version: 1\ndefaults: {fail-ratio: 1%}\nbaseline:\n  p50: {max-increase: 10%}\n"

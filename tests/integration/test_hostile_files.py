@@ -174,6 +174,7 @@ def test_thresholds_5000_nested_brackets(tmp_path: Path) -> None:
     assert "nested too deeply" in _thresholds_error(tmp_path, text)
 
 
+@pytest.mark.serial  # a time bound: measured alone
 def test_yaml_alias_bomb_is_refused_fast(tmp_path: Path) -> None:
     lines = ["version: 1", "x0: &a0 {p: 1, q: 2}"]
     for i in range(1, 25):
@@ -185,6 +186,7 @@ def test_yaml_alias_bomb_is_refused_fast(tmp_path: Path) -> None:
     assert time.monotonic() - began < 2
 
 
+@pytest.mark.serial  # a time bound: measured alone
 def test_8000_entries_are_checked_in_linear_time(tmp_path: Path) -> None:
     entries = "".join(f'  - match: "GET /api/e{i}"\n    p95: 100ms\n' for i in range(8000))
     path = tmp_path / "t.yml"
@@ -196,6 +198,7 @@ def test_8000_entries_are_checked_in_linear_time(tmp_path: Path) -> None:
     assert "endpoints[8000] can never match: endpoints[7]" in excinfo.value.render()
 
 
+@pytest.mark.serial  # a time bound: measured alone
 def test_catastrophic_regex_runs_in_linear_time(tmp_path: Path) -> None:
     path = tmp_path / "t.yml"
     path.write_text('version: 1\nendpoints:\n  - regex: "(a+)+$"\n    p95: 100ms\n')

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.backend import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "gate" / "plugin.py"
 LOCUSTFILES = Path(__file__).resolve().parent / "locustfiles"
@@ -96,7 +98,11 @@ def run_locust(
     if plugin:
         args += ["--gate-results", str(run.results), "--gate-progress-interval", "1"]
     if processes:
-        args += ["--processes", str(processes)]
+        # Locust's master would bind every interface at 5557: two runs side by side (the
+        # suite runs in parallel) would collide, so each gets a free port on 127.0.0.1.
+        port = str(free_port())
+        args += ["--processes", str(processes), "--master-bind-host", "127.0.0.1",
+                 "--master-bind-port", port, "--master-port", port]
     args += list(extra_args)
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
     child_env.pop("PYTHONPATH", None)

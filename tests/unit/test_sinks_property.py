@@ -8,6 +8,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -135,3 +136,9 @@ def test_workflow_command_data_is_one_line(text: str) -> None:
     write_command(f"::error::{data}", SafeStream(inner))
     lines = _LINE_END.split(inner.getvalue().rstrip("\n"))
     assert len(lines) == 1 and lines[0].startswith("::error::")
+
+
+@pytest.mark.parametrize("text", ["#\xa0title", "1.\u2003item", "-\u2009item", "+\xa0x"])
+def test_a_block_marker_before_any_unicode_space_is_escaped(text: str) -> None:
+    # hypothesis found `#\xa0` once in ~1 of 20 runs; kept here as a fixed case
+    assert not _BLOCK_START.match(escape.markdown(text, limit=None))
