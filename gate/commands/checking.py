@@ -7,17 +7,20 @@ the renderers in `gate.reports`); this module is the edge that reads and writes 
 from __future__ import annotations
 
 import contextlib
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+import click
 
 from gate.baseline.storespec import StoreSpec
 from gate.core import groups, paired
 from gate.core.evaluate import evaluate
 from gate.core.model import Cut, Results, Rounds
 from gate.core.rules import Thresholds
-from gate.core.verdict import Verdict
-from gate.errors import HarnessError, UserError, exit_code
+from gate.core.verdict import Status, Verdict
+from gate.errors import GateError, HarnessError, UserError, exit_code
 from gate.files import atomic, outputs
 from gate.github.runner import Runner
 from gate.reports import console
@@ -201,6 +204,43 @@ def write_error_reports(
     outputs.ensure_directory(report_dir, what="directory", option="output-dir")
     for name, text in files.items():
         _write(report_dir / name, text)
+
+
+def record_error(output_dir: Path, error: GateError, runner: Runner, profile: str | None) -> None:
+    """Write the `error` reports (and in Actions the summary, an annotation and the
+    outputs); never let that hide the error itself. A UserError here (bad thresholds, a
+    busy port) is recorded at the stage `input`."""
+    failure = (
+        error
+        if isinstance(error, HarnessError)
+        else HarnessError(error.what, stage="input", where=error.where, fix=error.fix)
+    )
+    from gate.github.publish import publish_error  # noqa: PLC0415 (only a failed run pays)
+
+    try:
+        write_error_reports(output_dir, failure, profile=profile)
+        if runner.in_actions:
+            publish_error(failure, runner=runner, root=runner.workspace or str(Path.cwd()),
+                          report_dir=output_dir, out=sys.stdout)
+    except Exception as exc:  # the original error is what the user must see
+        click.echo(f"locust-gate: could not write the error reports: {exc!r}", err=True)
+
+
+def save_run(
+    spec: StoreSpec, results: Path, verdict: Verdict, keep: int, save_failing: bool
+) -> None:
+    """Save the run as a baseline when `stored.refusal` (the Action's rule too) allows."""
+    from gate.baseline.ops import make_run, save  # noqa: PLC0415 (only a saving run pays)
+    from gate.baseline.stored import refusal  # noqa: PLC0415
+
+    refused = refusal(verdict.status.value, save_failing=save_failing)
+    if refused:
+        hint = "; --save-failing saves it anyway" if verdict.status is Status.FAIL else ""
+        click.echo(f"locust-gate: baseline not saved: {refused}{hint}", err=True)
+        return
+    # the raw names: stores keep them, loading groups them
+    entry, _ = save(spec, make_run(loader.load_results(results, group_names=False)), keep)
+    click.echo(f"locust-gate: saved this run as {entry.name} in {spec.text}", err=True)
 
 
 def exit_code_for(verdict: Verdict) -> int:

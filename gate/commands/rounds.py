@@ -14,8 +14,13 @@ from pathlib import Path
 
 import click
 
-from gate.commands.checking import exit_code_for, judge_and_report, require_checks
-from gate.commands.run import record, save_run
+from gate.commands.checking import (
+    exit_code_for,
+    judge_and_report,
+    record_error,
+    require_checks,
+    save_run,
+)
 from gate.core.model import Side
 from gate.errors import GateError, Interrupted, UserError
 from gate.github.runner import Runner
@@ -60,7 +65,7 @@ def rounds_run(
             result = run_rounds(sides, plan, claim=claim)
             rounds = load_rounds(result, group_names=rules.group_names)
     except GateError as error:
-        record(config.output_dir, error, runner, config.profile)
+        record_error(config.output_dir, error, runner, config.profile)
         if not isinstance(error, Interrupted):  # interrupted: repeats stay ignored until exit
             guard.restore()
         raise

@@ -14,26 +14,21 @@ from pathlib import Path
 
 import click
 
-from gate.baseline.ops import make_run, save
-from gate.baseline.stored import refusal
-from gate.baseline.storespec import StoreSpec
 from gate.commands.checking import (
     BaselineRequest,
     exit_code_for,
     judge_and_report,
+    record_error,
     require_checks,
-    write_error_reports,
+    save_run,
 )
-from gate.core.verdict import Status, Verdict
-from gate.errors import GateError, HarnessError, UserError
+from gate.errors import GateError, UserError
 from gate.files import outputs
-from gate.github.publish import publish_error
 from gate.github.runner import Runner
 from gate.harness import sweep
 from gate.harness.config import RunConfig, load_config
 from gate.harness.orchestrate import orchestrate
 from gate.harness.settings import SETTINGS
-from gate.results.loader import load_results
 from gate.thresholds.parser import load_thresholds
 
 
@@ -103,7 +98,7 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
         require_checks(rules, with_baseline=config.baseline is not None)
         result = orchestrate(config, claim=claim, external=rules.metrics)
     except GateError as error:
-        record(config.output_dir, error, runner, config.profile)
+        record_error(config.output_dir, error, runner, config.profile)
         raise
     verdict = judge_and_report(
         results=result.results, rules=rules, report_dir=result.output_dir, out=sys.stdout,
@@ -117,40 +112,8 @@ def _claimed_run(config: RunConfig, claim: sweep.Claim, runner: Runner) -> int:
     return exit_code_for(verdict)
 
 
-def save_run(
-    spec: StoreSpec, results: Path, verdict: Verdict, keep: int, save_failing: bool
-) -> None:
-    """Save the run as a baseline when `stored.refusal` (the Action's rule too) allows."""
-    refused = refusal(verdict.status.value, save_failing=save_failing)
-    if refused:
-        hint = "; --save-failing saves it anyway" if verdict.status is Status.FAIL else ""
-        click.echo(f"locust-gate: baseline not saved: {refused}{hint}", err=True)
-        return
-    # the raw names: stores keep them, loading groups them
-    entry, _ = save(spec, make_run(load_results(results, group_names=False)), keep)
-    click.echo(f"locust-gate: saved this run as {entry.name} in {spec.text}", err=True)
-
-
 def _baseline_request(config: RunConfig) -> BaselineRequest | None:
     if config.baseline is None:
         return None
     return BaselineRequest(store=config.baseline, allow_mismatch=config.allow_mismatch,
                            branch=config.baseline_branch)
-
-
-def record(output_dir: Path, error: GateError, runner: Runner, profile: str | None) -> None:
-    """Write the `error` reports (and in Actions the summary, an annotation and the
-    outputs); never let that hide the error itself. A UserError here (bad thresholds, a
-    busy port) is recorded at the stage `input`."""
-    failure = (
-        error
-        if isinstance(error, HarnessError)
-        else HarnessError(error.what, stage="input", where=error.where, fix=error.fix)
-    )
-    try:
-        write_error_reports(output_dir, failure, profile=profile)
-        if runner.in_actions:
-            publish_error(failure, runner=runner, root=runner.workspace or str(Path.cwd()),
-                          report_dir=output_dir, out=sys.stdout)
-    except Exception as exc:  # the original error is what the user must see
-        click.echo(f"locust-gate: could not write the error reports: {exc!r}", err=True)

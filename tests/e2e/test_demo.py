@@ -21,7 +21,7 @@ from demo.app import (
     MAX_SEARCH_RESULTS,
     parse_slowdown,
 )
-from gate.results.loader import load as load_results
+from gate.results.loader import load_results
 from tests.support.backend import free_port
 from tests.support.locustrun import run_locust
 

@@ -14,8 +14,8 @@ import pytest
 
 from gate.core.evaluate import evaluate
 from gate.core.verdict import Status
-from gate.results.loader import load as load_results
-from gate.thresholds.parser import load as load_thresholds
+from gate.results.loader import load_results
+from gate.thresholds.parser import load_thresholds
 from tests.support.locustrun import LOCUSTFILES, run_locust
 from tests.support.server import Route, serve
 
