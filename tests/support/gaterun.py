@@ -89,10 +89,13 @@ class GateRun:
         while self.proc.poll() is None:
             try:
                 for child in root.children(recursive=True):
-                    if child.pid not in self.tree:
-                        self.tree[child.pid] = child
-                        with contextlib.suppress(psutil.Error):
-                            self.cmdlines.append(" ".join(child.cmdline()))
+                    self.tree.setdefault(child.pid, child)
+                    # Read again at every look: a child first seen between its fork and its
+                    # exec still shows its parent's command line.
+                    with contextlib.suppress(psutil.Error):
+                        line = " ".join(child.cmdline())
+                        if line not in self.cmdlines:
+                            self.cmdlines.append(line)
             except psutil.Error:
                 pass
             time.sleep(0.05)
