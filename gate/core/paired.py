@@ -43,8 +43,8 @@ from gate.core.rules import Level, Metric, Thresholds, Unit
 from gate.core.units import format_value
 from gate.core.verdict import Bound, Check, Comparison, Outcome, Scope
 
-if TYPE_CHECKING:  # evaluate imports this module for its KINDS
-    from gate.core.evaluate import Inputs
+if TYPE_CHECKING:
+    from gate.core.inputs import Inputs
     from gate.core.relative import BaselineRules, RelativeRule
 
 __all__ = ["CONFIDENCE", "MIN_PAIRS", "Estimate", "checks", "describe", "interval", "judged",

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from gate.core import absolute
 from gate.core.judging import count_failure
 from gate.core.measure import Subject
 from gate.core.model import Results, Window
@@ -59,8 +60,6 @@ def _missing(results: Results, stage_rules: StageRules) -> Check:
 
 def _stage_checks(inputs: Inputs, window: Window, stage_rules: StageRules) -> list[Check]:
     """The run's own kinds of endpoint and aggregate checks, on the stage's figures."""
-    from gate.core import evaluate  # noqa: PLC0415 (evaluate imports this module)
-
     stage = replace(
         inputs,
         results=replace(inputs.results, endpoints=window.endpoints, total=window.total,
@@ -69,12 +68,8 @@ def _stage_checks(inputs: Inputs, window: Window, stage_rules: StageRules) -> li
                            on_too_few=inputs.thresholds.on_too_few),
         baseline=None,
     )  # fmt: skip
-    # The run's own kinds, reused as they are (evaluate keeps them module-private).
-    kinds = (
-        evaluate._endpoint_checks,
-        evaluate._required_checks,
-        evaluate._aggregate_checks,
-    )
+    # The run's own kinds, reused as they are.
+    kinds = (absolute.endpoint_checks, absolute.required_checks, absolute.aggregate_checks)
     return [_in_stage(check, window.name) for kind in kinds for check in kind(stage)]
 
 

@@ -1,11 +1,12 @@
-"""The limits of one metric (`p95: {warn: 300ms, fail: 500ms}`) and `min-requests`."""
+"""The limits of one metric (`p95: {warn: 300ms, fail: 500ms}`), `min-requests`, and the
+rules of a section of metrics (`defaults`, `aggregate`, at the top or in a stage)."""
 
 from __future__ import annotations
 
 from gate.core.rules import Level, Limit, Metric, Rule
 from gate.core.units import UnitError, format_limit, parse_count, parse_value
-from gate.files.yamlfile import Map
-from gate.thresholds.keys import Context, is_off
+from gate.files.yamlfile import Map, indent, kind
+from gate.thresholds.keys import METRIC_KEYS, Context, is_off
 
 
 def min_requests(ctx: Context, mapping: Map, prefix: str) -> int | None:
@@ -132,3 +133,33 @@ def _example_value(metric: Metric) -> float:
     if metric is Metric.EXCEPTIONS:
         return 0
     return 500
+
+
+def section_rules(
+    ctx: Context, top: Map, name: str, allowed: tuple[str, ...]
+) -> tuple[tuple[Rule, ...], int | None]:
+    """The rules of `defaults` or `aggregate` (without `exceptions`: see `_exceptions`),
+    at the top level or in a stage (`gate.thresholds.stages`, `ctx` nested there)."""
+    if name not in top or top[name] is None:
+        return (), None
+    mapping = top[name]
+    if not isinstance(mapping, Map):
+        raise ctx.error(
+            f"{name} must be a mapping of metrics, not {kind(mapping)}",
+            top.value_lines[name],
+            name,
+            f"write for example:\n{indent(f'{name}:{chr(10)}  p95: 500ms')}",
+        )
+    ctx.check_keys(mapping, name, allowed)
+    rules: list[Rule] = []
+    for key, value in mapping.items():
+        if key in METRIC_KEYS:
+            if is_off(value):
+                raise ctx.error(
+                    f"{key}: off only switches a default off inside an endpoints entry",
+                    mapping.value_lines[key],
+                    f"{name}.{key}",
+                    f"delete the {key} line to have no {key} limit in {name}",
+                )
+            rules.append(rule(ctx, Metric(key), mapping, key, f"{name}.{key}"))
+    return tuple(rules), min_requests(ctx, mapping, name)

@@ -76,7 +76,6 @@ from gate.thresholds import endpoints, groups, limits, resources
 from gate.thresholds.keys import (
     AGGREGATE_KEYS,
     ENDPOINT_KEYS,
-    METRIC_KEYS,
     SECTION_KEYS,
     SUPPORTED_VERSION,
     TOO_FEW_CHOICES,
@@ -159,8 +158,8 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
     on_inconclusive = _on_inconclusive(ctx, top)
     on_too_few = _on_too_few(ctx, top)
     group_names = _group_names(ctx, top)
-    defaults, default_min = section_rules(ctx, top, "defaults", SECTION_KEYS)
-    aggregate, aggregate_min = section_rules(ctx, top, "aggregate", AGGREGATE_KEYS)
+    defaults, default_min = limits.section_rules(ctx, top, "defaults", SECTION_KEYS)
+    aggregate, aggregate_min = limits.section_rules(ctx, top, "aggregate", AGGREGATE_KEYS)
     overrides = endpoints.endpoints(ctx, top)
     exceptions = _exceptions(ctx, top)
     thresholds = Thresholds(
@@ -322,36 +321,6 @@ def _group_names(ctx: Context, top: Map) -> bool:
         "write group-names: false to judge every request name as Locust reported it, or "
         "delete the line to group names with ids and query strings (the default)",
     )
-
-
-def section_rules(
-    ctx: Context, top: Map, name: str, allowed: tuple[str, ...]
-) -> tuple[tuple[Rule, ...], int | None]:
-    """The rules of `defaults` or `aggregate` (without `exceptions`: see `_exceptions`),
-    at the top level or in a stage (`gate.thresholds.stages`, `ctx` nested there)."""
-    if name not in top or top[name] is None:
-        return (), None
-    mapping = top[name]
-    if not isinstance(mapping, Map):
-        raise ctx.error(
-            f"{name} must be a mapping of metrics, not {kind(mapping)}",
-            top.value_lines[name],
-            name,
-            f"write for example:\n{indent(f'{name}:{chr(10)}  p95: 500ms')}",
-        )
-    ctx.check_keys(mapping, name, allowed)
-    rules: list[Rule] = []
-    for key, value in mapping.items():
-        if key in METRIC_KEYS:
-            if is_off(value):
-                raise ctx.error(
-                    f"{key}: off only switches a default off inside an endpoints entry",
-                    mapping.value_lines[key],
-                    f"{name}.{key}",
-                    f"delete the {key} line to have no {key} limit in {name}",
-                )
-            rules.append(limits.rule(ctx, Metric(key), mapping, key, f"{name}.{key}"))
-    return tuple(rules), limits.min_requests(ctx, mapping, name)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,7 +25,7 @@ from gate.core.rules import StageRules, Thresholds
 from gate.core.stages import missing_stage
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind
-from gate.thresholds import endpoints
+from gate.thresholds import endpoints, limits
 from gate.thresholds.keys import AGGREGATE_KEYS, SECTION_KEYS, Context
 
 STAGE_SECTION_KEYS = ("defaults", "endpoints", "aggregate")
@@ -48,8 +48,6 @@ def parse(ctx: Context, top: Map) -> tuple[StageRules, ...]:
 
 
 def _stage(ctx: Context, section: Map, name: str) -> StageRules:
-    from gate.thresholds.parser import section_rules  # noqa: PLC0415 (parser imports this)
-
     body = section[name]
     keypath = f"stages.{name}"
     if not isinstance(body, Map) or not body:
@@ -62,8 +60,8 @@ def _stage(ctx: Context, section: Map, name: str) -> StageRules:
         )
     ctx.check_keys(body, keypath, STAGE_SECTION_KEYS)
     inner = ctx.nested(keypath)
-    defaults, default_min = section_rules(inner, body, "defaults", SECTION_KEYS)
-    aggregate, aggregate_min = section_rules(
+    defaults, default_min = limits.section_rules(inner, body, "defaults", SECTION_KEYS)
+    aggregate, aggregate_min = limits.section_rules(
         inner, body, "aggregate", tuple(k for k in AGGREGATE_KEYS if k != "exceptions")
     )
     rules = Thresholds(
