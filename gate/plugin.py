@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gate.core.abort import AbortRule
+    from gate.core.ruleset import AbortRule
 
 
 def _bootstrap() -> None:

@@ -21,7 +21,8 @@ from gate.core.model import (
     aggregate,
 )
 from gate.core.relative import Baseline, BaselineRules, PastRun
-from gate.core.rules import Level, Thresholds
+from gate.core.rules import Level
+from gate.core.ruleset import Thresholds
 from gate.core.verdict import BaselineRef, Check
 
 START = 1_700_000_000.0

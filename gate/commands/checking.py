@@ -18,7 +18,7 @@ from gate.baseline.storespec import StoreSpec
 from gate.core import groups, paired
 from gate.core.evaluate import evaluate
 from gate.core.model import Cut, Results, Rounds
-from gate.core.rules import Thresholds
+from gate.core.ruleset import Thresholds
 from gate.core.verdict import Status, Verdict
 from gate.errors import GateError, HarnessError, UserError, exit_code
 from gate.files import atomic, outputs

@@ -24,44 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gate.core import histogram
-from gate.core.rules import Level, Matcher, Metric, Unit
-from gate.core.units import format_value
-from gate.core.verdict import Bound, Check, Outcome, Scope
+from gate.core.model import Trip
+from gate.core.rules import Level, Metric, Unit
+from gate.core.verdict import Check, Outcome, Scope
 
-__all__ = ["DEFAULT_WINDOW", "AbortRule", "Tally", "Trip", "abort_checks", "window_value"]
-
-DEFAULT_WINDOW = 10.0  # seconds: long enough for a p95 of a few requests a second
-
-
-@dataclass(frozen=True, kw_only=True)
-class AbortRule:
-    """One `abort:` entry, values in the metric's canonical unit (ms, ratio, req/s)."""
-
-    metric: Metric
-    bound: Bound  # MAX: `above` (trips when the value exceeds it); MIN: `below`
-    limit: float
-    hold: float  # seconds the condition must hold without a break (`for:`)
-    window: float = DEFAULT_WINDOW  # seconds the value is computed over
-    matcher: Matcher | None = None  # None: every request (the aggregate)
-    index: int = 0  # its position in the file's `abort:` list
-    where: str = ""
-
-    def breached(self, value: float | None) -> bool:
-        """Whether `value` meets the condition; no value (no requests) never does."""
-        if value is None:
-            return False
-        return value < self.limit if self.bound is Bound.MIN else value > self.limit
-
-    def describe(self) -> str:
-        """`abort[0] fail-ratio above 20.0 % for 10s (over 10s of GET /x)`."""
-        side = "below" if self.bound is Bound.MIN else "above"
-        what = self.matcher.describe() if self.matcher is not None else "all requests"
-        return (
-            f"abort[{self.index}] {self.metric.value} {side} "
-            f"{format_value(self.limit, self.metric.unit)} for {self.hold:g}s "
-            f"(over the last {self.window:g}s of {what})"
-        )
-
+__all__ = ["Tally", "abort_checks", "window_value"]
 
 @dataclass(frozen=True, kw_only=True)
 class Tally:
@@ -107,38 +74,6 @@ def _latency(metric: Metric, older: Tally, newer: Tally) -> float | None:
     if fraction is None:  # the parser admits per-endpoint metrics only
         raise ValueError(f"an abort rule cannot watch {metric.value}")
     return float(histogram.percentile(hist, timed, fraction))
-
-
-@dataclass(frozen=True, kw_only=True)
-class Trip:
-    """An abort rule that held: what the run records and the verdict shows."""
-
-    rule: str  # AbortRule.describe()
-    metric: Metric
-    bound: Bound
-    value: float  # the metric's value when it tripped
-    limit: float
-    at: float  # seconds since the run started
-    where: str = ""
-    planned: float | None = None  # the run time that was planned, if one was
-
-    def message(self) -> str:
-        unit = self.metric.unit
-        sign = "<" if self.bound is Bound.MIN else ">"
-        saved = ""
-        if self.planned is not None and self.planned > self.at:
-            saved = f"; stopping early saved about {_clock(self.planned - self.at)} of CI time"
-        return (
-            f"the run was aborted at {_clock(self.at)}: {self.metric.value} "
-            f"{format_value(self.value, unit)} {sign} {format_value(self.limit, unit)}, "
-            f"{self.rule}{saved}"
-        )
-
-
-def _clock(seconds: float) -> str:
-    whole = max(0, round(seconds))
-    minutes, secs = divmod(whole, 60)
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def abort_checks(trip: Trip | None) -> Sequence[Check]:

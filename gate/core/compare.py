@@ -45,10 +45,10 @@ from gate.core.reading import (
     read,
 )
 from gate.core.relative import Baseline, BaselineRules, PastRun, RelativeRule, default_rules
-from gate.core.rules import Level, Metric, Unit
+from gate.core.rules import Bound, Level, Metric, Unit
 from gate.core.shift import RunShift, centers, run_shift
 from gate.core.units import format_value
-from gate.core.verdict import BaselineRef, Bound, Check, Comparison, Outcome, Scope
+from gate.core.verdict import BaselineRef, Check, Comparison, Outcome, Scope
 
 if TYPE_CHECKING:
     from gate.core.inputs import Inputs

@@ -18,10 +18,8 @@ from gate.core.abort import abort_checks
 from gate.core.absolute import ALLOW_INCOMPLETE_FLAG
 from gate.core.inputs import Inputs
 from gate.core.model import Results
-from gate.core.rules import (
-    EndpointRules,
-    Thresholds,
-)
+from gate.core.rules import EndpointRules
+from gate.core.ruleset import Thresholds
 from gate.core.verdict import (
     BaselineRef,
     Check,

@@ -25,51 +25,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from gate.core.judging import judge_rule
 from gate.core.measure import Subject
 from gate.core.model import MetricReading
-from gate.core.rules import Level, Metric, Rule
+from gate.core.rules import Bound, Level, Metric, Rule
+from gate.core.ruleset import ExternalMetric
 from gate.core.units import format_value
-from gate.core.verdict import Bound, Check, Outcome, Scope
+from gate.core.verdict import Check, Outcome, Scope
 
 if TYPE_CHECKING:
     from gate.core.inputs import Inputs
 
-__all__ = ["ExternalMetric", "Format", "checks"]
-
-
-class Format(StrEnum):
-    """How the URL's body is read."""
-
-    JSON = "json"  # a JSON document; `json:` is the dotted path to the number
-    PROMETHEUS = "prometheus"  # Prometheus' text exposition format; `metric:` + `labels:`
-
-
-@dataclass(frozen=True, kw_only=True)
-class ExternalMetric:
-    """One entry of the `metrics:` section, validated."""
-
-    name: str
-    url: str  # as written: placeholders ({host}, {port}) are resolved by the edge
-    format: Format
-    path: tuple[str, ...] = ()  # JSON: the dotted path, one key (or list index) each
-    metric: str = ""  # Prometheus: the sample's name
-    labels: tuple[tuple[str, str], ...] = ()  # Prometheus: labels the sample must carry
-    during: bool = False
-    rules: tuple[Rule, ...] = ()
-    where: str = ""
-
-    @property
-    def what(self) -> str:
-        """What is read at the URL, as reports show it: `json cache.hit_rate`,
-        `prometheus db_connections_in_use{pool="main"}`."""
-        if self.format is Format.JSON:
-            return f"json {'.'.join(self.path)}"
-        labels = ",".join(f'{key}="{value}"' for key, value in self.labels)
-        return f"prometheus {self.metric}" + (f"{{{labels}}}" if labels else "")
+__all__ = ["checks"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,46 +18,20 @@ groups matched no endpoint (they checked nothing). Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gate.core.judging import judge_rule
 from gate.core.measure import EndpointMeasurement
 from gate.core.model import EndpointStats, Results, merged
+from gate.core.ruleset import Group
 from gate.core.verdict import Check, Scope
 
 if TYPE_CHECKING:
     from gate.core.inputs import Inputs
-    from gate.core.rules import Matcher, Rule, Thresholds
+    from gate.core.ruleset import Thresholds
 
-__all__ = ["Group", "checks", "entries", "entry", "members", "unmatched"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Group:
-    """One `groups:` entry: a name, what it selects, and its rules (no defaults apply)."""
-
-    name: str
-    # Any of these selects an endpoint (`match: [a, b]`); empty: every endpoint of `type`.
-    matchers: tuple[Matcher, ...] = ()
-    # Locust's request type (the method column: GET, WS, grpc), compared case-insensitively.
-    type: str | None = None
-    rules: tuple[Rule, ...] = ()
-    min_requests: int | None = None  # None: the file's defaults.min-requests
-    where: str = ""
-
-    def selects(self, entry: EndpointStats) -> bool:
-        if self.type is not None and entry.method.upper() != self.type.upper():
-            return False
-        return not self.matchers or any(
-            m.matches_any(entry.method, entry.name, entry.members) for m in self.matchers
-        )
-
-    def describe(self) -> str:
-        """What the group selects, as written: `type WS`, `* /api/auth/*, GET /api/me`."""
-        patterns = ", ".join(m.describe() for m in self.matchers)
-        kind = f"type {self.type}" if self.type is not None else ""
-        return " and ".join(part for part in (kind, patterns) if part)
+__all__ = ["checks", "entries", "entry", "members", "unmatched"]
 
 
 def members(results: Results, group: Group) -> tuple[EndpointStats, ...]:

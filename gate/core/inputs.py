@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gate.core.model import Results
-from gate.core.rules import Thresholds
+from gate.core.ruleset import Thresholds
 
 if TYPE_CHECKING:
     from gate.core.relative import Baseline  # loaded only with a baseline (see evaluate)

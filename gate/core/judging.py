@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from gate.core import thin
 from gate.core.measure import Measurement, Subject
-from gate.core.rules import Level, Rule, Unit
+from gate.core.rules import Bound, Level, Rule, Unit
 from gate.core.units import format_value
-from gate.core.verdict import Bound, Check, Outcome
+from gate.core.verdict import Check, Outcome
 
 __all__ = ["count_failure", "judge_rule"]
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from gate.core import histogram
-
-if TYPE_CHECKING:
-    from gate.core.abort import Trip
+from gate.core.rules import Bound, Metric
+from gate.core.units import format_value
 
 
 class Source(StrEnum):
@@ -371,3 +369,35 @@ def merged(
         failures_per_second=histogram.merge([e.failures_per_second for e in items]),
         members=members,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trip:
+    """An abort rule that held: what the run records and the verdict shows."""
+
+    rule: str  # AbortRule.describe()
+    metric: Metric
+    bound: Bound
+    value: float  # the metric's value when it tripped
+    limit: float
+    at: float  # seconds since the run started
+    where: str = ""
+    planned: float | None = None  # the run time that was planned, if one was
+
+    def message(self) -> str:
+        unit = self.metric.unit
+        sign = "<" if self.bound is Bound.MIN else ">"
+        saved = ""
+        if self.planned is not None and self.planned > self.at:
+            saved = f"; stopping early saved about {_clock(self.planned - self.at)} of CI time"
+        return (
+            f"the run was aborted at {_clock(self.at)}: {self.metric.value} "
+            f"{format_value(self.value, unit)} {sign} {format_value(self.limit, unit)}, "
+            f"{self.rule}{saved}"
+        )
+
+
+def _clock(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    minutes, secs = divmod(whole, 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"

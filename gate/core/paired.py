@@ -39,9 +39,10 @@ from typing import TYPE_CHECKING
 from gate.core import thin
 from gate.core.measure import measure
 from gate.core.model import AGGREGATED, EndpointStats, Results, Rounds
-from gate.core.rules import Level, Metric, Thresholds, Unit
+from gate.core.rules import Bound, Level, Metric, Unit
+from gate.core.ruleset import Thresholds
 from gate.core.units import format_value
-from gate.core.verdict import Bound, Check, Comparison, Outcome, Scope
+from gate.core.verdict import Check, Comparison, Outcome, Scope
 
 if TYPE_CHECKING:
     from gate.core.inputs import Inputs

@@ -35,20 +35,10 @@ from gate.core.verdict import Check, Outcome, Scope
 if TYPE_CHECKING:
     from gate.core.inputs import Inputs
 
-__all__ = ["DEFAULT_MIN_SAMPLES", "ResourceRules", "Usage", "checks", "steady", "theil_sen"]
+__all__ = ["Usage", "checks", "steady", "theil_sen"]
 
-DEFAULT_MIN_SAMPLES = 30  # a minute-long CI run has 40 after its first third
 MAX_SLOPE_POINTS = 400  # Theil-Sen is quadratic: a long run's samples are thinned evenly
 LABEL = "backend"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ResourceRules:
-    """The `resources:` section: its rules, and the samples the leak rule needs."""
-
-    rules: tuple[Rule, ...]
-    min_samples: int = DEFAULT_MIN_SAMPLES
-    where: str = ""
 
 
 def steady(samples: Sequence[ResourceSample], series: Sequence[SecondSample]

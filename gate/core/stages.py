@@ -1,7 +1,7 @@
 """The checks of the thresholds file's `stages:` rules, on each stage's own figures.
 
 A kind of check (`gate.core.evaluate.KINDS`). Each stage's rules are a `Thresholds`
-(`gate.core.rules.StageRules`), judged by the same endpoint, required and aggregate
+(`gate.core.ruleset.StageRules`), judged by the same endpoint, required and aggregate
 checks as the whole run, over the stage's `Window` (its exact figures, see
 `gate.results.boundaries`) instead of the run's; each check then says its stage, in its
 scope (`stage`) and its name (`stage spike: GET /api/items`). A rule for a stage the run
@@ -20,7 +20,7 @@ from gate.core import absolute
 from gate.core.judging import count_failure
 from gate.core.measure import Subject
 from gate.core.model import Results, Window
-from gate.core.rules import StageRules
+from gate.core.ruleset import StageRules
 from gate.core.verdict import Check, Outcome, Scope
 
 if TYPE_CHECKING:

@@ -19,8 +19,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from gate.core.rules import Level, Unit
-from gate.core.verdict import Bound, Check, Outcome, Scope
+from gate.core.rules import Bound, Level, Unit
+from gate.core.verdict import Check, Outcome, Scope
 
 NOTHING_JUDGED = "judged"  # the metric of the run check `settle` adds
 _JUDGED = frozenset({Outcome.PASS, Outcome.BREACHED, Outcome.REGRESSED, Outcome.IMPROVED})

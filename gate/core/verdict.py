@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gate.core.comparability import Comparability
-from gate.core.rules import Level, Unit
+from gate.core.rules import Bound, Level, Unit
 
 VERDICT_SCHEMA = "locust-gate/verdict"
 VERDICT_VERSION = 1
@@ -66,18 +66,6 @@ class Scope(StrEnum):
     STAGE = "stage"  # an endpoint or the aggregate within one stage of the run
     RESOURCE = "resource"
     EXTERNAL = "external"
-
-
-class Bound(StrEnum):
-    """Which side of its limit a measured value must stay on."""
-
-    MAX = "max"  # at or below (response times, failure ratio)
-    MIN = "min"  # at or above (throughput, counts that must happen)
-
-    @property
-    def sign(self) -> str:
-        """How a limit of this bound reads in a report: `≤ 500 ms`, `≥ 50.0 req/s`."""
-        return "≤" if self is Bound.MAX else "≥"
 
 
 @dataclass(frozen=True, kw_only=True)

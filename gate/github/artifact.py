@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gate.core.comparability import Caveat, Comparability, Lineage, Machine
-from gate.core.rules import Level, Unit
+from gate.core.rules import Bound, Level, Unit
 from gate.core.verdict import (
     BaselineRef,
-    Bound,
     Check,
     Comparison,
     Outcome,

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from gate.baseline.storespec import mask_credentials, redact
-from gate.core.external import ExternalMetric, Format
 from gate.core.model import MetricReading
+from gate.core.ruleset import ExternalMetric, Format
 from gate.errors import UserError
 from gate.files import jsontext
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate.core.abort import Trip
-from gate.core.rules import Metric
-from gate.core.verdict import Bound
+from gate.core.model import Trip
+from gate.core.rules import Bound, Metric
 from gate.results.jsondata import JsonReader
 
 KEY = "aborted"

@@ -21,8 +21,10 @@ from typing import Any
 import gevent
 
 from gate.core import histogram
-from gate.core.abort import AbortRule, Tally, Trip, window_value
+from gate.core.abort import Tally, window_value
+from gate.core.model import Trip
 from gate.core.names import shape
+from gate.core.ruleset import AbortRule
 from gate.results import flags
 
 logger = logging.getLogger("locust-gate")

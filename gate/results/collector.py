@@ -16,7 +16,7 @@ from gate.results.fingerprint import shape_name
 from gate.results.series import Series
 
 if TYPE_CHECKING:
-    from gate.core.abort import Trip
+    from gate.core.model import Trip
     from gate.results.boundaries import Boundaries
     from gate.results.loadshape import Stage
 

@@ -1,6 +1,6 @@
 """The thresholds file: its YAML parser and its JSON schema (`schema/`).
 
-Turns a user's file into `gate.core.rules.Thresholds`, with file, line, key and fix in every
+Turns a user's file into `gate.core.ruleset.Thresholds`, with file, line, key and fix in every
 error. Split along the file's sections: `parser` (reading the file, the top level,
 `defaults` and `aggregate`), `limits` (one metric's limits, `min-requests`), `endpoints`
 (the overrides and their matchers), `relative` (the `baseline:` section, loaded only for a

@@ -9,10 +9,9 @@ the thresholds parser through one hook; errors name the file, line and key.
 
 from __future__ import annotations
 
-from gate.core.abort import DEFAULT_WINDOW, AbortRule
-from gate.core.rules import Metric
+from gate.core.rules import Bound, Metric
+from gate.core.ruleset import DEFAULT_WINDOW, AbortRule
 from gate.core.units import UnitError, format_limit, parse_seconds, parse_value
-from gate.core.verdict import Bound
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, kind
 from gate.thresholds.endpoints import matcher

@@ -1,4 +1,4 @@
-"""Parse the `groups:` section of a thresholds file into `gate.core.groups.Group`s.
+"""Parse the `groups:` section of a thresholds file into `gate.core.ruleset.Group`s.
 
     groups:
       - name: Authentication
@@ -20,9 +20,9 @@ through one hook; errors name the file, line and key like every other thresholds
 
 from __future__ import annotations
 
-from gate.core.groups import Group
 from gate.core.model import AGGREGATED
 from gate.core.rules import Matcher, Metric, Rule
+from gate.core.ruleset import Group
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, indent, kind
 from gate.thresholds import limits

@@ -1,4 +1,4 @@
-"""Parse the `metrics:` section of a thresholds file into `gate.core.external.ExternalMetric`s.
+"""Parse the `metrics:` section of a thresholds file into `gate.core.ruleset.ExternalMetric`s.
 
     metrics:
       - name: cache hit rate
@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from gate.core.external import ExternalMetric, Format
 from gate.core.rules import Metric, Rule
+from gate.core.ruleset import ExternalMetric, Format
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, indent, kind
 from gate.thresholds import limits

@@ -1,4 +1,4 @@
-"""Read a thresholds file (YAML, version 1) into a validated `gate.core.rules.Thresholds`.
+"""Read a thresholds file (YAML, version 1) into a validated `gate.core.ruleset.Thresholds`.
 
 The format, in short (`thresholds/example.yml` shows every feature, and
 `thresholds/thresholds.schema.json` lets editors complete and check it):
@@ -62,14 +62,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate.core.rules import (
-    Level,
-    Metric,
-    Rule,
-    StageRules,
-    Thresholds,
-    default_exceptions_rule,
-)
+from gate.core.rules import Level, Metric, Rule, default_exceptions_rule
+from gate.core.ruleset import StageRules, Thresholds
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind, parse_yaml
 from gate.thresholds import endpoints, groups, limits, resources
@@ -85,9 +79,8 @@ from gate.thresholds.keys import (
 )
 
 if TYPE_CHECKING:
-    from gate.core.abort import AbortRule
-    from gate.core.external import ExternalMetric
     from gate.core.relative import BaselineRules
+    from gate.core.ruleset import AbortRule, ExternalMetric
 
 __all__ = [
     "AGGREGATE_KEYS", "ENDPOINT_KEYS", "SECTION_KEYS", "TOP_KEYS", "json_schema",

@@ -21,7 +21,7 @@ exceptions raised in the locustfile are counted for the whole run, so a stage ha
 from __future__ import annotations
 
 from gate.core.model import Results
-from gate.core.rules import StageRules, Thresholds
+from gate.core.ruleset import StageRules, Thresholds
 from gate.core.stages import missing_stage
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind

@@ -7,10 +7,11 @@ from dataclasses import replace
 import pytest
 
 from gate.core import histogram
-from gate.core.abort import AbortRule, Tally, Trip, abort_checks, window_value
-from gate.core.model import Results
-from gate.core.rules import Metric
-from gate.core.verdict import Bound, Outcome
+from gate.core.abort import Tally, abort_checks, window_value
+from gate.core.model import Results, Trip
+from gate.core.rules import Bound, Metric
+from gate.core.ruleset import AbortRule
+from gate.core.verdict import Outcome
 from gate.errors import UserError
 from gate.results import resultsfile
 from gate.thresholds.parser import parse

@@ -11,7 +11,8 @@ from gate.core.evaluate import evaluate
 from gate.core.model import Results
 from gate.core.reading import band, fine, needed_requests, resolution
 from gate.core.relative import Baseline, BaselineRules, PastRun, RelativeRule, default_rules
-from gate.core.rules import Level, Metric, Thresholds
+from gate.core.rules import Level, Metric
+from gate.core.ruleset import Thresholds
 from gate.core.verdict import Outcome, Status
 from tests import factory
 from tests.factory import compared

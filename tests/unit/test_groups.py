@@ -19,7 +19,8 @@ from gate.core import groups, histogram, thin
 from gate.core.evaluate import evaluate
 from gate.core.model import Results, Source
 from gate.core.names import group as group_names
-from gate.core.rules import Level, Thresholds
+from gate.core.rules import Level
+from gate.core.ruleset import Thresholds
 from gate.core.verdict import Check, Outcome, Scope, Status
 from gate.errors import UserError
 from gate.reports import console, junit, markdown, review

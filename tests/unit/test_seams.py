@@ -19,17 +19,8 @@ from gate.core.measure import (
 )
 from gate.core.model import aggregate
 from gate.core.relative import Baseline, PastRun
-from gate.core.rules import Level, Limit, Metric, Rule, Unit
-from gate.core.verdict import (
-    BaselineRef,
-    Bound,
-    Check,
-    Outcome,
-    Scope,
-    Status,
-    by_severity,
-    status_of,
-)
+from gate.core.rules import Bound, Level, Limit, Metric, Rule, Unit
+from gate.core.verdict import BaselineRef, Check, Outcome, Scope, Status, by_severity, status_of
 from gate.errors import ExitCode, exit_code
 from gate.thresholds.parser import parse
 from tests.factory import START, endpoint, results

@@ -19,9 +19,9 @@ from gate.core.rules import (
     MatchKind,
     Metric,
     Rule,
-    Thresholds,
     default_exceptions_rule,
 )
+from gate.core.ruleset import Thresholds
 from gate.core.units import (
     CPU_PATTERN,
     DURATION_PATTERN,
