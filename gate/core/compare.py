@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from gate.core import comparability, thin
+from gate.core.groups import entry as group_entry
 from gate.core.measure import measure
 from gate.core.model import AGGREGATED, EndpointStats, Results
 from gate.core.reading import (
@@ -52,6 +53,7 @@ from gate.core.verdict import BaselineRef, Check, Comparison, Outcome, Scope
 
 if TYPE_CHECKING:
     from gate.core.inputs import Inputs
+    from gate.core.ruleset import Group
 
 # The Aggregated row is compared on rps and fail-ratio only: its percentiles mix endpoints
 # of very different speeds, so a small shift in the mix moves them (on the demo, 20 slow
@@ -80,7 +82,7 @@ def checks(inputs: Inputs) -> Sequence[Check]:
     thresholds = inputs.thresholds
     return compare_runs(inputs.results, inputs.baseline, thresholds.baseline or default_rules(),
                         on_inconclusive=thresholds.on_inconclusive,
-                        on_too_few=thresholds.on_too_few)
+                        on_too_few=thresholds.on_too_few, groups=thresholds.groups)
 
 
 def warnings(inputs: Inputs) -> list[str]:
@@ -124,10 +126,12 @@ def compare_runs(
     *,
     on_inconclusive: Level,
     on_too_few: Level | None = None,
+    groups: Sequence[Group] = (),
 ) -> list[Check]:
     """Checks of `current` against `baseline`'s runs (oldest first; one run for a single
-    baseline). Both must have their names grouped alike (`gate.core.names`): the loaders
-    do it."""
+    baseline), each endpoint's, then each group's (its members merged in every run alike,
+    `gate.core.groups.entry`), then the aggregate's. Both must have their names grouped
+    alike (`gate.core.names`): the loaders do it."""
     history = _history(baseline, rules)
     if not history:
         return [_run_check("the baseline store has no run to compare with", on_inconclusive,
@@ -145,22 +149,37 @@ def compare_runs(
                    runs=len(usable),
                    shifts=_shift_table(current, usable, rules.min_requests))
     found: list[Check] = []
-    for entry in [*sorted(current.endpoints, key=lambda e: (e.name, e.method)), current.total]:
-        if entry.num_requests == 0:
-            continue
-        base = [
-            _Base(stats=e, run=i) for i, run in enumerate(usable)
-            if (e := _find(run.results, entry)) is not None and e.num_requests > 0
+    for entry in sorted(current.endpoints, key=lambda e: (e.name, e.method)):
+        found += _entry_checks(entry, [_find(run.results, entry) for run in usable], ctx,
+                               rules.rules_for(entry.method, entry.name, entry.members))
+    for group in groups:  # by its name only: an override for a member is the member's
+        entry = group_entry(current, group)
+        found += [
+            replace(check, scope=Scope.GROUP, endpoint=group.name)
+            for check in _entry_checks(entry, [group_entry(r.results, group) for r in usable],
+                                       ctx, rules.rules_for("", group.name))
         ]
-        if not base:
-            found.append(_new(entry))
-            continue
-        for rule in rules.rules_for(entry.method, entry.name, entry.members):
-            if entry is current.total and rule.metric.unit is Unit.MS and not AGGREGATE_LATENCY:
-                continue  # see AGGREGATE_LATENCY
-            found.append(_relative_check(entry, base, rule, ctx))
+    total_rules = [r for r in rules.rules_for("", AGGREGATED)  # see AGGREGATE_LATENCY
+                   if r.metric.unit is not Unit.MS or AGGREGATE_LATENCY]
+    found += _entry_checks(current.total, [run.results.total for run in usable], ctx,
+                           total_rules)
     found.extend(_missing(current, usable[-1]))
     return found
+
+
+def _entry_checks(
+    entry: EndpointStats, before: Sequence[EndpointStats | None], ctx: _Context,
+    rules: Sequence[RelativeRule],
+) -> list[Check]:
+    """One entry (an endpoint, a group, the aggregate) against its figures in each compared
+    run (None: not in that run)."""
+    if entry.num_requests == 0:
+        return []
+    base = [_Base(stats=e, run=i) for i, e in enumerate(before)
+            if e is not None and e.num_requests > 0]
+    if not base:
+        return [_new(entry)]
+    return [_relative_check(entry, base, rule, ctx) for rule in rules]
 
 
 # --- comparability ------------------------------------------------------------------------

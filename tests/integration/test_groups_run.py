@@ -195,3 +195,26 @@ def test_the_platform_example_selects_every_area_of_a_real_run(platform_run: Loc
     verdict = evaluate(results, rules)
     assert verdict.status is not Status.FAIL, verdict.reasons
     assert {c.endpoint for c in verdict.checks if c.scope is Scope.GROUP} == set(taken)
+
+
+def test_a_group_is_compared_with_a_stored_run_through_the_cli(
+    platform_run: LocustRun, tmp_path: Path,
+) -> None:
+    """Saved with raw names (as `baseline save` stores them), read back grouped: the same
+    run compared with itself gives each group a relative check that passes, no new."""
+    store = f"{tmp_path}/store/"  # a history: the trailing slash
+    gate = [sys.executable, "-m", "gate"]
+    saved = subprocess.run([*gate, "baseline", "save", str(platform_run.results), "--store",
+                            store], capture_output=True, text=True, timeout=60, check=False)
+    assert saved.returncode == 0, saved.stderr
+    rules = tmp_path / "rules.yml"
+    rules.write_text(RULES.replace("p95: 1ms", "p95: 5s") + "baseline:\n  min-requests: 1\n"
+                     "  p50: {max-increase: 10%}\n", encoding="utf-8")
+    done = subprocess.run(
+        [*gate, "check", str(platform_run.results), "--thresholds", str(rules), "--baseline",
+         store, "--report-dir", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=60, check=False)
+    relative = {c["endpoint"]: c["outcome"] for c in _verdict(tmp_path / "out")["checks"]
+                if c["scope"] == "group" and c.get("comparison") is not None}
+    assert relative == {"Authentication": "pass", "CRM": "pass", "WebSocket setup": "pass",
+                        "WebSocket": "pass"}, done.stdout + done.stderr

@@ -19,6 +19,7 @@ from gate.core import groups, histogram, thin
 from gate.core.evaluate import evaluate
 from gate.core.model import Results, Source
 from gate.core.names import group as group_names
+from gate.core.relative import Baseline
 from gate.core.rules import Level
 from gate.core.ruleset import Thresholds
 from gate.core.verdict import Check, Outcome, Scope, Status
@@ -410,3 +411,55 @@ def test_without_histograms_a_groups_percentiles_are_no_data_never_a_pass() -> N
     assert p95.outcome is Outcome.NO_DATA and p95.counts_at is Level.WARN
     assert avg.outcome is Outcome.PASS and avg.measured == 10.0
     assert verdict.status is Status.WARN
+
+
+# --- a group against the baseline -------------------------------------------------------
+
+GROUP_BASELINE = """version: 1
+groups:
+  - name: Search
+    match: "GET /search/*"
+    p95: 5s
+baseline:
+  shared-shift: false
+  p95: {max-increase: 10%}
+  endpoints:
+    - match: "GET /search/a"     # an override for a member is the member's, not the group's
+      p95: off
+"""
+
+
+def _searched(a_ms: float, b_ms: float, *, other_ms: float = 20.0) -> Results:
+    run = factory.results(factory.endpoint("/search/a", [a_ms] * 300),
+                          factory.endpoint("/search/b", [b_ms] * 300),
+                          factory.endpoint("/other", [other_ms] * 300))
+    return replace(run, meta=replace(run.meta, fingerprint="sha256:x"))
+
+
+def _relative(now: Results, before: Results) -> dict[tuple[str, str], Outcome]:
+    thresholds = parse(GROUP_BASELINE, "t.yml", with_baseline=True)
+    verdict = evaluate(now, thresholds, Baseline(store="s", runs=(factory.past(before),)))
+    return {(c.endpoint, c.metric): c.outcome for c in verdict.checks
+            if c.comparison is not None and c.endpoint != "Aggregated"}
+
+
+def test_a_group_is_compared_with_the_same_group_merged_in_the_baseline() -> None:
+    before = _searched(50, 50)
+    unchanged = _relative(_searched(50, 50), before)
+    assert unchanged[("Search", "p95")] is Outcome.PASS
+    # only /search/a slower, and its own p95 rule is off: the group's p95 catches it
+    slower = _relative(_searched(200, 50), before)
+    assert ("GET /search/a", "p95") not in slower
+    assert slower[("GET /search/b", "p95")] is Outcome.PASS
+    assert slower[("Search", "p95")] is Outcome.REGRESSED
+    assert _relative(_searched(30, 30), before)[("Search", "p95")] is Outcome.IMPROVED
+
+
+def test_a_group_new_to_the_baseline_is_new_never_a_pass() -> None:
+    before = factory.results(factory.endpoint("/other", [20.0] * 300))
+    before = replace(before, meta=replace(before.meta, fingerprint="sha256:x"))
+    thresholds = parse(GROUP_BASELINE, "t.yml", with_baseline=True)
+    verdict = evaluate(_searched(50, 50), thresholds,
+                       Baseline(store="s", runs=(factory.past(before),)))
+    new = [c for c in verdict.checks if c.scope is Scope.GROUP and c.metric == "baseline"]
+    assert [(c.endpoint, c.outcome) for c in new] == [("Search", Outcome.NEW)]
