@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gate.core.ruleset import AbortRule
+    from gate.core.sections import AbortRule
 
 
 def _bootstrap() -> None:

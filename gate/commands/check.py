@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from gate.baseline.storespec import StoreSpec
 from gate.commands.checking import BaselineRequest, exit_code_for, run_check
 from gate.commands.storeoption import STORE
 from gate.core.model import Cut
 from gate.core.units import parse_seconds
 from gate.errors import UserError
 from gate.github.runner import Runner
+
+if TYPE_CHECKING:
+    from gate.baseline.storespec import StoreSpec
 
 
 @click.command()

@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from gate.baseline.storespec import StoreSpec
-from gate.core import groups, paired
 from gate.core.evaluate import evaluate
-from gate.core.model import Cut, Results, Rounds
+from gate.core.model import Cut, EndpointStats, Results, Rounds
 from gate.core.ruleset import Thresholds
 from gate.core.verdict import Status, Verdict
 from gate.errors import GateError, HarnessError, UserError, exit_code
@@ -26,12 +24,13 @@ from gate.github.runner import Runner
 from gate.reports import console
 from gate.reports.context import ReportContext
 from gate.results import loader
-from gate.results.trim import trim
 from gate.thresholds.parser import load_thresholds
-from gate.thresholds.stages import require as require_stages
 
 if TYPE_CHECKING:
+    from gate.baseline.storespec import StoreSpec
+    from gate.core.paired import Estimate
     from gate.core.relative import Baseline
+    from gate.core.verdict import Check
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,18 +93,8 @@ def judge_and_report(
     and an existing `report_dir`; `notes` are the run's own warnings for the reports;
     `rounds`: the paired rounds of `run --against-ref` (`results` is the head's, pooled)."""
     require_checks(rules, with_baseline=baseline is not None or rounds is not None)
-    measured = loader.load_results(results, group_names=rules.group_names)
-    if cut is not None:  # check --warmup/--cooldown: after the fact, at the series' resolution
-        measured = trim(measured, warmup=cut.warmup, cooldown=cut.cooldown, file=str(results))
-    if notes:
-        measured = replace(measured, warnings=(*measured.warnings, *notes))
-    require_stages(measured, rules)  # a stage rule on a run without that stage: exit 2
-    if rules.metrics:  # what `run` read for them, beside the results: no URL is read here
-        from gate.results import metricsfile  # noqa: PLC0415 (only files with metrics:)
-
-        measured = replace(measured, metrics=metricsfile.read(metricsfile.beside(results)))
-    if rounds is not None:
-        measured = replace(measured, rounds=rounds)
+    measured = _prepared(loader.load_results(results, group_names=rules.group_names), rules,
+                         results=results, cut=cut, notes=notes, rounds=rounds)
     # One judging pass: the stored runs are loaded here and compared in the core.
     past = _load_baseline(rules, baseline, measured) if baseline is not None else None
     verdict = evaluate(measured, rules, past, allow_incomplete=allow_incomplete)
@@ -114,8 +103,8 @@ def judge_and_report(
         results=measured,
         results_path=str(results),
         thresholds_path=rules.path,
-        groups=groups.entries(measured, rules),
-        pairs=paired.judged(measured, rules),
+        groups=_group_entries(measured, rules),
+        pairs=_pairs(measured, rules),
     )
     out.write(console.render_console(ctx, report_dir=report_dir))
     if report_dir is not None:
@@ -143,6 +132,47 @@ def judge_and_report(
 
         publish(ctx, runner=runner, root=_root(runner), report_dir=report_dir, out=out)
     return verdict
+
+
+# The steps and views of an optional section or mode import their modules only when the
+# file or the run has one: a console `check` of a plain run loads none of them (start-up,
+# docs/benchmarks.md).
+def _prepared(measured: Results, rules: Thresholds, *, results: Path, cut: Cut | None,
+              notes: tuple[str, ...], rounds: Rounds | None) -> Results:
+    """The results as judged: cut (`check --warmup`), with the run's notes, the metrics
+    read beside them and the paired rounds; a stage rule on a run without that stage is
+    exit 2 here."""
+    if cut is not None:  # check --warmup/--cooldown: after the fact, at the series' resolution
+        from gate.results.trim import trim  # noqa: PLC0415 (see above)
+
+        measured = trim(measured, warmup=cut.warmup, cooldown=cut.cooldown, file=str(results))
+    if notes:
+        measured = replace(measured, warnings=(*measured.warnings, *notes))
+    if rules.stages:
+        from gate.thresholds.stages import require  # noqa: PLC0415 (see above)
+
+        require(measured, rules)
+    if rules.metrics:  # what `run` read for them, beside the results: no URL is read here
+        from gate.results import metricsfile  # noqa: PLC0415 (see above)
+
+        measured = replace(measured, metrics=metricsfile.read(metricsfile.beside(results)))
+    return measured if rounds is None else replace(measured, rounds=rounds)
+
+
+def _group_entries(measured: Results, rules: Thresholds) -> tuple[EndpointStats, ...]:
+    if not rules.groups:
+        return ()
+    from gate.core import groups  # noqa: PLC0415 (see _prepared)
+
+    return groups.entries(measured, rules)
+
+
+def _pairs(measured: Results, rules: Thresholds) -> tuple[tuple[Estimate, Check], ...]:
+    if measured.rounds is None:
+        return ()
+    from gate.core import paired  # noqa: PLC0415 (see _prepared)
+
+    return paired.judged(measured, rules)
 
 
 def require_checks(rules: Thresholds, *, with_baseline: bool) -> None:

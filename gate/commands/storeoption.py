@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gate.baseline.storespec import StoreSpec, parse_spec
+if TYPE_CHECKING:
+    from gate.baseline.storespec import StoreSpec
 
 STORE_HELP = (
     "The store: path/baseline.json (one run), path/dir/ (a history) or "
     "git:BRANCH[@REMOTE] (a data branch; git: alone is git:locust-gate-data)."
 )
-
 
 if TYPE_CHECKING:
     _Base = click.ParamType[StoreSpec, object]
@@ -31,6 +31,9 @@ class StoreType(_Base):
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
     ) -> StoreSpec:
+        # Imported here: a `check` without a store option does not load the stores' module.
+        from gate.baseline.storespec import StoreSpec, parse_spec  # noqa: PLC0415
+
         if isinstance(value, StoreSpec):
             return value
         return parse_spec(str(value))

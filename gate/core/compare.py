@@ -53,7 +53,7 @@ from gate.core.verdict import BaselineRef, Check, Comparison, Outcome, Scope
 
 if TYPE_CHECKING:
     from gate.core.inputs import Inputs
-    from gate.core.ruleset import Group
+    from gate.core.sections import Group
 
 # The Aggregated row is compared on rps and fail-ratio only: its percentiles mix endpoints
 # of very different speeds, so a small shift in the mix moves them (on the demo, 20 slow

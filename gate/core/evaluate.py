@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from gate.core import absolute, external, groups, paired, resources, stages, thin
-from gate.core.abort import abort_checks
+from gate.core import absolute, thin
 from gate.core.absolute import ALLOW_INCOMPLETE_FLAG
 from gate.core.inputs import Inputs
 from gate.core.model import Results
@@ -72,7 +71,54 @@ def evaluate(
     )
 
 
+# The kinds of a section a file may not have, or of data a run may not carry, are imported
+# only when there is something for them: a console `check` of a plain run loads none of
+# them (start-up: docs/benchmarks.md). Each is still one module and this one entry.
+def _group_checks(inputs: Inputs) -> Sequence[Check]:
+    if not inputs.thresholds.groups:
+        return ()
+    from gate.core import groups  # noqa: PLC0415 (see above)
+
+    return groups.checks(inputs)
+
+
+def _stage_checks(inputs: Inputs) -> Sequence[Check]:
+    if not inputs.thresholds.stages:
+        return ()
+    from gate.core import stages  # noqa: PLC0415 (see above)
+
+    return stages.checks(inputs)
+
+
+def _external_checks(inputs: Inputs) -> Sequence[Check]:
+    if not inputs.thresholds.metrics:
+        return ()
+    from gate.core import external  # noqa: PLC0415 (see above)
+
+    return external.checks(inputs)
+
+
+def _resource_checks(inputs: Inputs) -> Sequence[Check]:
+    if inputs.thresholds.resources is None:
+        return ()
+    from gate.core import resources  # noqa: PLC0415 (see above)
+
+    return resources.checks(inputs)
+
+
+def _paired_checks(inputs: Inputs) -> Sequence[Check]:
+    if inputs.results.rounds is None:
+        return ()
+    from gate.core import paired  # noqa: PLC0415 (see above)
+
+    return paired.checks(inputs)
+
+
 def _abort_checks(inputs: Inputs) -> Sequence[Check]:
+    if inputs.results.meta.aborted is None:
+        return ()
+    from gate.core.abort import abort_checks  # noqa: PLC0415 (see above)
+
     return abort_checks(inputs.results.meta.aborted)
 
 
@@ -106,21 +152,22 @@ def _baseline_ref(inputs: Inputs) -> BaselineRef | None:
 # Every kind of check, in report order. A new kind (a group, a stage, the backend's
 # resources, an external metric, a paired comparison) is one module with a function
 # `checks(inputs: Inputs) -> Sequence[Check]` that judges through
-# `gate.core.judging.judge_rule`, and one entry here.
+# `gate.core.judging.judge_rule`, and one entry here (imported on demand, above, when the
+# file or the run may not have anything for it).
 KINDS: tuple[Kind, ...] = (
     absolute.run_checks,
     absolute.completion_checks,
     absolute.endpoint_checks,
     absolute.required_checks,
-    groups.checks,
+    _group_checks,
     absolute.aggregate_checks,
     absolute.exception_checks,
-    stages.checks,
-    external.checks,
+    _stage_checks,
+    _external_checks,
     _abort_checks,
     _baseline_checks,
-    resources.checks,
-    paired.checks,
+    _resource_checks,
+    _paired_checks,
 )
 
 
@@ -135,7 +182,16 @@ def unmatched_rules(results: Results, thresholds: Thresholds) -> list[str]:
         _unmatched_message(results, index, override)
         for index, override in enumerate(thresholds.endpoints)
         if not override.required and id(override) not in taken
-    ] + groups.unmatched(results, thresholds)  # a group that selects nothing, the same way
+    ] + _unmatched_groups(results, thresholds)
+
+
+def _unmatched_groups(results: Results, thresholds: Thresholds) -> list[str]:
+    """A group that selects nothing is warned about the same way."""
+    if not thresholds.groups:
+        return []
+    from gate.core import groups  # noqa: PLC0415 (see _group_checks)
+
+    return groups.unmatched(results, thresholds)
 
 
 def _unmatched_message(results: Results, index: int, override: EndpointRules) -> str:

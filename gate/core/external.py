@@ -31,7 +31,7 @@ from gate.core.judging import judge_rule
 from gate.core.measure import Subject
 from gate.core.model import MetricReading
 from gate.core.rules import Bound, Level, Metric, Rule
-from gate.core.ruleset import ExternalMetric
+from gate.core.sections import ExternalMetric
 from gate.core.units import format_value
 from gate.core.verdict import Check, Outcome, Scope
 

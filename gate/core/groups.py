@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from gate.core.judging import judge_rule
 from gate.core.measure import EndpointMeasurement
 from gate.core.model import EndpointStats, Results, merged
-from gate.core.ruleset import Group
+from gate.core.sections import Group
 from gate.core.verdict import Check, Scope
 
 if TYPE_CHECKING:

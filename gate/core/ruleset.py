@@ -1,130 +1,21 @@
-"""A thresholds file as data: `Thresholds` (every section), and the rules of the sections
-judged by a kind of check of their own: `StageRules` (`stages:`, judged by
-`gate.core.stages`), `Group` (`groups:`, `gate.core.groups`), `ResourceRules`
-(`resources:`, `gate.core.resources`), `ExternalMetric` (`metrics:`, `gate.core.external`)
-and `AbortRule` (`abort:`, watched live by the plugin; `gate.core.abort`). Above the rule
-primitives (`gate.core.rules`), below every kind of check, which reads its section here;
-`gate.thresholds` builds these from the file.
+"""A thresholds file as data: `Thresholds` (every section) and `StageRules` (`stages:`,
+judged by `gate.core.stages`); the other sections' rules are `gate.core.sections`. Above
+the rule primitives (`gate.core.rules`), below every kind of check, which reads its
+section here; `gate.thresholds` builds these from the file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from gate.core.rules import (
-    Bound,
-    EndpointRules,
-    Level,
-    Matcher,
-    Metric,
-    Rule,
-    default_exceptions_rule,
-)
-from gate.core.units import format_value
+from gate.core.rules import EndpointRules, Level, Rule, default_exceptions_rule
 
 if TYPE_CHECKING:
-    from gate.core.model import EndpointStats
     from gate.core.relative import BaselineRules
+    from gate.core.sections import AbortRule, ExternalMetric, Group, ResourceRules
 
-DEFAULT_WINDOW = 10.0  # seconds: long enough for a p95 of a few requests a second
-DEFAULT_MIN_SAMPLES = 30  # a minute-long CI run has 40 after its first third
-
-
-@dataclass(frozen=True, kw_only=True)
-class Group:
-    """One `groups:` entry: a name, what it selects, and its rules (no defaults apply)."""
-
-    name: str
-    # Any of these selects an endpoint (`match: [a, b]`); empty: every endpoint of `type`.
-    matchers: tuple[Matcher, ...] = ()
-    # Locust's request type (the method column: GET, WS, grpc), compared case-insensitively.
-    type: str | None = None
-    rules: tuple[Rule, ...] = ()
-    min_requests: int | None = None  # None: the file's defaults.min-requests
-    where: str = ""
-
-    def selects(self, entry: EndpointStats) -> bool:
-        if self.type is not None and entry.method.upper() != self.type.upper():
-            return False
-        return not self.matchers or any(
-            m.matches_any(entry.method, entry.name, entry.members) for m in self.matchers
-        )
-
-    def describe(self) -> str:
-        """What the group selects, as written: `type WS`, `* /api/auth/*, GET /api/me`."""
-        patterns = ", ".join(m.describe() for m in self.matchers)
-        kind = f"type {self.type}" if self.type is not None else ""
-        return " and ".join(part for part in (kind, patterns) if part)
-
-@dataclass(frozen=True, kw_only=True)
-class ResourceRules:
-    """The `resources:` section: its rules, and the samples the leak rule needs."""
-
-    rules: tuple[Rule, ...]
-    min_samples: int = DEFAULT_MIN_SAMPLES
-    where: str = ""
-
-class Format(StrEnum):
-    """How the URL's body is read."""
-
-    JSON = "json"  # a JSON document; `json:` is the dotted path to the number
-    PROMETHEUS = "prometheus"  # Prometheus' text exposition format; `metric:` + `labels:`
-
-
-@dataclass(frozen=True, kw_only=True)
-class ExternalMetric:
-    """One entry of the `metrics:` section, validated."""
-
-    name: str
-    url: str  # as written: placeholders ({host}, {port}) are resolved by the edge
-    format: Format
-    path: tuple[str, ...] = ()  # JSON: the dotted path, one key (or list index) each
-    metric: str = ""  # Prometheus: the sample's name
-    labels: tuple[tuple[str, str], ...] = ()  # Prometheus: labels the sample must carry
-    during: bool = False
-    rules: tuple[Rule, ...] = ()
-    where: str = ""
-
-    @property
-    def what(self) -> str:
-        """What is read at the URL, as reports show it: `json cache.hit_rate`,
-        `prometheus db_connections_in_use{pool="main"}`."""
-        if self.format is Format.JSON:
-            return f"json {'.'.join(self.path)}"
-        labels = ",".join(f'{key}="{value}"' for key, value in self.labels)
-        return f"prometheus {self.metric}" + (f"{{{labels}}}" if labels else "")
-
-@dataclass(frozen=True, kw_only=True)
-class AbortRule:
-    """One `abort:` entry, values in the metric's canonical unit (ms, ratio, req/s)."""
-
-    metric: Metric
-    bound: Bound  # MAX: `above` (trips when the value exceeds it); MIN: `below`
-    limit: float
-    hold: float  # seconds the condition must hold without a break (`for:`)
-    window: float = DEFAULT_WINDOW  # seconds the value is computed over
-    matcher: Matcher | None = None  # None: every request (the aggregate)
-    index: int = 0  # its position in the file's `abort:` list
-    where: str = ""
-
-    def breached(self, value: float | None) -> bool:
-        """Whether `value` meets the condition; no value (no requests) never does."""
-        if value is None:
-            return False
-        return value < self.limit if self.bound is Bound.MIN else value > self.limit
-
-    def describe(self) -> str:
-        """`abort[0] fail-ratio above 20.0 % for 10s (over 10s of GET /x)`."""
-        side = "below" if self.bound is Bound.MIN else "above"
-        what = self.matcher.describe() if self.matcher is not None else "all requests"
-        return (
-            f"abort[{self.index}] {self.metric.value} {side} "
-            f"{format_value(self.limit, self.metric.unit)} for {self.hold:g}s "
-            f"(over the last {self.window:g}s of {what})"
-        )
 
 @dataclass(frozen=True, kw_only=True)
 class StageRules:

@@ -6,9 +6,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from gate.core.comparability import Comparability
 from gate.core.rules import Bound, Level, Unit
+
+if TYPE_CHECKING:  # a baseline's fit is built where a baseline is compared
+    from gate.core.comparability import Comparability
 
 VERDICT_SCHEMA = "locust-gate/verdict"
 VERDICT_VERSION = 1

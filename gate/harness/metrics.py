@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 from gate.baseline.storespec import mask_credentials, redact
 from gate.core.model import MetricReading
-from gate.core.ruleset import ExternalMetric, Format
+from gate.core.sections import ExternalMetric, Format
 from gate.errors import UserError
 from gate.files import jsontext
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from gate.core.ruleset import ExternalMetric
+from gate.core.sections import ExternalMetric
 from gate.files import outputs
 from gate.harness import during, metrics, process, sweep
 from gate.harness.backend import (

@@ -10,12 +10,16 @@ verdict.json code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gate.core import names, paired, thin
+from gate.core import names, thin
 from gate.core.model import EndpointStats, Results
 from gate.core.rules import Unit
 from gate.core.units import format_value
 from gate.core.verdict import Check, Status, Verdict
+
+if TYPE_CHECKING:
+    from gate.core.paired import Estimate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,7 +35,7 @@ class ReportContext:
     groups: tuple[EndpointStats, ...] = ()
     # `run --against-ref`: each endpoint's metric over the paired rounds, with its check
     # (`gate.core.paired.judged`); empty otherwise.
-    pairs: tuple[tuple[paired.Estimate, Check], ...] = ()
+    pairs: tuple[tuple[Estimate, Check], ...] = ()
 
     @property
     def warnings(self) -> list[str]:
@@ -44,7 +48,7 @@ class ReportContext:
         """How the run was judged, when it is not the obvious way: against a ref in
         same-runner rounds (`gate.core.paired`), request names grouped into endpoints
         (`gate.core.names`), most checks too thin to judge (`gate.core.thin`)."""
-        return [note for note in (paired.summary(self.results), names.describe(self.results),
+        return [note for note in (_rounds_note(self.results), names.describe(self.results),
                                   thin.summary(self.verdict.checks)) if note is not None]
 
 
@@ -75,3 +79,11 @@ def duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _rounds_note(results: Results) -> str | None:
+    if results.rounds is None:
+        return None
+    from gate.core import paired  # noqa: PLC0415 (only a run in rounds loads it)
+
+    return paired.summary(results)

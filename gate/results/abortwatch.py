@@ -24,7 +24,7 @@ from gate.core import histogram
 from gate.core.abort import Tally, window_value
 from gate.core.model import Trip
 from gate.core.names import shape
-from gate.core.ruleset import AbortRule
+from gate.core.sections import AbortRule
 from gate.results import flags
 
 logger = logging.getLogger("locust-gate")

@@ -10,7 +10,7 @@ the thresholds parser through one hook; errors name the file, line and key.
 from __future__ import annotations
 
 from gate.core.rules import Bound, Metric
-from gate.core.ruleset import DEFAULT_WINDOW, AbortRule
+from gate.core.sections import DEFAULT_WINDOW, AbortRule
 from gate.core.units import UnitError, format_limit, parse_seconds, parse_value
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, kind

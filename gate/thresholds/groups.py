@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from gate.core.model import AGGREGATED
 from gate.core.rules import Matcher, Metric, Rule
-from gate.core.ruleset import Group
+from gate.core.sections import Group
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, indent, kind
 from gate.thresholds import limits

@@ -26,7 +26,7 @@ import re
 from urllib.parse import urlsplit
 
 from gate.core.rules import Metric, Rule
-from gate.core.ruleset import ExternalMetric, Format
+from gate.core.sections import ExternalMetric, Format
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, indent, kind
 from gate.thresholds import limits

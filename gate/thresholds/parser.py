@@ -66,7 +66,7 @@ from gate.core.rules import Level, Metric, Rule, default_exceptions_rule
 from gate.core.ruleset import StageRules, Thresholds
 from gate.errors import UserError
 from gate.files.yamlfile import Map, indent, kind, parse_yaml
-from gate.thresholds import endpoints, groups, limits, resources
+from gate.thresholds import endpoints, limits
 from gate.thresholds.keys import (
     AGGREGATE_KEYS,
     ENDPOINT_KEYS,
@@ -80,7 +80,7 @@ from gate.thresholds.keys import (
 
 if TYPE_CHECKING:
     from gate.core.relative import BaselineRules
-    from gate.core.ruleset import AbortRule, ExternalMetric
+    from gate.core.sections import AbortRule, ExternalMetric, Group, ResourceRules
 
 __all__ = [
     "AGGREGATE_KEYS", "ENDPOINT_KEYS", "SECTION_KEYS", "TOP_KEYS", "json_schema",
@@ -169,13 +169,31 @@ def _thresholds(ctx: Context, top: Map, text: str) -> tuple[Thresholds, _Excepti
         exceptions=default_exceptions_rule() if exceptions is None else exceptions.rule,
         source_text=text,
         baseline=_baseline(ctx, top),
-        groups=groups.parse(ctx, top),  # the `groups:` section: gate.thresholds.groups
+        groups=_groups(ctx, top),
         stages=_stages(ctx, top),
-        resources=resources.parse(ctx, top),
+        resources=_resources(ctx, top),
         metrics=_metrics(ctx, top),
         abort=_abort(ctx, top),
     )
     return thresholds, exceptions
+
+
+def _groups(ctx: Context, top: Map) -> tuple[Group, ...]:
+    """Hook: the `groups:` section lives in gate.thresholds.groups."""
+    if top.get("groups") is None:
+        return ()
+    from gate.thresholds import groups  # noqa: PLC0415 (only a file with groups pays)
+
+    return groups.parse(ctx, top)
+
+
+def _resources(ctx: Context, top: Map) -> ResourceRules | None:
+    """Hook: the `resources:` section lives in gate.thresholds.resources."""
+    if top.get("resources") is None:
+        return None
+    from gate.thresholds import resources  # noqa: PLC0415 (only a file with the section)
+
+    return resources.parse(ctx, top)
 
 
 def _stages(ctx: Context, top: Map) -> tuple[StageRules, ...]:

@@ -15,7 +15,7 @@ Each limit is a value (level fail) or `{warn: ..., fail: ...}` like every other 
 from __future__ import annotations
 
 from gate.core.rules import RESOURCE_METRICS, Metric
-from gate.core.ruleset import DEFAULT_MIN_SAMPLES, ResourceRules
+from gate.core.sections import DEFAULT_MIN_SAMPLES, ResourceRules
 from gate.core.units import UnitError, parse_count
 from gate.errors import location
 from gate.files.yamlfile import Map, indent, kind

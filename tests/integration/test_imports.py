@@ -99,3 +99,35 @@ def test_console_only_check_loads_no_report_file_renderer(tmp_path: Path) -> Non
 def test_check_with_report_dir_loads_the_renderers(tmp_path: Path) -> None:
     """The counterpart, so the probe above is known to see what `check` imports lazily."""
     assert _loaded_by_check(tmp_path, "--report-dir", str(tmp_path / "out")) >= REPORT_FILES
+
+
+# The kinds and steps of optional sections and modes (docs/benchmarks.md: start-up).
+SECTIONS = {"gate.core.groups", "gate.core.stages", "gate.core.external", "gate.core.resources",
+            "gate.core.paired", "gate.core.abort", "gate.core.sections", "gate.thresholds.groups",
+            "gate.thresholds.stages", "gate.thresholds.resources", "gate.results.trim",
+            "gate.baseline.storespec"}
+
+
+def test_a_plain_check_loads_no_optional_sections_kind(tmp_path: Path) -> None:
+    loaded = _loaded_by_check(tmp_path)
+    assert "gate.core.absolute" in loaded  # the probe sees the kinds that do run
+    assert not loaded & SECTIONS, loaded & SECTIONS
+
+
+def test_a_check_with_groups_loads_the_groups_kind(tmp_path: Path) -> None:
+    """The counterpart: a section in the file brings its parser and its kind."""
+    results = tmp_path / "results.json"
+    resultsfile.write(results, factory.results(factory.endpoint("/api", [10.0, 20.0])))
+    thresholds = tmp_path / "g.yml"
+    thresholds.write_text("version: 1\ngroups:\n  - {name: api, match: /api, p95: 1s}\n",
+                          encoding="utf-8")
+    probe = (
+        "import json, sys\nfrom gate.cli import main\n"
+        f"main({['check', str(results), '--thresholds', str(thresholds)]!r})\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, env=env).stdout
+    loaded = set(json.loads(out.splitlines()[-1]))
+    assert {"gate.core.groups", "gate.thresholds.groups", "gate.core.sections"} <= loaded

@@ -10,7 +10,7 @@ from gate.core import histogram
 from gate.core.abort import Tally, abort_checks, window_value
 from gate.core.model import Results, Trip
 from gate.core.rules import Bound, Metric
-from gate.core.ruleset import AbortRule
+from gate.core.sections import AbortRule
 from gate.core.verdict import Outcome
 from gate.errors import UserError
 from gate.results import resultsfile

@@ -10,7 +10,7 @@ import pytest
 
 from gate.core.evaluate import evaluate
 from gate.core.model import MetricReading
-from gate.core.ruleset import Format
+from gate.core.sections import Format
 from gate.core.verdict import Check, Outcome, Scope, Status
 from gate.errors import UserError
 from gate.reports import markdown
