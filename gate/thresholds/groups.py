@@ -1,4 +1,4 @@
-"""Parse the `groups:` section of a thresholds file into `gate.core.ruleset.Group`s.
+"""Parse the `groups:` section of a thresholds file into `gate.core.sections.Group`s.
 
     groups:
       - name: Authentication

@@ -1,4 +1,4 @@
-"""Parse the `metrics:` section of a thresholds file into `gate.core.ruleset.ExternalMetric`s.
+"""Parse the `metrics:` section of a thresholds file into `gate.core.sections.ExternalMetric`s.
 
     metrics:
       - name: cache hit rate

@@ -1,4 +1,4 @@
-"""gate.thresholds.parser: the YAML thresholds file -> gate.core.rules.Thresholds, with
+"""gate.thresholds.parser: the YAML thresholds file -> gate.core.ruleset.Thresholds, with
 errors that name the file, the line, the key and a fix; and the JSON Schema that editors use."""
 
 from __future__ import annotations
