@@ -10,18 +10,22 @@ from gate.thresholds.keys import METRIC_KEYS, Context, is_off
 
 
 def min_requests(ctx: Context, mapping: Map, prefix: str) -> int | None:
-    key = "min-requests"
+    return count(ctx, mapping, "min-requests", f"{prefix}.min-requests",
+                 why="with fewer requests a check is inconclusive")
+
+
+def count(ctx: Context, mapping: Map, key: str, keypath: str, *, minimum: int = 1,
+          why: str = "") -> int | None:
+    """A whole-number setting of a section (`min-requests`, `history`, `min-samples`), or
+    None when the section does not set it; an error names the line, the key path and, in
+    `why`, what the number is for."""
     if key not in mapping:
         return None
     try:
-        return parse_count(mapping[key], minimum=1)
+        return parse_count(mapping[key], minimum=minimum)
     except UnitError as exc:
-        raise ctx.error(
-            f"{key}: {exc.problem}",
-            mapping.value_lines[key],
-            f"{prefix}.{key}",
-            f"{exc.fix} (with fewer requests a check is inconclusive)",
-        ) from None
+        raise ctx.error(f"{key}: {exc.problem}", mapping.value_lines[key], keypath,
+                        f"{exc.fix} ({why})" if why else exc.fix) from None
 
 
 def rule(ctx: Context, metric: Metric, mapping: Map, key: str, keypath: str) -> Rule:

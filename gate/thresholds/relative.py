@@ -33,9 +33,10 @@ from gate.core.relative import (
     RelativeRule,
 )
 from gate.core.rules import RESOURCE_METRICS, Level, Metric
-from gate.core.units import UnitError, parse_count, parse_ratio, parse_value
+from gate.core.units import UnitError, parse_ratio, parse_value
 from gate.errors import location
 from gate.files.yamlfile import Map, Seq, kind
+from gate.thresholds import limits
 from gate.thresholds.endpoints import matcher
 from gate.thresholds.keys import Context
 
@@ -78,13 +79,8 @@ def _switch(parser: Context, section: Map, key: str) -> bool:
 
 
 def _count(parser: Context, section: Map, key: str, default: int) -> int:
-    if key not in section:
-        return default
-    try:
-        return parse_count(section[key], minimum=1)
-    except UnitError as exc:
-        raise parser.error(f"{key}: {exc.problem}", section.value_lines[key],
-                           f"baseline.{key}", exc.fix) from None
+    found = limits.count(parser, section, key, f"baseline.{key}")
+    return default if found is None else found
 
 
 def _rules(parser: Context, mapping: Map, prefix: str) -> tuple[RelativeRule, ...]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from gate.core.rules import RESOURCE_METRICS, Metric
 from gate.core.sections import DEFAULT_MIN_SAMPLES, ResourceRules
-from gate.core.units import UnitError, parse_count
 from gate.errors import location
 from gate.files.yamlfile import Map, indent, kind
 from gate.thresholds import limits
@@ -56,13 +55,7 @@ def parse(ctx: Context, top: Map) -> ResourceRules | None:
 
 
 def _min_samples(ctx: Context, section: Map) -> int:
-    key = "min-samples"
-    if key not in section:
-        return DEFAULT_MIN_SAMPLES
-    try:
-        return parse_count(section[key], minimum=3)
-    except UnitError as exc:
-        raise ctx.error(f"{key}: {exc.problem}", section.value_lines[key],
-                        f"resources.{key}",
-                        f"{exc.fix} (the samples after warm-up, one a second, that the leak "
-                        f"rule needs; default {DEFAULT_MIN_SAMPLES})") from None
+    found = limits.count(ctx, section, "min-samples", "resources.min-samples", minimum=3,
+                         why="the samples after warm-up, one a second, that the leak rule "
+                         f"needs; default {DEFAULT_MIN_SAMPLES}")
+    return DEFAULT_MIN_SAMPLES if found is None else found
