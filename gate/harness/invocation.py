@@ -59,8 +59,18 @@ def plan_load(config: RunConfig) -> LoadPlan:
     found = detect(config.locustfile) if config.shape is not False else None
     if config.shape and found is None:  # defined elsewhere and imported: Locust still uses it
         found = Shape(name="LoadTestShape", duration=None, common_options=False)
-    if config.stages:
-        return _staged(config, found)
+    plan = _staged(config, found) if config.stages else _unstaged(config, found)
+    if not config.workers:
+        return plan
+    # Whatever drives the load, a master first waits for its workers.
+    return LoadPlan(shape=plan.shape, deadline=plan.deadline + config.workers_wait,
+                    summary=f"{plan.summary}, as a master waiting up to "
+                    f"{config.workers_wait:g}s for {config.workers} workers on "
+                    f"{config.master_bind}")
+
+
+def _unstaged(config: RunConfig, found: Shape | None) -> LoadPlan:
+    """-u/-r/-t, or a locustfile's own shape, bounded by what can be known of its length."""
     shape = found if found is not None and not found.common_options else None
     if shape is not None and (config.warmup or config.cooldown):
         raise UserError(
@@ -97,10 +107,6 @@ def plan_load(config: RunConfig) -> LoadPlan:
             f"with the load shape {shape.name} for {length} (users, spawn-rate and run-time "
             f"do not apply; {bound})"
         )
-    if config.workers:
-        deadline += config.workers_wait
-        summary += (f", as a master waiting up to {config.workers_wait:g}s for "
-                    f"{config.workers} workers on {config.master_bind}")
     return LoadPlan(shape=shape, deadline=deadline, summary=summary)
 
 

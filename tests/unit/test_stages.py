@@ -250,3 +250,11 @@ def test_a_stage_that_contradicts_itself_is_refused(tmp_path: Path) -> None:
         loader.load_results(path)
     text = excinfo.value.render()
     assert "stages[0].total" in text and "500 failures" in text and excinfo.value.exit_code == 2
+
+
+def test_a_staged_master_also_waits_for_its_workers(tmp_path: Path) -> None:
+    """The workers' wait bounds every plan, the gate's stages too (it once did not)."""
+    config = _config(tmp_path, STAGED_CONFIG + "workers: 2\nworkers-wait: 30s\n")
+    plan = plan_load(config)
+    assert plan.deadline == 62 + 120 + 30
+    assert "2 stages (before, spike)" in plan.summary and "for 2 workers" in plan.summary
