@@ -127,34 +127,13 @@ def to_dict(results: Results) -> dict[str, Any]:
 
     Per-endpoint per-second counts (`requests_per_second`, from a version 1 file or
     Locust's --json-file) are not written: version 2 has none."""
-    meta = results.meta
     return {
         "schema": SCHEMA,
         "version": VERSION,
         "source": results.source.value,
         "start_time": results.total.start_time,
         "last_request_timestamp": results.total.last_request_timestamp,
-        "meta": {
-            "start_time": meta.start_time,
-            "end_time": meta.end_time,
-            "users": meta.users,
-            "spawn_rate": meta.spawn_rate,
-            "host": meta.host,
-            "locust_version": meta.locust_version,
-            "locustfile": meta.locustfile,
-            "fingerprint": meta.fingerprint,
-            "run_time": meta.run_time,
-            "processes": meta.processes,
-            "tags": list(meta.tags),
-            "exclude_tags": list(meta.exclude_tags),
-            "options": dict(meta.options),
-            "shape": meta.shape,
-            "profile": meta.profile,
-            "peak_users": meta.peak_users,
-            "completed": meta.completed,
-            "end_reason": meta.end_reason,
-            aborted.KEY: aborted.trip_out(meta.aborted),
-        },
+        "meta": _meta_out(results.meta),
         "endpoints": [_endpoint_out(e) for e in results.endpoints],
         "total": _endpoint_out(results.total),
         "failures": [
@@ -186,6 +165,30 @@ def to_dict(results: Results) -> dict[str, Any]:
             "resolution": results.cut.resolution,
         },
         **({} if results.backend is None else {backend.KEY: backend.to_dict(results.backend)}),
+    }
+
+
+def _meta_out(meta: RunMeta) -> dict[str, Any]:
+    return {
+        "start_time": meta.start_time,
+        "end_time": meta.end_time,
+        "users": meta.users,
+        "spawn_rate": meta.spawn_rate,
+        "host": meta.host,
+        "locust_version": meta.locust_version,
+        "locustfile": meta.locustfile,
+        "fingerprint": meta.fingerprint,
+        "run_time": meta.run_time,
+        "processes": meta.processes,
+        "tags": list(meta.tags),
+        "exclude_tags": list(meta.exclude_tags),
+        "options": dict(meta.options),
+        "shape": meta.shape,
+        "profile": meta.profile,
+        "peak_users": meta.peak_users,
+        "completed": meta.completed,
+        "end_reason": meta.end_reason,
+        aborted.KEY: aborted.trip_out(meta.aborted),
     }
 
 
