@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gate.core import shift  # noqa: E402
+from gate.core import pooling, shift  # noqa: E402
 from gate.core.compare import compare_runs  # noqa: E402
 from gate.core.measure import measure  # noqa: E402
 from gate.core.model import Results, aggregate  # noqa: E402
@@ -60,37 +60,44 @@ SLOWDOWN = "search=1.2"
 
 
 
-def one_run(pool: Path, name: str, slowdown: str | None, users: int, run_time: int) -> None:
+def one_run(pool: Path, name: str, slowdown: str | None, users: int, run_time: int,
+            *, repeat: int = 1) -> None:
+    """One `locust-gate run` into the pool as NAME.json; with `repeat` > 1 its runs'
+    own files, NAME-r1.json ... (`run --repeat`: one backend, the runs back to back)."""
     port = free_port()
     out = Path(tempfile.mkdtemp(prefix="gate-detect-"))
     args = [
         sys.executable, "-m", "gate", "run", "--config", str(ROOT / "locust-gate.yml"),
         *demo_flags(port, out),
         "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{run_time}s",
+        "--repeat", str(repeat),
     ]
     if slowdown:
         args += ["--env", f"DEMO_SLOWDOWN={slowdown}"]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False,
-                          timeout=run_time + 120)
+                          timeout=repeat * (run_time + 60) + 60)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    (pool / f"{name}.json").write_bytes((out / "results.json").read_bytes())
+    if repeat == 1:
+        (pool / f"{name}.json").write_bytes((out / "results.json").read_bytes())
+    for k in range(1, repeat + 1) if repeat > 1 else ():
+        (pool / f"{name}-r{k}.json").write_bytes((out / f"repeat-{k}.json").read_bytes())
 
 
-def record(pool: Path, pairs: int, users: int, run_time: int) -> None:
+def record(pool: Path, pairs: int, users: int, run_time: int, repeat: int = 1) -> None:
     pool.mkdir(parents=True, exist_ok=True)
     started = time.time()
     for i in range(pairs):
         for label, slowdown in (("a", None), ("b", SLOWDOWN)):
             name = f"{label}-{i:03d}"
-            if (pool / f"{name}.json").exists():
+            if (pool / f"{name}.json").exists() or (pool / f"{name}-r1.json").exists():
                 continue
-            one_run(pool, name, slowdown, users, run_time)
+            one_run(pool, name, slowdown, users, run_time, repeat=repeat)
         elapsed = time.time() - started
         print(f"[detection] {i + 1}/{pairs} pairs recorded, {elapsed / 60:.1f} min elapsed",
               flush=True)
     (pool / "recorded.json").write_text(json.dumps(
-        {"pairs": pairs, "users": users, "run_time_s": run_time,
+        {"pairs": pairs, "users": users, "run_time_s": run_time, "repeat": repeat,
          "wall_s": round(time.time() - started), "date": time.strftime("%Y-%m-%d")}))
 
 
@@ -224,6 +231,60 @@ def evaluate(pool: Path, draws: int, history: int, seed: int) -> None:
     _rates(f"history, 3 runs pooled per side: 1 vs {size}", trials, defaults)
 
 
+def _groups(pool: Path, label: str) -> list[list[PastRun]]:
+    """A `record --repeat N` pool's runs of `label`, each `run`'s N runs together."""
+    names = sorted({p.name.rsplit("-r", 1)[0] for p in pool.glob(f"{label}-*-r*.json")})
+    return [[_stored(p) for p in sorted(pool.glob(f"{name}-r*.json"))] for name in names]
+
+
+def repeated(runs: list[PastRun]) -> PastRun:
+    """One `run --repeat N` as the gate stores it: every metric their median."""
+    return replace(runs[0], results=pooling.pool([r.results for r in runs], repeated=True))
+
+
+def summed(runs: list[PastRun]) -> PastRun:
+    """The same runs pooled, as one run N times as long."""
+    return replace(runs[0], results=pooling.pool([r.results for r in runs]))
+
+
+def evaluate_repeat(folder: Path, draws: int, history: int, seed: int) -> None:
+    """A pool of `run --repeat N` runs: each decision's sides are one run (any of a
+    `run`'s N: single and history modes as the gate runs them without --repeat), the
+    median of a `run`'s N (`--repeat N`), or its N summed; the history never holds a run
+    of the candidate's own `run`."""
+    a_groups, b_groups = _groups(folder, "a"), _groups(folder, "b")
+    rng = random.Random(seed)
+    info = json.loads((folder / "recorded.json").read_text()) \
+        if (folder / "recorded.json").exists() else {}
+    print(f"pool: {len(a_groups)} A and {len(b_groups)} B runs of --repeat "
+          f"{len(a_groups[0])} ({SLOWDOWN}); {info}")
+    for label, groups in (("A", a_groups), ("B", b_groups)):
+        for name, pick in (("one run", lambda g: g[0]), ("median of the run's repeats",
+                                                          repeated)):
+            nums = sorted(v for g in groups if (e := pick(g).results.endpoint(
+                "GET", "/api/search")) is not None and (v := measure(e, Metric.P50)) is not None)
+            print(f"  {label} search p50, {name}: median {statistics.median(nums):.1f} ms, "
+                  f"range {nums[0]:.1f}-{nums[-1]:.1f}, 1.4826 x MAD {_scaled_mad(nums):.2f} ms")
+    defaults = default_rules()
+    print("| mode | A/A trials | false alarms (fail) | warn-level regressions | A/B trials | "
+          "+20 % caught (fail) | search inconclusive instead | time | inconclusive checks "
+          "per A/A trial |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    size = min(history, len(a_groups) - 1)
+    for mode, side in (("one run", rng.choice), ("--repeat 3", repeated),
+                       ("3 runs summed", summed)):
+        for count in (1, size):
+            trials = []
+            for _ in range(draws):
+                i = rng.randrange(len(a_groups))
+                others = rng.sample([g for j, g in enumerate(a_groups) if j != i], count)
+                hist = [side(g) for g in others]
+                trials.append((side(a_groups[i]), hist, False))
+                trials.append((side(rng.choice(b_groups)), hist, True))
+            _rates(f"{'single' if count == 1 else 'history'}, {mode} per side: 1 vs {count}",
+                   trials, defaults)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -232,6 +293,8 @@ def main() -> None:
     rec.add_argument("--pairs", type=int, default=25)
     rec.add_argument("--users", type=int, default=20)
     rec.add_argument("--run-time", type=int, default=10)
+    rec.add_argument("--repeat", type=int, default=1,
+                     help="record `run --repeat N` runs (each run's own file kept)")
     ev = sub.add_parser("evaluate")
     ev.add_argument("--pool", type=Path, required=True)
     ev.add_argument("--draws", type=int, default=500)
@@ -239,7 +302,9 @@ def main() -> None:
     ev.add_argument("--seed", type=int, default=8)
     args = parser.parse_args()
     if args.cmd == "record":
-        record(args.pool, args.pairs, args.users, args.run_time)
+        record(args.pool, args.pairs, args.users, args.run_time, args.repeat)
+    elif any(args.pool.glob("a-*-r1.json")):
+        evaluate_repeat(args.pool, args.draws, args.history, args.seed)
     else:
         evaluate(args.pool, args.draws, args.history, args.seed)
 

@@ -50,6 +50,13 @@ def rounds_run(
                 where=str(config.source) if config.source else "command line",
                 fix="drop one of them (against-ref is the one for pull requests)",
             )
+        if config.repeat > 1:
+            raise UserError(
+                "against-ref and repeat both ask for several runs: against-ref's rounds are "
+                "its repeats",
+                where=str(config.source) if config.source else "command line",
+                fix="drop repeat, and set rounds for more rounds per side",
+            )
         rules = load_thresholds(config.thresholds, with_baseline=True)
         require_checks(rules, with_baseline=True)
         start = config.source.parent if config.source is not None else Path.cwd()

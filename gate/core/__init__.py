@@ -16,12 +16,13 @@ to every endpoint of a run), `groups` (endpoints judged together, from their mer
 histograms), `stages` (the checks of a stage's own figures), `resources` (the backend's
 process tree judged: peak memory, mean CPU, connections, the leak rule), `external` (numbers
 read from a URL: the `metrics:` section's checks), `paired` (head against base from paired
-same-runner rounds: a Hodges-Lehmann change with its signed-rank interval), `abort` (the
-`abort:` rules and their windows), `verdict` (checks -> pass/warn/fail), `thin` (checks too
-thin to judge: reported, and a run that judged nothing never passes), `reading` (one value
-against its history: bucket resolution, the requests a metric needs, the noise band),
-`comparability` (how far a stored baseline is comparable: which runs, their age, coverage,
-machine) and `userregex` (users' patterns on a linear-time engine). Everything that reads or
-writes files lives at the edges: `gate.results`, `gate.thresholds`, `gate.reports`,
-`gate.baseline`.
+same-runner rounds: a Hodges-Lehmann change with its signed-rank interval), `pooling`
+(several runs as one: the head's rounds, and `run --repeat`'s runs kept for their medians),
+`abort` (the `abort:` rules and their windows), `verdict` (checks -> pass/warn/fail), `thin`
+(checks too thin to judge: reported, and a run that judged nothing never passes), `reading`
+(one value against its history: bucket resolution, the requests a metric needs, the noise
+band), `comparability` (how far a stored baseline is comparable: which runs, their age,
+coverage, machine) and `userregex` (users' patterns on a linear-time engine). Everything
+that reads or writes files lives at the edges: `gate.results`, `gate.thresholds`,
+`gate.reports`, `gate.baseline`.
 """

@@ -16,7 +16,8 @@ Every metric's source is named in one table, `SOURCES` (Metric -> how it is read
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import statistics
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -107,11 +108,29 @@ SOURCES: Mapping[Metric, Callable[[EndpointStats], float | None]] = {
 
 def measure(entry: EndpointStats, metric: Metric) -> float | None:
     """The value of one metric for one endpoint (or the aggregate); None without data.
+    Of a repeated run's entry, the median of the runs that have a value (`median_of`).
     Raises `UnknownMetric` for a metric `SOURCES` does not name."""
     source = SOURCES.get(metric)
     if source is None:
         raise UnknownMetric(metric, "gate.core.measure.SOURCES (add its entry)")
+    if entry.repeats:
+        return median_of(source(run) for run in entry.repeats)
     return source(entry)
+
+
+def median_of(values: Iterable[float | None]) -> float | None:
+    """The median of the values that exist (`run --repeat N` judges each metric's median
+    across the N runs: one slow run out of three moves it not at all); None when none does."""
+    found = [v for v in values if v is not None]
+    return statistics.median(found) if found else None
+
+
+def requests(entry: EndpointStats) -> int:
+    """The requests a value of `entry` rests on: its own, or for a repeated run's entry
+    the fewest of any one run (each run's value is computed from that run alone)."""
+    if entry.repeats:
+        return min(run.num_requests for run in entry.repeats)
+    return entry.num_requests
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,7 +150,7 @@ class EndpointMeasurement:
             label=self.label or entry.key,
             method=entry.method,
             name=entry.name,
-            samples=entry.num_requests,
+            samples=requests(entry),
         )
         object.__setattr__(self, "_subject", subject)
 

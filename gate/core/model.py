@@ -80,6 +80,10 @@ class EndpointStats:
     # The raw request names merged into this endpoint by `gate.core.names.group` (ids and
     # query strings); empty for an endpoint read as it is.
     members: tuple[str, ...] = ()
+    # `run --repeat N`: this entry in each of the N runs (an empty entry for a run that
+    # never requested it), while the entry itself is their sum. Every metric is then the
+    # median across them (`gate.core.measure`), each resting on its own run's requests.
+    repeats: tuple[EndpointStats, ...] = ()
 
     @property
     def key(self) -> str:
@@ -344,7 +348,8 @@ def merged(
 ) -> EndpointStats:
     """Several entries as one: counts and sums added, histograms and per-second series
     added bucket by bucket (None when any entry has no histogram), min of the minimums,
-    max of the maximums. `start_time` defaults to the earliest entry's."""
+    max of the maximums. `start_time` defaults to the earliest entry's. Entries that all
+    hold the same number of repeats (`run --repeat`) are merged repeat by repeat too."""
     items = list(entries)
     hists = [e.histogram for e in items]
     mins = [e.min_response_time for e in items if e.min_response_time is not None]
@@ -368,7 +373,20 @@ def merged(
         requests_per_second=histogram.merge([e.requests_per_second for e in items]),
         failures_per_second=histogram.merge([e.failures_per_second for e in items]),
         members=members,
+        repeats=_merged_repeats(items, method=method, name=name),
     )
+
+
+def _merged_repeats(
+    items: list[EndpointStats], *, method: str, name: str
+) -> tuple[EndpointStats, ...]:
+    """Repeat k of the merged entry is the merge of every entry's repeat k; none unless
+    every entry has the same number of them."""
+    counts = {len(e.repeats) for e in items}
+    if len(counts) != 1 or not items[0].repeats:
+        return ()
+    return tuple(merged([e.repeats[k] for e in items], method=method, name=name)
+                 for k in range(len(items[0].repeats)))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from gate.core.measure import measure
+from gate.core.measure import measure, median_of
 from gate.core.model import EndpointStats
 from gate.core.relative import RelativeRule
 from gate.core.rules import Level, Metric, Unit
@@ -55,7 +55,9 @@ def needed_requests(metric: Metric, min_requests: int) -> int:
 def fine(entry: EndpointStats, metric: Metric) -> float | None:
     """`metric` with sub-bucket resolution: a percentile interpolated linearly within the
     Locust bucket that holds it (a bucket of value v and width w holds [v - w/2, v + w/2));
-    other metrics as measured."""
+    other metrics as measured. Of a repeated run's entry, the median across its runs."""
+    if entry.repeats:
+        return median_of(fine(run, metric) for run in entry.repeats)
     fraction = metric.fraction
     hist = entry.histogram
     total = entry.timed_requests
@@ -91,7 +93,10 @@ def _spread(values: Sequence[float], metric: Metric) -> float:
 
 
 def count(entry: EndpointStats, metric: Metric) -> int:
-    """The requests a metric is computed over (latencies leave out untimed requests)."""
+    """The requests a metric is computed over (latencies leave out untimed requests); of
+    a repeated run's entry, the fewest of any one run (`gate.core.measure.requests`)."""
+    if entry.repeats:
+        return min(count(run, metric) for run in entry.repeats)
     return entry.timed_requests if metric.unit is Unit.MS else entry.num_requests
 
 

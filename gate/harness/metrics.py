@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 from gate.baseline.storespec import mask_credentials, redact
@@ -294,6 +294,17 @@ def sampling(found: Sequence[Target]) -> Iterator[Sampler]:
         yield sampler
     finally:
         sampler.stop()
+
+
+def combined(earlier: MetricReading, later: MetricReading) -> MetricReading:
+    """The reads of one `during: true` metric over two load tests (`run --repeat`) as one:
+    reads added, the highest and the lowest of both, the later error."""
+    peaks = [v for v in (earlier.peak, later.peak) if v is not None]
+    lows = [v for v in (earlier.lowest, later.lowest) if v is not None]
+    return replace(later, samples=earlier.samples + later.samples,
+                   failed=earlier.failed + later.failed,
+                   peak=max(peaks) if peaks else None, lowest=min(lows) if lows else None,
+                   error=later.error or earlier.error)
 
 
 def read_after(found: Sequence[Target]) -> list[MetricReading]:

@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from gate.core.model import MetricReading
+from gate.core.pooling import pool
 from gate.core.sections import ExternalMetric
 from gate.files import outputs
 from gate.harness import during, metrics, process, sweep
@@ -61,7 +63,7 @@ from gate.harness.interrupts import SignalGuard
 from gate.harness.invocation import LoadPlan, locust_command, plan_load
 from gate.harness.loadtest import require_results, start_locust, watch
 from gate.harness.seed import run_seed
-from gate.results import metricsfile, plugin_path
+from gate.results import metricsfile, plugin_path, resultsfile
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for Locust and the backend
 
@@ -158,7 +160,10 @@ def _run_marked(
     run.seed(env)
     try:
         run.prepare_backend(env)
-        run.load_test()
+        if config.repeat > 1:
+            run.repeated(config.repeat)
+        else:
+            run.load_test()
     finally:
         run.stop()
     return run.result()
@@ -188,6 +193,8 @@ class Steps:
     backend_code: int | None = None
     locust_code: int = -1
     warnings: tuple[str, ...] = ()
+    # The `during: true` metrics' reads of the load tests so far (`run --repeat`).
+    sampled: dict[str, MetricReading] = field(default_factory=dict)
 
     @property
     def results(self) -> Path:
@@ -264,14 +271,40 @@ class Steps:
             each.save(results)
         self._read_metrics(sampler)
 
+    def repeated(self, times: int) -> None:
+        """`run --repeat N`: Locust `times` times against the one backend, back to back
+        (OUTPUT/repeat-K.json, OUTPUT/locust-repeat-K.log), then their results pooled with
+        each run's own figures kept (`gate.core.pooling`) into OUTPUT/results.json. A run
+        that an abort rule stopped ends the series: it already fails the gate."""
+        out = self.config.output_dir
+        files = []
+        with outputs.owned(out, repeat_files(times), option="--output-dir"):
+            for k in range(1, times + 1):
+                say(self.progress, f"repeat {k} of {times}")
+                files.append(out / f"repeat-{k}.json")
+                self.load_test(results=files[-1], log=out / f"locust-repeat-{k}.log")
+                if resultsfile.read(files[-1]).meta.aborted is not None:
+                    say(self.progress, f"repeat {k} was stopped by an abort rule: no more "
+                        "repeats")
+                    break
+        runs = [resultsfile.read(f) for f in files]
+        resultsfile.write(self.results, pool(runs, repeated=True))
+        say(self.progress, f"{len(runs)} runs pooled into {self.results}: every metric is "
+            "judged as its median across them")
+
     def _read_metrics(self, sampler: metrics.Sampler) -> None:
         """The metrics read after the load (the backend still runs), with those sampled
-        during it, into OUTPUT/metrics.json in the thresholds' order."""
+        during it (and during the earlier load tests of `run --repeat`), into
+        OUTPUT/metrics.json in the thresholds' order."""
         if not self.read:
             return
         say(self.progress, f"reading {len(self.read)} metric(s): "
             + ", ".join(sorted({target.shown for target in self.read})))
-        read = {r.name: r for r in (*sampler.readings(), *metrics.read_after(self.read))}
+        for reading in sampler.readings():
+            earlier = self.sampled.get(reading.name)
+            self.sampled[reading.name] = (reading if earlier is None
+                                          else metrics.combined(earlier, reading))
+        read = {r.name: r for r in (*self.sampled.values(), *metrics.read_after(self.read))}
         metricsfile.write(self.config.output_dir / metricsfile.NAME,
                           [read[target.metric.name] for target in self.read])
 
@@ -298,6 +331,12 @@ class Steps:
             duration=time.monotonic() - self.began,
             warnings=self.warnings,
         )
+
+
+def repeat_files(times: int) -> tuple[str, ...]:
+    """What `run --repeat` writes into OUTPUT besides the single run's files."""
+    return tuple(name for k in range(1, times + 1)
+                 for name in (f"repeat-{k}.json", f"locust-repeat-{k}.log"))
 
 
 def say(progress: TextIO, text: str) -> None:

@@ -25,21 +25,13 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from gate.core.model import (
-    EndpointStats,
-    FailureGroup,
-    Pair,
-    RaisedException,
-    Results,
-    Rounds,
-    Side,
-    merged,
-)
+from gate.core.model import Pair, Rounds, Side
+from gate.core.pooling import pool
 from gate.errors import HarnessError, Interrupted, UserError
 from gate.files import outputs
 from gate.harness import sweep
@@ -229,64 +221,6 @@ class _Drive:
                 with _named(other, self.plan):
                     raise crashed(self.configs[other], step.backend, code)
         return results
-
-
-def pool(runs: Sequence[Results]) -> Results:
-    """Several runs of the same load as one: each endpoint's histograms and counts added
-    (`gate.core.model.merged`), its throughput over the sum of its active spans (the
-    rounds of the other side in between do not count), failures and exceptions added.
-    The per-second series is left out: it would have gaps where the other side ran."""
-    first, last = runs[0], runs[-1]
-    keys = dict.fromkeys((e.method, e.name) for run in runs for e in run.endpoints)
-    endpoints = tuple(
-        _pooled([e for run in runs if (e := run.endpoint(method, name)) is not None])
-        for method, name in keys
-    )
-    meta = replace(
-        first.meta, end_time=last.meta.end_time,
-        run_time=sum(run.meta.run_time or 0.0 for run in runs) or None,
-        completed=all(run.meta.completed for run in runs)
-        if all(run.meta.completed is not None for run in runs) else None,
-        end_reason=next((run.meta.end_reason for run in runs if run.meta.completed is False),
-                        first.meta.end_reason),
-    )
-    return Results(
-        source=first.source, meta=meta, endpoints=endpoints,
-        total=_pooled([run.total for run in runs]),
-        failures=_failures(runs), exceptions=_exceptions(runs),
-        warnings=tuple(dict.fromkeys(w for run in runs for w in run.warnings)),
-    )
-
-
-def _pooled(entries: Sequence[EndpointStats]) -> EndpointStats:
-    spans = sum(e.last_request_timestamp - e.start_time for e in entries
-                if e.last_request_timestamp is not None)
-    lasts = [e.last_request_timestamp for e in entries if e.last_request_timestamp is not None]
-    start = max(lasts) - spans if lasts else entries[0].start_time
-    return merged(entries, method=entries[0].method, name=entries[0].name, start_time=start,
-                  members=tuple(dict.fromkeys(m for e in entries for m in e.members)))
-
-
-def _failures(runs: Sequence[Results]) -> tuple[FailureGroup, ...]:
-    counts: dict[tuple[str, str, str], int] = {}
-    for run in runs:
-        for f in run.failures:
-            key = (f.method, f.name, f.error)
-            counts[key] = counts.get(key, 0) + f.occurrences
-    return tuple(FailureGroup(method=m, name=n, error=e, occurrences=c)
-                 for (m, n, e), c in counts.items())
-
-
-def _exceptions(runs: Sequence[Results]) -> tuple[RaisedException, ...] | None:
-    if any(run.exceptions is None for run in runs):
-        return None
-    found: dict[tuple[str, str], RaisedException] = {}
-    for run in runs:
-        for e in run.exceptions or ():
-            key = (e.message, e.where)
-            seen = found.get(key)
-            found[key] = e if seen is None else replace(seen, count=seen.count + e.count)
-    return tuple(found.values())
 
 
 def load_rounds(result: RoundsResult, *, group_names: bool) -> Rounds:

@@ -207,6 +207,18 @@ class RunConfig:
             "duration the gate cannot read (key `max-run-time`).",
         ),
     )  # fmt: skip
+    repeat: int = setting(
+        default=1, validate=v.positive_int, flag_type=int, metavar="N",
+        help="Run the load N times against the one backend and judge the median of each "
+        "metric across the N runs (and save that as the baseline); not with against-ref, "
+        "whose rounds are its repeats.",
+        action=ActionInput(
+            name="repeat",
+            description="Run the load N times against the one backend and judge each "
+            "metric's median across the runs; the baseline saved is that too (key `repeat`; "
+            "default 1).",
+        ),
+    )  # fmt: skip
     # Whether the locustfile's LoadTestShape drives the load (then no -u/-r/-t are
     # passed); None: detected from the locustfile's source (`gate.harness.shape`).
     shape: bool | None = setting(

@@ -46,9 +46,11 @@ class ReportContext:
     @property
     def notes(self) -> list[str]:
         """How the run was judged, when it is not the obvious way: against a ref in
-        same-runner rounds (`gate.core.paired`), request names grouped into endpoints
+        same-runner rounds (`gate.core.paired`), each figure the median of repeated runs
+        (`run --repeat`), request names grouped into endpoints
         (`gate.core.names`), most checks too thin to judge (`gate.core.thin`)."""
-        return [note for note in (_rounds_note(self.results), names.describe(self.results),
+        return [note for note in (_rounds_note(self.results), _repeats_note(self.results),
+                                  names.describe(self.results),
                                   thin.summary(self.verdict.checks)) if note is not None]
 
 
@@ -79,6 +81,14 @@ def duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _repeats_note(results: Results) -> str | None:
+    runs = len(results.total.repeats)
+    if not runs:
+        return None
+    return (f"repeated: the load ran {runs} times; every figure checked is the median of the "
+            f"{runs} runs' own (request counts are the runs' together)")
 
 
 def _rounds_note(results: Results) -> str | None:

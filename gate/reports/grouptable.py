@@ -44,7 +44,7 @@ def _row(entry: EndpointStats, mark: str) -> dict[str, str]:
         "name": escape.markdown(entry.name, limit=120),
         "requests": f"{entry.num_requests:,}",
         "failures": f"{entry.num_failures:,} ({fmt(entry.fail_ratio, Unit.RATIO)})",
-        "rps": fmt(entry.rps, Unit.RPS),
+        "rps": fmt(measure(entry, Metric.RPS), Unit.RPS),  # the median of a repeated run
         "members": " · ".join(shown) if shown else "none: matched no endpoint",
     }
     for metric in _FIGURES:

@@ -1,6 +1,6 @@
 """The results.json format written by `gate.plugin`: one definition, read and written here.
 
-Layout (schema `locust-gate/results`, version 3)::
+Layout (schema `locust-gate/results`, version 3; 4 with `repeats`)::
 
     {
       "schema": "locust-gate/results",
@@ -28,7 +28,8 @@ Layout (schema `locust-gate/results`, version 3)::
                 "total_response_time", "min_response_time", "max_response_time",
                 "total_content_length", "start_time", "last_request_timestamp",
                 "response_times": {"<bucket ms>": count} or null,
-                "csv_percentiles": {"0.5": ms, ...}, "csv_rps": float or null}
+                "csv_percentiles": {"0.5": ms, ...}, "csv_rps": float or null,
+                "repeats": [ENDPOINT, ...]}   # version 4 only: `run --repeat N`
 
 `series[].t` is whole seconds since `meta.start_time` and the slice covers `seconds` from
 there; `series[].response_times` is the bucketed histogram of the requests that completed
@@ -52,6 +53,11 @@ endpoints 174 MB. They are still read from such files.
 Version 2 (read) had no `meta.aborted` (`gate.results.aborted`): the abort rule that
 stopped the run early; version 3 is written so that an older gate, which would not know
 the key and could pass an aborted run, refuses the file instead.
+
+`repeats` (version 4) holds, in each ENDPOINT (and `total`, and a stage's), the N runs'
+own ENDPOINTs of `run --repeat N`, in the order they ran, while the ENDPOINT itself is
+their sum; every metric is judged as their median (`gate.core.measure`). Only such files
+are version 4: an older gate, which would judge the sums, refuses them instead.
 
 `meta.completed` is false when the load test was cut short (a signal, a crash): `check`
 refuses to pass such a run. `exceptions` is null when the source did not record them;
@@ -86,7 +92,10 @@ from gate.results.jsondata import JsonReader
 _T = TypeVar("_T")
 
 SCHEMA = "locust-gate/results"
-VERSION = 3
+VERSION = 4  # the newest version this code reads
+# Written unless an entry holds repeats: version 4 only adds them, so every other file stays
+# readable by the gates that read version 3.
+PLAIN_VERSION = 3
 
 _PLUGIN_HINT = (
     "run Locust with the plugin loaded, e.g. "
@@ -119,17 +128,19 @@ def _endpoint_out(entry: EndpointStats) -> dict[str, Any]:
         "response_times": _hist_out(entry.histogram),
         "csv_percentiles": {repr(float(k)): v for k, v in sorted(entry.csv_percentiles.items())},
         "csv_rps": entry.csv_rps,
+        **({"repeats": [_endpoint_out(run) for run in entry.repeats]} if entry.repeats else {}),
     }
 
 
 def to_dict(results: Results) -> dict[str, Any]:
-    """The JSON-ready form of `results` (schema `locust-gate/results`, version 3).
+    """The JSON-ready form of `results` (schema `locust-gate/results`, version 3, or 4
+    for the results of `run --repeat N`).
 
     Per-endpoint per-second counts (`requests_per_second`, from a version 1 file or
     Locust's --json-file) are not written: version 2 has none."""
     return {
         "schema": SCHEMA,
-        "version": VERSION,
+        "version": VERSION if results.total.repeats else PLAIN_VERSION,
         "source": results.source.value,
         "start_time": results.total.start_time,
         "last_request_timestamp": results.total.last_request_timestamp,
@@ -274,7 +285,15 @@ def _endpoint_in(r: JsonReader, data: dict[str, Any], key: str) -> EndpointStats
         ),
         csv_percentiles=r.float_map(data.get("csv_percentiles") or {}, f"{key}.csv_percentiles"),
         csv_rps=r.opt_number(data, "csv_rps", key),
+        repeats=_each(r, data.get("repeats") or [], f"{key}.repeats", _repeat_in),
     )
+
+
+def _repeat_in(r: JsonReader, data: dict[str, Any], key: str) -> EndpointStats:
+    """One run's own entry: a run is not itself repeated."""
+    if "repeats" in data:
+        r.fail(f"`{key}` is one run's entry and holds `repeats` of its own", f"{key}.repeats")
+    return _endpoint_in(r, data, key)
 
 
 def _failure_in(r: JsonReader, data: dict[str, Any], key: str) -> FailureGroup:

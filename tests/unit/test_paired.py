@@ -12,8 +12,9 @@ import pytest
 from gate.core import paired
 from gate.core.evaluate import evaluate
 from gate.core.model import Pair, Results, Rounds, Side
+from gate.core.pooling import pool
 from gate.core.verdict import Status
-from gate.harness.rounds import pool, schedule
+from gate.harness.rounds import schedule
 from gate.thresholds.parser import parse
 from tests.factory import endpoint, results
 
