@@ -13,6 +13,7 @@ from gate.baseline import trend as trends
 from gate.baseline.ops import load_baseline
 from gate.baseline.storespec import StoreSpec
 from gate.commands.storeoption import STORE, STORE_HELP
+from gate.core import pooling
 from gate.core.reading import MIN_HISTORY_FOR_BAND
 from gate.errors import UserError
 from gate.thresholds import init as init_file
@@ -39,7 +40,9 @@ def suggest(*, spec: StoreSpec, branch: str | None, last: int) -> int:
             fix=f"save more runs: locust-gate baseline save RESULTS --store {store}",
         )
     source = f"{store}" + (f" (branch {loaded.branch})" if loaded.branch else "")
-    text = init_file.render([run.results for run in history.runs], source=source,
+    # A stored repeated run is its runs, as for `thresholds init`.
+    runs = [one for run in history.runs for one in pooling.runs_of(run.results)]
+    text = init_file.render(runs, source=source,
                             command="thresholds suggest")
     click.echo(text, nl=False)
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from gate.core import pooling
 from gate.core.model import Results
 from gate.errors import UserError
 from gate.files import atomic, jsontext
@@ -79,7 +80,9 @@ def init(
             fix="pass --force to replace it, or -o to write another file",
         )
     paths = results or _make_runs(config_path, runs or 1)
-    loaded = [loader.load_results(path) for path in paths]
+    # A repeated run (`run --repeat N`) is its N runs here: their spread is what a limit
+    # must hold through.
+    loaded = [run for path in paths for run in pooling.runs_of(loader.load_results(path))]
     _warn_if_unlike(loaded, paths)
     text = init_file.render(loaded, source=" ".join(str(path) for path in paths))
     parse(text, str(output))  # what we write must be a file the gate reads

@@ -23,6 +23,7 @@ from gate.core.model import (
     Results,
     Window,
     merged,
+    with_requests,
 )
 
 
@@ -51,6 +52,21 @@ def pool(runs: Sequence[Results], *, repeated: bool = False) -> Results:
     if not repeated:
         return pooled
     return replace(pooled, stages=_stages(runs), cut=first.cut, backend=_backend(runs))
+
+
+def runs_of(results: Results) -> tuple[Results, ...]:
+    """The runs a repeated run was made of, each with its own endpoints and aggregate
+    (the rest, the failures and the timeline, are the whole's); any other run alone.
+    `thresholds init` reads them as the several runs whose spread its limits include."""
+    count = len(results.total.repeats)
+    if not count:
+        return (results,)
+    return tuple(
+        replace(results, endpoints=with_requests(e.repeats[k] for e in results.endpoints
+                                                 if len(e.repeats) == count),
+                total=results.total.repeats[k], failures=(), exceptions=None, stages=(),
+                backend=None)
+        for k in range(count))
 
 
 def _entry(found: Sequence[EndpointStats | None], repeated: bool) -> EndpointStats:

@@ -162,3 +162,15 @@ def test_a_during_metric_read_in_every_run_keeps_all_its_reads() -> None:
     assert both.error == "timed out"
     none_then = combined(reading(0, None, None, "refused", failed=3), reading(5, 0.4, 0.3))
     assert (none_then.peak, none_then.lowest, none_then.error) == (0.4, 0.3, "refused")
+
+
+def test_thresholds_init_reads_a_repeated_run_as_its_runs() -> None:
+    from gate.core.pooling import runs_of
+    from gate.thresholds import init
+
+    runs = _runs(20, 26, 22)
+    apart = runs_of(pool(runs, repeated=True))
+    assert [r.total.num_requests for r in apart] == [200, 200, 200]
+    assert runs_of(runs[0]) == (runs[0],)
+    assert init.render(list(apart), source="r") == init.render(runs, source="r")
+    assert init.render(list(apart), source="r") != init.render([pool(runs)], source="r")
