@@ -54,6 +54,8 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             "peak_users": meta.peak_users,
             "completed": meta.completed,
             "end_reason": meta.end_reason,
+            # `run --repeat N`: every measured value is the median of N runs' own
+            "repeats": len(results.total.repeats) or 1,
         },
         "totals": {
             "requests": verdict.totals.requests,

@@ -71,7 +71,7 @@ def test_repeat_judges_each_metric_as_the_median_of_the_runs(tmp_path: Path) -> 
     assert pooled["version"] == 4 and len(pooled["endpoints"][0]["repeats"]) == 3
     assert _locust_percentile(pooled["endpoints"][0], 0.95) > 30  # so would the runs summed
     verdict = gate_run.verdict()
-    assert verdict["verdict"] == "pass"
+    assert verdict["verdict"] == "pass" and verdict["run"]["repeats"] == 3
     assert _check(verdict, "GET /", "p95")["measured"] == statistics.median(own)
     assert "repeat 2 of 3" in gate_run.stderr
     assert "the load ran 3 times" in (out / "report.md").read_text()
