@@ -69,7 +69,7 @@ def rounds_run(
                 for side in (Side.BASE, Side.HEAD)
             }
             plan = RoundsPlan(base=base, rounds=config.rounds, round_time=config.round_time)
-            result = run_rounds(sides, plan, claim=claim)
+            result = run_rounds(sides, plan, claim=claim, external=rules.metrics)
             rounds = load_rounds(result, group_names=rules.group_names)
     except GateError as error:
         record_error(config.output_dir, error, runner, config.profile)

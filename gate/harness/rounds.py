@@ -23,25 +23,27 @@ worktree if the gate is killed (`gate.harness.sweep.guarded`).
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from gate.core.model import Pair, Rounds, Side
 from gate.core.pooling import pool
+from gate.core.sections import ExternalMetric
 from gate.errors import HarnessError, Interrupted, UserError
 from gate.files import outputs
-from gate.harness import sweep
+from gate.harness import metrics, sweep
 from gate.harness.backend import check_ports, crashed
 from gate.harness.config import RunConfig
 from gate.harness.interrupts import SignalGuard
 from gate.harness.invocation import plan_load
 from gate.harness.orchestrate import Steps, backend_env, say, sweep_marked
 from gate.harness.worktree import Checkout
-from gate.results import plugin_path, resultsfile
+from gate.results import metricsfile, plugin_path, resultsfile
 from gate.results.loader import load_results
 
 # The balanced order of the sides in consecutive pairs (True: the head first): ABBA BAAB.
@@ -89,6 +91,7 @@ def run_rounds(
     claim: sweep.Claim,
     plugin: Path | None = None,
     progress: TextIO | None = None,
+    external: Sequence[ExternalMetric] = (),
 ) -> RoundsResult:
     """Both sides up, the rounds, both sides stopped (see the module docstring). UserError
     before anything started, HarnessError (with `stage`, the side named) for harness
@@ -100,6 +103,8 @@ def run_rounds(
         if claim.leftovers is not None:
             say(progress, claim.leftovers.message())
         configs = {side: _round_config(config, plan) for side, config in sides.items()}
+        with _named(Side.HEAD, plan):  # the head's: its URLs with its host and port
+            read = metrics.targets(external, configs[Side.HEAD].host)
         with contextlib.ExitStack() as held:
             for side, config in configs.items():
                 with _named(side, plan):
@@ -113,7 +118,7 @@ def run_rounds(
             with sweep.guarded(claim.mark, worktree=(plan.base.root, plan.base.path)):
                 try:
                     return _Drive(configs=configs, plan=plan, guard=guard, plugin=plugin,
-                                  progress=progress, mark=claim.mark).run()
+                                  progress=progress, mark=claim.mark, read=read).run()
                 finally:
                     with guard.shielded():
                         sweep_marked(claim.mark, progress)
@@ -163,12 +168,14 @@ class _Drive:
     plugin: Path
     progress: TextIO
     mark: str
+    read: tuple[metrics.Target, ...] = ()  # the thresholds' metrics, read on the head
 
     def run(self) -> RoundsResult:
         began = time.monotonic()
         steps = {
             side: Steps(config=config, guard=self.guard, plugin=self.plugin,
-                        progress=self.progress, mark=self.mark, plan=plan_load(config))
+                        progress=self.progress, mark=self.mark, plan=plan_load(config),
+                        read=self.read if side is Side.HEAD else ())
             for side, config in self.configs.items()
         }
         try:
@@ -189,6 +196,8 @@ class _Drive:
         pooled = head.output_dir.parent / "results.json"
         runs = [load_results(p.head, group_names=False) for p in pairs]
         resultsfile.write(pooled, pool(runs))
+        if self.read:  # beside the pooled results, where `check` looks for them
+            shutil.copyfile(head.output_dir / metricsfile.NAME, pooled.parent / metricsfile.NAME)
         warnings = tuple(w for step in steps.values() for w in step.warnings)
         return RoundsResult(output_dir=head.output_dir.parent, results=pooled, pairs=pairs,
                             plan=self.plan, warnings=warnings,
@@ -203,6 +212,7 @@ class _Drive:
             + " (A: the base, B: the head)")
         for side in (Side.BASE, Side.HEAD):
             self._round(steps, side, "warm-up")
+        steps[Side.HEAD].sampled.clear()  # what the warm-up read does not count either
         pairs = []
         for number, sides in enumerate(order, start=1):
             files = {side: self._round(steps, side, f"round-{number}") for side in sides}

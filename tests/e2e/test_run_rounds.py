@@ -32,16 +32,22 @@ NEVER_HEALTHY = {never}
 DIE_AFTER = {die}
 
 class Handler(BaseHTTPRequestHandler):
+    served = 0  # requests answered, but /health and /stats: what /stats reports
+
     def do_GET(self):
+        body = b"ok\\n"
         if self.path == "/health":
             status = 503 if NEVER_HEALTHY else 200
+        elif self.path == "/stats":
+            status, body = 200, ('{{"served": %d}}' % Handler.served).encode()
         else:
             time.sleep((SEARCH_MS if self.path.startswith("/search") else ITEMS_MS) / 1000)
+            Handler.served += 1
             status = 200
         self.send_response(status)
-        self.send_header("Content-Length", "3")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"ok\\n")
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass
@@ -182,6 +188,38 @@ def test_an_a_a_comparison_passes(tmp_path: Path) -> None:
     assert code == 0, run.stderr + run.stdout
     outcomes = paired_checks(run.verdict())  # judged, not too few to judge
     assert outcomes == {("GET /items", "p50"): "pass", ("GET /search", "p50"): "pass"}, run.stdout
+
+
+def test_the_heads_metrics_are_read_in_its_counted_rounds(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    (repo / "thresholds.yml").write_text(THRESHOLDS + """\
+metrics:
+  - name: served after
+    url: http://127.0.0.1:{port}/stats
+    json: served
+    min: 1
+  - name: served during
+    url: http://127.0.0.1:{port}/stats
+    json: served
+    max: 100000000
+    during: true
+""")
+    commit_app(repo, "the metrics")
+    run, code = finished(repo, "--against-ref", "HEAD")
+    assert code == 0, run.stderr + run.stdout
+    checks = {c["endpoint"]: c for c in run.verdict()["checks"] if c["scope"] == "external"}
+    assert {k: c["outcome"] for k, c in checks.items()} == {
+        "served after": "pass", "served during": "pass"}, checks
+    (after, during) = json.loads((repo / "out" / "metrics.json").read_text())["metrics"]
+    head_rounds = [json.loads((repo / "out" / "head" / f"round-{n}.json").read_text())
+                   for n in range(1, 6)]
+    counted = sum(r["total"]["num_requests"] for r in head_rounds)
+    warm_up = json.loads((repo / "out" / "head" / "warm-up.json").read_text())
+    # The head's own backend, read after its last round: every request it answered (and
+    # those its 8 users had in flight when each of its 6 rounds stopped, unrecorded).
+    assert 0 <= after["peak"] - counted - warm_up["total"]["num_requests"] <= 8 * 6, after
+    # Read each second during the five counted 2 s rounds, not during the warm-up.
+    assert 5 <= during["samples"] <= 15 and during["lowest"] >= warm_up["total"]["num_requests"]
 
 
 @pytest.mark.parametrize(
