@@ -174,3 +174,17 @@ def test_thresholds_init_reads_a_repeated_run_as_its_runs() -> None:
     assert runs_of(runs[0]) == (runs[0],)
     assert init.render(list(apart), source="r") == init.render(runs, source="r")
     assert init.render(list(apart), source="r") != init.render([pool(runs)], source="r")
+
+
+def test_names_with_ids_are_grouped_run_by_run() -> None:
+    from gate.core.names import group
+
+    runs = [results(endpoint("/items/1", [10.0] * 30), endpoint("/b", [5.0] * 30)),
+            results(endpoint("/items/2", [50.0] * 30), endpoint("/b", [5.0] * 30)),
+            results(endpoint("/items/3", [12.0] * 30), endpoint("/items/4", [12.0] * 30),
+                    endpoint("/b", [5.0] * 30))]
+    grouped = group(pool(runs, repeated=True))
+    items = grouped.endpoint("GET", "/items/[id]")
+    assert items is not None and len(items.members) == 4
+    assert [r.num_requests for r in items.repeats] == [30, 30, 60]
+    assert measure(items, Metric.P50) == 12
