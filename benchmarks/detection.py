@@ -18,8 +18,15 @@ slowdowns (A/B, one endpoint +20 % via DEMO_SLOWDOWN), single-baseline vs histor
    A false alarm is an A candidate with any `regressed` check at level fail; a catch is a
    B candidate with a fail-level `regressed` check on `GET /api/search`.
 
+`record --repeat 3` records `run --repeat 3` runs instead (each run's three own files kept,
+`a-000-r1.json` ...; `--hog` adds the CPU hog of `detection_rounds.py` all along), and
+`evaluate` on such a pool judges, from the same runs, each side as one run (the gate
+without --repeat), as the median of a `run`'s three (`--repeat 3`, `gate.core.pooling`)
+and as the three summed, single and history, side by side.
+
 Run: .venv/bin/python benchmarks/detection.py record --pool /tmp/pool --pairs 25
      .venv/bin/python benchmarks/detection.py evaluate --pool /tmp/pool
+     .venv/bin/python benchmarks/detection.py record --pool /tmp/rpool3 --pairs 15 --repeat 3
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from detection_rounds import hog  # noqa: E402  (a sibling script: benchmarks/ is on the path)
 
 from gate.core import pooling, shift  # noqa: E402
 from gate.core.compare import compare_runs  # noqa: E402
@@ -84,9 +93,20 @@ def one_run(pool: Path, name: str, slowdown: str | None, users: int, run_time: i
         (pool / f"{name}-r{k}.json").write_bytes((out / f"repeat-{k}.json").read_bytes())
 
 
-def record(pool: Path, pairs: int, users: int, run_time: int, repeat: int = 1) -> None:
+def record(pool: Path, pairs: int, users: int, run_time: int, *, repeat: int = 1,
+           with_hog: bool = False) -> None:
     pool.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    with hog(with_hog):
+        _record(pool, pairs, users, run_time, repeat=repeat, started=started)
+    (pool / "recorded.json").write_text(json.dumps(
+        {"pairs": pairs, "users": users, "run_time_s": run_time, "repeat": repeat,
+         "hog": with_hog, "wall_s": round(time.time() - started),
+         "date": time.strftime("%Y-%m-%d")}))
+
+
+def _record(pool: Path, pairs: int, users: int, run_time: int, *, repeat: int,
+            started: float) -> None:
     for i in range(pairs):
         for label, slowdown in (("a", None), ("b", SLOWDOWN)):
             name = f"{label}-{i:03d}"
@@ -96,9 +116,6 @@ def record(pool: Path, pairs: int, users: int, run_time: int, repeat: int = 1) -
         elapsed = time.time() - started
         print(f"[detection] {i + 1}/{pairs} pairs recorded, {elapsed / 60:.1f} min elapsed",
               flush=True)
-    (pool / "recorded.json").write_text(json.dumps(
-        {"pairs": pairs, "users": users, "run_time_s": run_time, "repeat": repeat,
-         "wall_s": round(time.time() - started), "date": time.strftime("%Y-%m-%d")}))
 
 
 def _stored(path: Path) -> PastRun:
@@ -295,6 +312,8 @@ def main() -> None:
     rec.add_argument("--run-time", type=int, default=10)
     rec.add_argument("--repeat", type=int, default=1,
                      help="record `run --repeat N` runs (each run's own file kept)")
+    rec.add_argument("--hog", action="store_true",
+                     help="a CPU hog coming and going all along (detection_rounds.hog)")
     ev = sub.add_parser("evaluate")
     ev.add_argument("--pool", type=Path, required=True)
     ev.add_argument("--draws", type=int, default=500)
@@ -302,7 +321,8 @@ def main() -> None:
     ev.add_argument("--seed", type=int, default=8)
     args = parser.parse_args()
     if args.cmd == "record":
-        record(args.pool, args.pairs, args.users, args.run_time, args.repeat)
+        record(args.pool, args.pairs, args.users, args.run_time, repeat=args.repeat,
+               with_hog=args.hog)
     elif any(args.pool.glob("a-*-r1.json")):
         evaluate_repeat(args.pool, args.draws, args.history, args.seed)
     else:
