@@ -12,6 +12,9 @@ from typing import Any
 from gate import __version__
 from gate.core import names
 from gate.core.comparability import Comparability, Machine
+from gate.core.measure import measure
+from gate.core.model import Results
+from gate.core.rules import Metric
 from gate.core.verdict import (
     VERDICT_SCHEMA,
     VERDICT_VERSION,
@@ -82,7 +85,26 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
         ],
         "notes": ctx.notes,
         "warnings": ctx.warnings,
+        "repeats": _repeats_dict(results),
     }
+
+
+# The figures of each run of `run --repeat N` that verdict.json lists per endpoint: what
+# the medians the checks judged were taken from.
+_RUN_METRICS = (Metric.P50, Metric.P95, Metric.P99, Metric.AVG, Metric.MAX, Metric.FAIL_RATIO,
+                Metric.RPS)
+
+
+def _repeats_dict(results: Results) -> dict[str, Any] | None:
+    """Every endpoint's (and the aggregate's) figures in each run of a repeated run, in
+    the order they ran; None for a single run."""
+    if not results.total.repeats:
+        return None
+    return {"runs": len(results.total.repeats), "endpoints": [
+        {"endpoint": e.key, "method": e.method, "name": e.name,
+         "requests": [r.num_requests for r in e.repeats],
+         **{m.value: [measure(r, m) for r in e.repeats] for m in _RUN_METRICS}}
+        for e in (*results.endpoints, results.total)]}
 
 
 def _baseline_dict(ref: BaselineRef | None) -> dict[str, Any] | None:

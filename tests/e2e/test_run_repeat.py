@@ -73,6 +73,9 @@ def test_repeat_judges_each_metric_as_the_median_of_the_runs(tmp_path: Path) -> 
     verdict = gate_run.verdict()
     assert verdict["verdict"] == "pass" and verdict["run"]["repeats"] == 3
     assert _check(verdict, "GET /", "p95")["measured"] == statistics.median(own)
+    index = next(e for e in verdict["repeats"]["endpoints"] if e["endpoint"] == "GET /")
+    assert index["p95"] == own and index["requests"] == [
+        run["endpoints"][0]["num_requests"] for run in runs]
     assert "repeat 2 of 3" in gate_run.stderr
     assert "the load ran 3 times" in (out / "report.md").read_text()
     for k in (1, 2, 3):
