@@ -26,7 +26,8 @@ started is stopped; each step's mechanics and error messages live in its own mod
 7. Locust exiting non-zero, or without results.json -> stage "locust"; unless the
    plugin's results say the load test ended on its own: then one of Locust's own report
    writers failed, and the run is judged with a warning (`RunResult.warnings`); then
-   read the other metrics (the backend still runs) and write OUTPUT/metrics.json;
+   read the other metrics (the backend still runs) and write OUTPUT/metrics.json; with
+   `repeat: N`, steps 5 to 7 N times back to back, the runs pooled (`Steps.repeated`);
 8. stop Locust and the backend (whole process trees) in `finally`, always; then stop
    whatever else carries the run's environment mark (daemons that left the trees).
 
@@ -277,17 +278,17 @@ class Steps:
         each run's own figures kept (`gate.core.pooling`) into OUTPUT/results.json. A run
         that an abort rule stopped ends the series: it already fails the gate."""
         out = self.config.output_dir
-        files = []
+        runs = []
         with outputs.owned(out, repeat_files(times), option="--output-dir"):
             for k in range(1, times + 1):
                 say(self.progress, f"repeat {k} of {times}")
-                files.append(out / f"repeat-{k}.json")
-                self.load_test(results=files[-1], log=out / f"locust-repeat-{k}.log")
-                if resultsfile.read(files[-1]).meta.aborted is not None:
+                self.load_test(results=out / f"repeat-{k}.json",
+                               log=out / f"locust-repeat-{k}.log")
+                runs.append(resultsfile.read(out / f"repeat-{k}.json"))
+                if runs[-1].meta.aborted is not None:
                     say(self.progress, f"repeat {k} was stopped by an abort rule: no more "
                         "repeats")
                     break
-        runs = [resultsfile.read(f) for f in files]
         resultsfile.write(self.results, pool(runs, repeated=True))
         say(self.progress, f"{len(runs)} runs pooled into {self.results}: every metric is "
             "judged as its median across them")
