@@ -117,7 +117,7 @@ def _markdown_view(ctx: ReportContext) -> dict[str, Any]:
         "requests": f"{total.num_requests:,}",
         "failures": f"{total.num_failures:,}",
         "fail_ratio": fmt(total.fail_ratio, Unit.RATIO),
-        "rps": fmt(total.rps, Unit.RPS),
+        "rps": fmt(measure(total, Metric.RPS), Unit.RPS),
         "endpoint_count": len(results.endpoints),
         "duration": duration(results.meta.end_time - results.meta.start_time),
         "source": results.source.value,

@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 
-from gate.core.rules import Level, Unit
+from gate.core.measure import measure
+from gate.core.rules import Level, Metric, Unit
 from gate.core.verdict import BaselineRef, Check, Outcome, Scope, Status, Verdict
 from gate.reports import baselinefit, escape, grouptable
 from gate.reports.context import ReportContext, duration, fmt, fmt_limit, too_few
@@ -214,7 +215,7 @@ def _parts(ctx: ReportContext, links: Links | None, root: str | None) -> _Parts:
     failures = sorted(results.failures, key=lambda f: -f.occurrences)
     total = results.total
     load = Load(requests=total.num_requests, failures=total.num_failures,
-                fail_ratio=total.fail_ratio, rps=total.rps,
+                fail_ratio=total.fail_ratio, rps=measure(total, Metric.RPS),
                 duration_s=results.meta.end_time - results.meta.start_time,
                 users=results.meta.users, exact=results.exact, source=results.source.value,
                 profile=results.meta.profile)

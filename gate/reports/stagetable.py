@@ -29,7 +29,7 @@ def _row(window: Window) -> dict[str, str]:
         "p50": fmt(measure(total, Metric.P50), Unit.MS),
         "p95": fmt(measure(total, Metric.P95), Unit.MS),
         "fail_ratio": fmt(total.fail_ratio, Unit.RATIO),
-        "rps": fmt(total.rps, Unit.RPS),
+        "rps": fmt(measure(total, Metric.RPS), Unit.RPS),
     }
 
 

@@ -64,7 +64,7 @@ def verdict_dict(ctx: ReportContext) -> dict[str, Any]:
             "requests": verdict.totals.requests,
             "failures": verdict.totals.failures,
             "fail_ratio": total.fail_ratio,
-            "rps": total.rps,
+            "rps": measure(total, Metric.RPS),  # of a repeated run: the median
             "endpoints": verdict.totals.endpoints,
             "checks": verdict.totals.checks,
             "by_outcome": dict(verdict.totals.by_outcome),
