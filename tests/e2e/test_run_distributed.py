@@ -1,7 +1,8 @@
 """`locust-gate run` on Locust's distributed mode: `processes: 2` on one runner, and
 `workers: 2` (a master waiting for workers started elsewhere; here two local worker
-processes on loopback). Either way results.json counts exactly the requests the server
-answered (issue 23); missing workers are a clear harness error, not a hang."""
+processes on loopback). Either way results.json counts the requests the server answered,
+all but those in flight when the users stopped (issue 23); missing workers are a clear
+harness error, not a hang."""
 
 from __future__ import annotations
 
@@ -21,11 +22,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
 def _config(tmp_path: Path, url: str, **keys: object) -> Path:
     return write_config(tmp_path, port=0, host=url, start=None, health=None,
-                        run_time="3s", users=4, spawn_rate=4, **keys)
+                        run_time="3s", users=USERS, spawn_rate=USERS, **keys)
 
 
 def _server_count(hits: dict[str, int]) -> int:
     return hits.get("/", 0)
+
+
+USERS = 4
+
+
+def _counted(results_total: int, answered: int) -> None:
+    """Every request the server answered is in the results, except those of users stopped
+    while their request was in flight (the server had it, Locust never logged it): at most
+    one per user. A lost worker report would miss a whole batch of them."""
+    assert answered - USERS <= results_total <= answered
 
 
 def test_processes_count_every_request_the_server_answered(tmp_path: Path) -> None:
@@ -36,8 +47,8 @@ def test_processes_count_every_request_the_server_answered(tmp_path: Path) -> No
     results = resultsfile.read(tmp_path / "out" / "results.json")
     assert results.meta.processes == 2
     assert answered > 50
-    assert results.total.num_requests == answered
-    assert sum(s.requests for s in results.series) == answered
+    _counted(results.total.num_requests, answered)
+    assert sum(s.requests for s in results.series) == results.total.num_requests
 
 
 def test_a_master_with_two_workers_counts_every_request(tmp_path: Path) -> None:
@@ -65,8 +76,8 @@ def test_a_master_with_two_workers_counts_every_request(tmp_path: Path) -> None:
     assert "as a master waiting up to 30s for 2 workers" in gate_run.stderr
     results = resultsfile.read(tmp_path / "out" / "results.json")
     assert answered > 50
-    assert results.total.num_requests == answered
-    assert sum(s.requests for s in results.series) == answered
+    _counted(results.total.num_requests, answered)
+    assert sum(s.requests for s in results.series) == results.total.num_requests
 
 
 def test_workers_that_never_come_are_a_clear_error(tmp_path: Path) -> None:

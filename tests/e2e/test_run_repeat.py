@@ -86,7 +86,7 @@ def test_a_repeated_baseline_is_saved_and_compared_as_its_median(tmp_path: Path)
     port = backend.free_port()  # the host is part of the fingerprint: one port for all
     thresholds = tmp_path / "thresholds.yml"
     thresholds.write_text("version: 1\ndefaults:\n  p95: 2s\n  min-requests: 1\n"
-                          "baseline:\n  min-requests: 20\n"
+                          "baseline:\n  min-requests: 10\n"
                           "  p50: {max-increase: 50%, min-delta: 40ms}\n")
     config = write_config(tmp_path, port=port, thresholds=thresholds)
     store = f"{tmp_path}/history/"
