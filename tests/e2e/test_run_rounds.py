@@ -218,8 +218,9 @@ metrics:
     # The head's own backend, read after its last round: every request it answered (and
     # those its 8 users had in flight when each of its 6 rounds stopped, unrecorded).
     assert 0 <= after["peak"] - counted - warm_up["total"]["num_requests"] <= 8 * 6, after
-    # Read each second during the five counted 2 s rounds, not during the warm-up.
-    assert 5 <= during["samples"] <= 15 and during["lowest"] >= warm_up["total"]["num_requests"]
+    # Read each second while the five counted rounds' Locust ran (2 s of load, and its
+    # start and stop, longer on a busy machine), not during the warm-up.
+    assert 5 <= during["samples"] <= 40 and during["lowest"] >= warm_up["total"]["num_requests"]
 
 
 @pytest.mark.parametrize(
