@@ -23,7 +23,10 @@ import pytest
 from tests.e2e.test_readme import command
 from tests.support.server import Route, TestServer, serve
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+# Latencies compared between runs (run 1's limits against runs 2-5): alone, as the other
+# `serial` tests, so a neighbour's load cannot stall one run's tail (a 150 ms endpoint
+# measured p95 210 ms against its 200 ms limit once, beside two other test workers).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240), pytest.mark.serial]
 
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "support" / "locustfiles" / "crm_proof.py"
 RUN_TIME = "6s"  # the slow endpoint makes about 350 requests: enough for its p95

@@ -166,6 +166,13 @@ class Consumer:
             self.copy(REPO / "demo" / name, f"demo/{name}")
         self.copy(REPO / "locustfiles" / "demo.py", "loadtests/locustfile.py")
         self.copy(REPO / "thresholds" / "demo.yml", "loadtests/thresholds.yml")
+        # The demo's cache hit rate floor (0.8) is set for its 10 s run; these jobs run 3 s,
+        # a handful of item views, where two misses (one view in 40 misses) make 0.71.
+        thresholds = self.root / "repo" / "loadtests" / "thresholds.yml"
+        text = thresholds.read_text()
+        assert "json: cache.hit_rate\n    min: 0.8\n" in text
+        thresholds.write_text(text.replace("json: cache.hit_rate\n    min: 0.8\n",
+                                           "json: cache.hit_rate\n    min: 0.5\n"))
         self.write("requirements.txt", "fastapi\nuvicorn\naiosqlite\n")
         port = free_port()
         self.write("locust-gate.yml", f"""locustfile: loadtests/locustfile.py
